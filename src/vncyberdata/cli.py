@@ -1,0 +1,138 @@
+"""`vncyberdata` command line: one function per command. Exit 0 ok, 1 a failure, 2 a usage problem.
+
+Errors meant for people go to stderr as `error: ...` with a hint; a traceback only with --debug.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from .errors import UserError
+from .offline import ensure_offline
+
+EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    """Parse every raw file and write the dataset folder (Parquet, card, build report)."""
+    from .build import build
+
+    report = build(Path(args.raw), Path(args.out))
+    out = Path(args.out)
+    print(f"built {out} from {args.raw}: {len(report['inputs'])} input files, parser {report['parser_version']}")
+    for config, per_split in report["splits"].items():
+        sizes = ", ".join(f"{split} {n}" for split, n in per_split.items()) or "no records"
+        print(f"  {config}: {sizes}")
+    classes = ", ".join(f"{c} {n}" for c, n in report["lines"]["by_class"].items() if n)
+    print(f"  lines: {report['lines']['total']} ({classes})")
+    for rel in report["ignored"]:
+        print(f"  ignored (not a raw file type, or outside the raw folder): {rel}", file=sys.stderr)
+    for d in report["drops"]:
+        where = f"{args.raw}/{d['raw_path']}" + (f":{d['line']}" if d["line"] else "")
+        print(f"{where}: {d['reason']} {d['message']} (hint: {d['hint']})", file=sys.stderr)
+    print(f"  dropped: {len(report['drops'])}" + (f" {report['dropped']}" if report["drops"] else ""))
+    if report["drops"] and args.strict:
+        print("error: --strict and some raw files were dropped (listed above)", file=sys.stderr)
+        return EXIT_FAIL
+    return EXIT_OK
+
+
+def cmd_parse(args: argparse.Namespace) -> int:
+    """Print one raw file's record as JSON (or its rejection), and optionally each line's class."""
+    from .parse import Rejection, parse
+    from .raw import SidecarError, read_sidecar, sidecar_for
+
+    path = Path(args.file)
+    if not path.is_file():
+        raise UserError(f"{path}: no such file", "pass the path of a raw .txt file")
+    meta = read_sidecar(Path(args.meta) if args.meta else sidecar_for(path))
+    if isinstance(meta, SidecarError):
+        where = f"{args.meta or sidecar_for(path)}" + (f":{meta.line}" if meta.line else "")
+        raise UserError(f"{where}: {meta.code} {meta.message}", meta.hint)
+    raw = path.read_bytes()
+    result = parse(raw, meta, path.name)
+    if isinstance(result, Rejection):
+        where = f"{path}" + (f":{result.line}" if result.line else "")
+        raise UserError(f"{where}: {result.code} {result.message}", result.hint)
+    if args.lines:
+        from .normalize import split_lines
+
+        text = raw.decode("utf-8-sig")
+        for i, (cls, line) in enumerate(zip(result.line_classes, split_lines(text))):
+            print(f"{i + 1:5d} {cls:<16} {line[:100]}")
+        return EXIT_OK
+    out = {"article": result.article.model_dump(mode="json"), "line_classes": list(result.line_classes)}
+    print(json.dumps(out, ensure_ascii=False, indent=2))
+    return EXIT_OK
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    """Write the schema files derived from the record model, or check the checked-in copies."""
+    from . import schemas
+
+    folder = Path(args.dir)
+    if args.write:
+        for name in schemas.write_all(folder):
+            print(f"wrote {folder / name}")
+        return EXIT_OK
+    problems = schemas.drift(folder)
+    for p in problems:
+        print(f"{folder}/{p}", file=sys.stderr)
+    if problems:
+        print("error: checked-in schemas differ from the model; run `vncyberdata schema --write`", file=sys.stderr)
+        return EXIT_FAIL
+    print(f"{folder}: schemas match the record model")
+    return EXIT_OK
+
+
+def make_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="vncyberdata", description=__doc__.splitlines()[0])
+    parser.add_argument("--debug", action="store_true", help="show a traceback on unexpected errors")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("build", help=cmd_build.__doc__, description=cmd_build.__doc__)
+    p.add_argument("--raw", default="raw", help="folder of raw files and sidecars (default: raw)")
+    p.add_argument("--out", default="build/dataset", help="dataset folder to write (default: build/dataset)")
+    p.add_argument("--strict", action="store_true", help="exit 1 when any raw file is dropped")
+    p.set_defaults(func=cmd_build)
+
+    p = sub.add_parser("parse", help=cmd_parse.__doc__, description=cmd_parse.__doc__)
+    p.add_argument("file", help="raw .txt file")
+    p.add_argument("--meta", help="sidecar to use (default: <stem>.meta.json beside the file)")
+    p.add_argument("--lines", action="store_true", help="print each line with its class instead of JSON")
+    p.set_defaults(func=cmd_parse)
+
+    p = sub.add_parser("schema", help=cmd_schema.__doc__, description=cmd_schema.__doc__)
+    p.add_argument("--dir", default="schema", help="schema folder (default: schema)")
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument("--check", action="store_true", help="compare the folder with the model (default)")
+    mode.add_argument("--write", action="store_true", help="regenerate the folder from the model")
+    p.set_defaults(func=cmd_schema)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    ensure_offline()
+    parser = make_parser()
+    args = parser.parse_args(argv)  # exits 2 on a usage problem
+    try:
+        return args.func(args)
+    except UserError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return EXIT_FAIL
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception as err:  # noqa: BLE001 - the last line of defence against a raw traceback
+        if args.debug:
+            raise
+        print(f"internal error: {type(err).__name__}: {err}", file=sys.stderr)
+        print("  hint: this is a bug in vncyberdata; rerun with --debug and report the traceback", file=sys.stderr)
+        return EXIT_FAIL
+
+
+if __name__ == "__main__":
+    sys.exit(main())

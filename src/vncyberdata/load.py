@@ -1,0 +1,65 @@
+"""Loading a built dataset folder with `datasets`, without stale rows and with empty splits.
+
+`datasets` keys its cache on the folder's base name, not its contents, when the card declares `configs`:
+a rebuilt folder at the same path would be served from the old cache. The cache used here lives in a
+directory named after a fingerprint of the folder's files, so new bytes always mean a new cache.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+import yaml
+
+from . import schemas
+from .errors import UserError
+from .offline import ensure_offline
+from .record import CONFIGS, SPLITS
+
+
+def _fingerprint(folder: Path) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(folder.rglob("*")):
+        if path.is_file() and (path.suffix == ".parquet" or path.name == "README.md"):
+            stat = path.stat()
+            digest.update(f"{path.relative_to(folder).as_posix()}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+    return digest.hexdigest()[:16]
+
+
+def declared_splits(folder: Path, config: str) -> list[str]:
+    card = (folder / "README.md").read_text(encoding="utf-8")
+    if not card.startswith("---\n"):
+        raise UserError(f"{folder}/README.md has no YAML front matter", "rebuild the folder with `vncyberdata build`")
+    meta = yaml.safe_load(card.split("---\n", 2)[1])
+    for entry in meta.get("configs", []):
+        if entry["config_name"] == config:
+            return [f["split"] for f in entry.get("data_files", [])]
+    return []
+
+
+def load_split(path: str | os.PathLike, config: str = "articles", split: str | None = None):
+    """A `datasets.Dataset` (one split) or `DatasetDict` (all three splits, empty ones included)."""
+    folder = Path(path)
+    if config not in CONFIGS:
+        raise UserError(f"unknown config {config!r}", f"use one of {', '.join(CONFIGS)}")
+    if split is not None and split not in SPLITS:
+        raise UserError(f"unknown split {split!r}", f"use one of {', '.join(SPLITS)}")
+    if not (folder / "README.md").is_file():
+        raise UserError(f"{folder} is not a dataset folder (no README.md)", "build one with `vncyberdata build`")
+    ensure_offline()
+    import datasets
+
+    cache_dir = Path(os.environ.get("VNCYBERDATA_CACHE", Path.home() / ".cache" / "vncyberdata")) / _fingerprint(folder)
+    present = declared_splits(folder, config)
+    features = schemas.features(config)
+
+    def one(name: str):
+        if name not in present:
+            return datasets.Dataset.from_dict({k: [] for k in features}, features=features, split=name)
+        return datasets.load_dataset(str(folder), config, split=name, cache_dir=str(cache_dir))
+
+    if split is not None:
+        return one(split)
+    return datasets.DatasetDict({name: one(name) for name in SPLITS})

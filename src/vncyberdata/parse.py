@@ -1,0 +1,367 @@
+"""Raw text dump of a news page → `Article`, or a `Rejection` with a reason code. Pure: no I/O.
+
+Two passes over the lines:
+1. each line gets a kind on its own (blank, chrome marker, date line, photo-credit line, text);
+2. a walk with a little state (before the title / article / inside a related list / after the article's
+   end furniture) gives every line exactly one class from `record.LINE_CLASSES`; the article's text lines
+   are then grouped into captions, lead, body, author and attribution.
+Every line is accounted for: `Parsed.line_classes` has one entry per raw line.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from dataclasses import dataclass, field
+
+from pydantic import ValidationError
+
+from . import dates, ids
+from .chrome import ChromeTable, default_table
+from .normalize import BOM, clean_line, key_text, nfc, split_lines, word_count
+from .record import Article, Caption, RawMeta
+
+PARSER_VERSION = "1.0.0"
+
+MAX_CAPTION = 400  # characters; a longer line is a paragraph, whatever it ends with
+MAX_AUTHOR = 50
+PROSE_MIN_WORDS = 15  # a line this long ending in . ! ? is a paragraph, not a listed headline
+
+_CREDIT_WORD = r"(?:ảnh\s+minh\s+ho[ạa]|nguồn\s+ảnh|ảnh|photo)"
+_CREDIT_IN_PARENS = re.compile(
+    r"^(?P<text>.+?)\s*\(\s*" + _CREDIT_WORD + r"\s*:\s*(?P<credit>[^()]{1,80}?)\s*\)\s*\.?$", re.IGNORECASE
+)
+_CREDIT_AFTER_SENTENCE = re.compile(
+    r"^(?P<text>.+?[.!?…])\s+" + _CREDIT_WORD + r"\s*:\s*(?P<credit>[^.!?()]{1,60})$", re.IGNORECASE
+)
+_ILLUSTRATION_MARK = re.compile(r"^(?P<text>.+?)\s*\(\s*ảnh\s+minh\s+ho[ạa]\s*\)\s*\.?$", re.IGNORECASE)
+_CREDIT_LINE = re.compile(r"^\(?\s*" + _CREDIT_WORD + r"\s*:\s*(?P<credit>[^()]{1,60}?)\s*\)?\.?$", re.IGNORECASE)
+_ILLUSTRATION_LINE = re.compile(r"^\(?\s*ảnh\s+minh\s+ho[ạa]\s*\)?\.?$", re.IGNORECASE)
+_ATTRIBUTION = re.compile(r"^\(?\s*(?:theo|nguồn)\s*:?\s+(?P<src>[^,;:()]{2,60}?)\s*\)?\s*\.?$", re.IGNORECASE)
+_AUTHOR_PREFIX = re.compile(
+    r"^(?:tác\s+giả|bài\s*(?:và|,|&|\+)\s*ảnh|bài|phóng\s+viên|nhóm\s+phóng\s+viên)\s*:\s*", re.IGNORECASE
+)
+_AUTHOR_ABBREVIATIONS = {"pv", "nhóm pv", "ctv", "p.v"}
+_BULLET = re.compile(r"^(?:[-–•*·+▪►]\s*)+")
+_BREADCRUMB_SEP = re.compile(r"\s*(?:>|»|›|/|\|)\s*")
+_SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*$")
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """Why a raw file yields no article: a stable code, the 1-based line when there is one, and the fix."""
+
+    code: str
+    message: str
+    hint: str
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class Parsed:
+    article: Article
+    line_classes: tuple[str, ...]
+
+
+@dataclass
+class _Unit:
+    """A run of article lines that become one paragraph or one caption."""
+
+    lines: list[int]
+    text: str
+    caption: bool = False
+    credit: str | None = None
+    variants: list[str] = field(default_factory=list)
+
+
+def decode(raw: bytes) -> str | Rejection:
+    """UTF-8 bytes → NFC text without BOM; a `Rejection` for empty, binary or non-UTF-8 input."""
+    if b"\x00" in raw:
+        line = raw[: raw.index(b"\x00")].count(b"\n") + 1
+        return Rejection("binary", "the file contains NUL bytes: it is binary, not a text dump", _HINT_TEXT, line)
+    if raw.startswith(BOM.encode("utf-8")):
+        raw = raw[3:]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = raw[: err.start].count(b"\n") + 1
+        return Rejection(
+            "not_utf8",
+            f"byte {err.start} is not valid UTF-8",
+            "save the file as UTF-8; a legacy Vietnamese encoding (cp1258, TCVN3, VNI) must be converted first",
+            line,
+        )
+    if not clean_line(text.replace("\n", " ").replace("\r", " ")):
+        return Rejection("empty", "the file is empty or holds only whitespace", "add the article text or remove the file")
+    return nfc(text)
+
+
+_HINT_TEXT = "raw files are UTF-8 text dumps of one article; remove the file or replace it with the page's text"
+
+
+def parse(raw: bytes, meta: RawMeta, raw_path: str, *, table: ChromeTable | None = None) -> Parsed | Rejection:
+    """Parse one raw text dump. `raw_path` is recorded as provenance only: it never changes the result's text or id."""
+    text = decode(raw)
+    if isinstance(text, Rejection):
+        return text
+    lines = [clean_line(line) for line in split_lines(text)]
+    walk = _Walk(lines, table or default_table(), meta)
+    walk.run()
+    if walk.title is None:
+        return Rejection(
+            "no_title",
+            "no title line: every line is blank, chrome, a breadcrumb or a date",
+            "put the headline on its own line before the article text",
+            walk.first_nonblank,
+        )
+    units = walk.group_units()
+    paras = [u for u in units if not u.caption]
+    author, attribution = _take_byline(paras, walk.classes)
+    if not paras:
+        return Rejection(
+            "no_body",
+            "a title but no article paragraphs after it",
+            "the dump must hold the article's paragraphs after the title, one per line",
+            walk.title + 1,
+        )
+    for unit in paras:
+        for i in unit.lines:
+            walk.classes[i] = "body"
+    lead = None
+    if len(paras) > 1:
+        lead = paras.pop(0)
+        walk.classes[lead.lines[0]] = "lead"
+    found = walk.date or _opening_date([lead] + paras[:2] if lead else paras[:3])
+    printed = found
+    if found is not None:
+        found = dates.infer_year(found, _retrieved_date(meta))
+    title = lines[walk.title]
+    basis, key = ids.article_key(
+        url=meta.url,
+        title=title,
+        publisher=meta.publisher,
+        date_key=ids.date_key(printed.year, printed.month, printed.day) if printed else "",
+    )
+    record_id = ids.make_id(key)
+    try:
+        article = Article(
+            id=record_id,
+            id_basis=basis,
+            title=title,
+            lead=lead.text if lead else None,
+            body="\n\n".join(u.text for u in paras),
+            captions=[Caption(text=u.text, credit=u.credit, variants=u.variants) for u in units if u.caption],
+            related_headlines=walk.headlines,
+            published_date=found.as_date() if found else None,
+            published_year=found.year if found else None,
+            published_month=found.month if found else None,
+            published_day=found.day if found else None,
+            published_time=found.time if found else None,
+            published_utc_offset=found.utc_offset if found else None,
+            date_source=found.source if found else None,
+            date_evidence=found.evidence if found else None,
+            date_year_inferred=found.year_inferred if found else False,
+            author=author,
+            source_attribution=attribution,
+            publisher=meta.publisher,
+            url=meta.url,
+            retrieved_at=meta.retrieved_at.isoformat() if meta.retrieved_at else None,
+            license=meta.license,
+            language=meta.language,
+            raw_path=raw_path,
+            raw_sha256=hashlib.sha256(raw).hexdigest(),
+            raw_format="text",
+            parser_version=PARSER_VERSION,
+            split=ids.split_for(record_id),
+        )
+    except ValidationError as err:
+        first = err.errors()[0]
+        return Rejection(
+            "invalid_record",
+            f"the parsed record breaks the schema at {'.'.join(map(str, first['loc']))}: {first['msg']}",
+            "check the raw file and its sidecar against schema/article.schema.json",
+        )
+    assert None not in walk.classes, "every line must be classified"
+    return Parsed(article, tuple(walk.classes))  # type: ignore[arg-type]
+
+
+class _Walk:
+    """Pass 2: classify lines in order, collecting the title, dates, headlines and article lines."""
+
+    def __init__(self, lines: list[str], table: ChromeTable, meta: RawMeta) -> None:
+        self.lines = lines
+        self.table = table
+        self.publisher_key = key_text(meta.publisher)
+        self.classes: list[str | None] = [None] * len(lines)
+        self.title: int | None = None
+        self.first_nonblank: int | None = None
+        self.date: dates.FoundDate | None = None
+        self.headlines: list[str] = []
+        self._headline_keys: set[str] = set()
+        self.article_lines: list[int] = []
+
+    def run(self) -> None:
+        in_related = ended = False
+        for i, line in enumerate(self.lines):
+            if not line:
+                self.classes[i] = "blank"
+                continue
+            if self.first_nonblank is None:
+                self.first_nonblank = i + 1
+            marker = self.table.match(line)
+            if marker is not None:
+                self.classes[i] = "chrome"
+                if marker.role == "related":
+                    in_related = True
+                elif marker.role == "tail" and self.article_lines:
+                    ended, in_related = True, False
+                continue
+            found = dates.parse_date_line(line)
+            if self.title is None:
+                if found is not None:
+                    self._date_line(i, found)
+                elif _is_breadcrumb(line) or key_text(line) == self.publisher_key or _CREDIT_LINE.match(line):
+                    self.classes[i] = "chrome"
+                else:
+                    self.classes[i] = "title"
+                    self.title = i
+                continue
+            if in_related:
+                if found is None and not ended and _is_prose(line):
+                    in_related = False  # an inline "Tin liên quan" box has ended; the article goes on
+                else:
+                    self._headline(i, line) if found is None else self._chrome(i)
+                    continue
+            if ended:
+                self.classes[i] = "chrome"
+            elif found is not None:
+                self._date_line(i, found)
+            else:
+                self.article_lines.append(i)
+
+    def _chrome(self, i: int) -> None:
+        self.classes[i] = "chrome"
+
+    def _date_line(self, i: int, found: dates.FoundDate) -> None:
+        self.classes[i] = "date"
+        if self.date is None:
+            self.date = found
+
+    def _headline(self, i: int, line: str) -> None:
+        self.classes[i] = "related_headline"
+        text = _BULLET.sub("", line).strip()
+        key = key_text(text)
+        if key and key not in self._headline_keys:
+            self._headline_keys.add(key)
+            self.headlines.append(text)
+
+    def group_units(self) -> list[_Unit]:
+        """Article lines → paragraphs and captions (credit lines, caption pairs, '(Ảnh: X)' endings)."""
+        units: list[_Unit] = []
+        for i in self.article_lines:
+            line = self.lines[i]
+            prev = units[-1] if units else None
+            credit_line = _CREDIT_LINE.match(line) or _ILLUSTRATION_LINE.match(line)
+            if credit_line:
+                if prev and prev.credit is None and len(prev.text) <= MAX_CAPTION and self._adjacent(prev, i):
+                    prev.caption = True
+                    prev.credit = credit_line.groupdict().get("credit")
+                    prev.lines.append(i)
+                    self.classes[i] = "caption"
+                else:
+                    self.classes[i] = "chrome"  # a credit with no caption line before it
+                continue
+            text, credit, is_caption = line, None, False
+            if len(line) <= MAX_CAPTION:
+                m = _CREDIT_IN_PARENS.match(line) or _CREDIT_AFTER_SENTENCE.match(line) or _ILLUSTRATION_MARK.match(line)
+                if m:
+                    text, credit, is_caption = m.group("text"), m.groupdict().get("credit"), True
+            if (
+                prev is not None
+                and prev.lines[-1] == i - 1
+                and len(prev.text) <= MAX_CAPTION
+                and key_text(prev.text) == key_text(text)
+            ):
+                # The same caption twice in a row (image alt text, then the visible caption): keep the later one.
+                if prev.text != text and prev.text not in prev.variants:
+                    prev.variants.append(prev.text)
+                prev.text, prev.caption = text, True
+                prev.credit = credit or prev.credit
+                prev.lines.append(i)
+                continue
+            units.append(_Unit([i], text, is_caption, credit))
+        for unit in units:
+            if unit.caption:
+                for i in unit.lines:
+                    self.classes[i] = "caption"
+        return units
+
+    def _adjacent(self, unit: _Unit, i: int) -> bool:
+        return all(not self.lines[j] for j in range(unit.lines[-1] + 1, i))
+
+
+def _take_byline(paras: list[_Unit], classes: list[str | None]) -> tuple[str | None, str | None]:
+    """Author and attribution lines closing the article, taken off the end of `paras`."""
+    author = attribution = None
+    while len(paras) > 1:
+        unit = paras[-1]
+        if attribution is None and (src := _attribution(unit.text)):
+            attribution, cls = src, "attribution"
+        elif author is None and (name := _author(unit.text)):
+            author, cls = name, "author"
+        else:
+            break
+        paras.pop()
+        for i in unit.lines:
+            classes[i] = cls
+    return author, attribution
+
+
+def _attribution(text: str) -> str | None:
+    m = _ATTRIBUTION.match(text)
+    if m and word_count(m.group("src")) <= 8:
+        return m.group("src").strip()
+    return None
+
+
+def _author(text: str) -> str | None:
+    if len(text) > MAX_AUTHOR:
+        return None
+    prefix = _AUTHOR_PREFIX.match(text)
+    name = text[prefix.end() :].strip() if prefix else text
+    if name.casefold() in _AUTHOR_ABBREVIATIONS:
+        return name
+    tokens = name.split()
+    min_tokens = 1 if prefix else 2
+    if not min_tokens <= len(tokens) <= 5:
+        return None
+    if all(t[0].isupper() and t.replace(".", "").replace("-", "").isalpha() for t in tokens):
+        return name
+    return None
+
+
+def _is_breadcrumb(line: str) -> bool:
+    parts = [p for p in _BREADCRUMB_SEP.split(line) if p]
+    return len(parts) >= 2 and len(line) <= 120 and all(word_count(p) <= 5 for p in parts) and bool(
+        _BREADCRUMB_SEP.search(line)
+    ) and not _SENTENCE_END.search(line)
+
+
+def _is_prose(line: str) -> bool:
+    return not _BULLET.match(line) and word_count(line) >= PROSE_MIN_WORDS and bool(_SENTENCE_END.search(line))
+
+
+def _opening_date(paras: list[_Unit]) -> dates.FoundDate | None:
+    for unit in paras:
+        found = dates.find_opening_date(unit.text)
+        if found is not None:
+            return found
+    return None
+
+
+def _retrieved_date(meta: RawMeta) -> dt.date | None:
+    value = meta.retrieved_at
+    if isinstance(value, dt.datetime):
+        return value.date()
+    return value

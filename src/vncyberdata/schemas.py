@@ -1,0 +1,120 @@
+"""Schemas derived from the pydantic models in `record.py`: Arrow, Hugging Face Features, JSON Schema.
+
+No maintained library maps pydantic to Arrow faithfully (dates, Literals, nested models), so the small
+mapper below is ours. Checked-in copies live in `schema/`; `vncyberdata schema --check` and the tests
+compare them with what is derived here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import types
+import typing
+from pathlib import Path
+
+import pyarrow as pa
+from pydantic import BaseModel
+
+from .offline import ensure_offline
+from .record import MODELS, RawMeta
+
+_SCALARS: dict[object, pa.DataType] = {
+    str: pa.string(),
+    int: pa.int32(),
+    bool: pa.bool_(),
+    float: pa.float64(),
+    dt.date: pa.date32(),
+}
+
+
+def _arrow_type(annotation: object) -> tuple[pa.DataType, bool]:
+    """Arrow type of a field annotation, and whether None is allowed."""
+    origin = typing.get_origin(annotation)
+    if origin in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(annotation) if a is not type(None)]
+        nullable = len(args) != len(typing.get_args(annotation))
+        if len(args) != 1:
+            raise TypeError(f"unions other than Optional[X] have no Arrow mapping: {annotation!r}")
+        return _arrow_type(args[0])[0], nullable
+    if origin is typing.Literal:
+        values = typing.get_args(annotation)
+        if not all(isinstance(v, str) for v in values):
+            raise TypeError(f"only string Literals are mapped: {annotation!r}")
+        return pa.string(), False
+    if origin is list:
+        (item,) = typing.get_args(annotation)
+        return pa.list_(_arrow_type(item)[0]), False
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return pa.struct(arrow_fields(annotation)), False
+    if annotation in _SCALARS:
+        return _SCALARS[annotation], False
+    raise TypeError(f"no Arrow mapping for {annotation!r}")
+
+
+def arrow_fields(model: type[BaseModel]) -> list[pa.Field]:
+    fields = []
+    for name, info in model.model_fields.items():
+        typ, nullable = _arrow_type(info.annotation)
+        fields.append(pa.field(name, typ, nullable=nullable))
+    return fields
+
+
+def arrow_schema(config: str) -> pa.Schema:
+    """Arrow schema of a config, with nullability as the model declares it."""
+    return pa.schema(arrow_fields(MODELS[config]))
+
+
+def features(config: str):
+    """Hugging Face `Features` of a config (imports `datasets` lazily: it costs ~1 s)."""
+    ensure_offline()
+    import datasets
+
+    return datasets.Features.from_arrow_schema(arrow_schema(config))
+
+
+def write_schema(config: str) -> pa.Schema:
+    """The schema Parquet files are written with: what `datasets` reads back, so declared == written."""
+    return features(config).arrow_schema
+
+
+def features_yaml_list(config: str) -> list:
+    return features(config)._to_yaml_list()
+
+
+def json_schema(model: type[BaseModel]) -> dict:
+    return model.model_json_schema(mode="serialization" if model is not RawMeta else "validation")
+
+
+def checked_in_files() -> dict[str, str]:
+    """Relative path under `schema/` → the text that file must hold."""
+    out = {"raw-meta.schema.json": _dump(json_schema(RawMeta))}
+    for config, model in MODELS.items():
+        stem = config.rstrip("s")
+        out[f"{stem}.schema.json"] = _dump(json_schema(model))
+        out[f"{stem}.features.json"] = _dump(features_yaml_list(config))
+    return out
+
+
+def _dump(obj) -> str:
+    return json.dumps(obj, ensure_ascii=False, indent=2, sort_keys=False) + "\n"
+
+
+def drift(schema_dir: Path) -> list[str]:
+    """Names of checked-in schema files that are missing or differ from the models."""
+    problems = []
+    for name, text in checked_in_files().items():
+        path = schema_dir / name
+        if not path.exists():
+            problems.append(f"{name}: missing")
+        elif path.read_text(encoding="utf-8") != text:
+            problems.append(f"{name}: differs from the model")
+    return problems
+
+
+def write_all(schema_dir: Path) -> list[str]:
+    schema_dir.mkdir(parents=True, exist_ok=True)
+    for name, text in checked_in_files().items():
+        (schema_dir / name).write_text(text, encoding="utf-8")
+    return sorted(checked_in_files())
+

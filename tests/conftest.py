@@ -1,0 +1,35 @@
+"""Shared test fixtures. Tests never read ../shared: everything they need is in the repo."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from vncyberdata.offline import OFFLINE_ENV
+
+os.environ.update(OFFLINE_ENV)  # before any test imports datasets
+
+import pytest  # noqa: E402
+
+REPO = Path(__file__).resolve().parent.parent
+RAW = REPO / "raw"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+PAGES = FIXTURES / "pages"
+SEED_EXPECT = FIXTURES / "seeds"
+
+
+def page_cases() -> list[tuple[str, Path, Path]]:
+    """(name, raw file, expectation file) for every seed and every layout fixture page."""
+    cases = [(p.name.split(".")[0], RAW / p.name.replace(".expect.json", ".txt"), p) for p in sorted(SEED_EXPECT.glob("*.expect.json"))]
+    cases += [(p.name.split(".")[0], p.with_name(p.name.replace(".expect.json", ".txt")), p) for p in sorted(PAGES.glob("*.expect.json"))]
+    return cases
+
+
+@pytest.fixture(scope="session")
+def seed_build(tmp_path_factory) -> Path:
+    """The seed corpus built once per session."""
+    from vncyberdata.build import build
+
+    out = tmp_path_factory.mktemp("seedbuild") / "dataset"
+    build(RAW, out)
+    return out

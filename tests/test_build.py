@@ -1,0 +1,182 @@
+"""The build end to end: offline loading, features, split hygiene, determinism, failures that stop nothing."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+
+import datasets
+import pytest
+from conftest import RAW
+
+from vncyberdata import schemas
+from vncyberdata.build import build
+from vncyberdata.errors import UserError
+from vncyberdata.load import load_split
+from vncyberdata.record import LINE_CLASSES
+
+SEED_TITLES = {
+    "Việt Nam chủ động phối hợp quốc tế ngăn chặn tội phạm mạng, bảo vệ công dân",
+    "Tăng cường hợp tác quốc tế phòng, chống tội phạm mạng tại khu vực châu Á và Nam Thái Bình Dương",
+}
+
+
+def _report(folder):
+    return json.loads((folder / "build-report.json").read_text(encoding="utf-8"))
+
+
+def _sha(folder):
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.rglob("*.parquet"))}
+
+
+def test_load_dataset_offline_articles(seed_build, tmp_path):
+    ds = datasets.load_dataset(str(seed_build), cache_dir=str(tmp_path / "cache"))
+    rows = [r for split in ds.values() for r in split]
+    assert {r["title"] for r in rows} == SEED_TITLES
+    for split in ds.values():
+        assert split.features == schemas.features("articles")
+    report = _report(seed_build)
+    assert {s: len(d) for s, d in ds.items()} == report["splits"]["articles"]
+    by_title = {r["title"]: r for r in rows}
+    r003 = by_title["Tăng cường hợp tác quốc tế phòng, chống tội phạm mạng tại khu vực châu Á và Nam Thái Bình Dương"]
+    assert r003["author"] == "Hồng Dũng" and str(r003["published_date"]) == "2025-07-08"
+    assert len(r003["captions"]) == 4 and len(r003["related_headlines"]) == 19
+    r000 = by_title["Việt Nam chủ động phối hợp quốc tế ngăn chặn tội phạm mạng, bảo vệ công dân"]
+    assert r000["source_attribution"] == "nhandan.vn" and r000["published_date"] is None
+    assert (r000["published_month"], r000["published_day"], r000["published_year"]) == (11, 6, None)
+
+
+def test_load_dataset_offline_headlines_and_streaming(seed_build, tmp_path):
+    ds = datasets.load_dataset(str(seed_build), "headlines", cache_dir=str(tmp_path / "cache"))
+    assert sum(len(d) for d in ds.values()) == 31  # 12 + 19 distinct related headlines on the two seeds
+    assert all(d.features == schemas.features("headlines") for d in ds.values())
+    streamed = datasets.load_dataset(str(seed_build), streaming=True)
+    ids = [r["id"] for split in streamed.values() for r in split]
+    assert len(ids) == 2
+    streamed_h = datasets.load_dataset(str(seed_build), "headlines", streaming=True)
+    assert sum(1 for split in streamed_h.values() for _ in split) == 31
+
+
+def test_card_declares_what_is_written(seed_build):
+    """Declared features == Parquet schema (datasets silently adds declared-but-absent columns)."""
+    import pyarrow.parquet as pq
+
+    for path in seed_build.rglob("*.parquet"):
+        config = path.parent.name
+        assert pq.read_schema(path).remove_metadata() == schemas.write_schema(config).remove_metadata()
+
+
+def test_split_hygiene(seed_build):
+    for config in ("articles", "headlines"):
+        dd = load_split(seed_build, config)
+        seen = {}
+        for split, ds in dd.items():
+            assert ds.features == schemas.features(config)
+            for row in ds:
+                assert row["split"] == split
+                assert row["id"] not in seen, f"{row['id']} in {seen.get(row['id'])} and {split}"
+                seen[row["id"]] = split
+        assert len(seen) == sum(_report(seed_build)["splits"][config].values())
+
+
+def test_empty_split_loads_with_features(seed_build):
+    report = _report(seed_build)
+    empty = [s for s in ("train", "validation", "test") if s not in report["splits"]["articles"]]
+    assert empty, "the seed corpus is expected to leave an articles split empty"
+    ds = load_split(seed_build, "articles", empty[0])
+    assert len(ds) == 0 and ds.features == schemas.features("articles")
+
+
+def test_line_accounting_in_report(seed_build):
+    lines = _report(seed_build)["lines"]
+    assert set(lines["by_class"]) == set(LINE_CLASSES)
+    assert sum(lines["by_class"].values()) == lines["total"] == 22 + 140
+
+
+def test_two_builds_are_byte_identical(tmp_path):
+    a = tmp_path / "a" / "dataset"
+    b = tmp_path / "b" / "dataset"
+    build(RAW, a)
+    build(RAW, b)
+    assert _sha(a) == _sha(b) and _sha(a)
+    assert (a / "README.md").read_bytes() == (b / "README.md").read_bytes()
+    assert (a / "build-report.json").read_bytes() == (b / "build-report.json").read_bytes()
+
+
+def test_renaming_raw_files_keeps_ids_and_splits(tmp_path, seed_build):
+    moved = tmp_path / "raw" / "nested"
+    moved.mkdir(parents=True)
+    for p in RAW.iterdir():
+        shutil.copy(p, moved / p.name.replace("000_", "renamed_").replace("003_", "other_"))
+    out = tmp_path / "dataset"
+    build(tmp_path / "raw", out)
+    before = {r["id"]: r["split"] for r in _rows(seed_build)}
+    after = {r["id"]: r["split"] for r in _rows(out)}
+    assert before == after
+
+
+def _rows(folder):
+    return [r for ds in load_split(folder, "articles").values() for r in ds]
+
+
+def test_bad_raw_files_are_reported_and_the_rest_builds(tmp_path):
+    raw = tmp_path / "raw"
+    shutil.copytree(RAW, raw)
+    (raw / "latin.txt").write_bytes("Tiêu đe\nNôi dung bài báo.\n".encode("cp1258"))
+    (raw / "latin.meta.json").write_text('{"publisher": "X", "license": "test"}')
+    (raw / "nosidecar.txt").write_text("Tiêu đề\nĐoạn một.\nĐoạn hai.\n")
+    (raw / "onlychrome.txt").write_text("Trang chủ > Pháp luật\nChia sẻ\n\n")
+    (raw / "onlychrome.meta.json").write_text('{"publisher": "X", "license": "test"}')
+    (raw / "badmeta.txt").write_text("Tiêu đề\nĐoạn một.\nĐoạn hai.\n")
+    (raw / "badmeta.meta.json").write_text('{"publisher": "X",\n "license": "test", "colour": 1}')
+    (raw / "notes.docx").write_bytes(b"PK\x03\x04")
+    report = build(raw, tmp_path / "dataset")
+    reasons = {d["raw_path"]: (d["reason"], d["line"]) for d in report["drops"]}
+    assert reasons == {
+        "latin.txt": ("not_utf8", 1),
+        "nosidecar.txt": ("missing_sidecar", None),
+        "onlychrome.txt": ("no_title", 1),
+        "badmeta.txt": ("sidecar_schema", None),
+    }
+    assert report["dropped"] == {"missing_sidecar": 1, "no_title": 1, "not_utf8": 1, "sidecar_schema": 1}
+    assert "notes.docx" in report["ignored"]
+    assert sum(report["splits"]["articles"].values()) == 2
+    steps = {s["step"]: (s["in"], s["out"]) for s in report["steps"]}
+    assert steps == {"read_sidecars": (6, 4), "parse_files": (4, 2), "drop_duplicate_ids": (2, 2)}
+    for d in report["drops"]:
+        assert d["message"] and d["hint"]
+
+
+def test_duplicate_article_is_dropped_with_reason(tmp_path):
+    raw = tmp_path / "raw"
+    shutil.copytree(RAW, raw)
+    shutil.copy(raw / "003_5a3d17637f3588e8.txt", raw / "copy.txt")
+    shutil.copy(raw / "003_5a3d17637f3588e8.meta.json", raw / "copy.meta.json")
+    report = build(raw, tmp_path / "dataset")
+    assert report["dropped"] == {"duplicate_id": 1}
+    assert [d["raw_path"] for d in report["drops"]] == ["copy.txt"]  # same bytes: the path breaks the tie
+
+
+def test_refuses_to_replace_a_folder_it_did_not_write(tmp_path):
+    precious = tmp_path / "precious"
+    precious.mkdir()
+    (precious / "thesis.tex").write_text("keep me")
+    with pytest.raises(UserError, match="not a vncyberdata build folder"):
+        build(RAW, precious)
+    assert (precious / "thesis.tex").read_text() == "keep me"
+
+
+def test_rebuild_replaces_previous_build_and_loader_sees_new_rows(tmp_path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    for p in RAW.glob("003_*"):
+        shutil.copy(p, raw / p.name)
+    out = tmp_path / "dataset"
+    build(raw, out)
+    assert sum(len(d) for d in load_split(out).values()) == 1
+    for p in RAW.glob("000_*"):
+        shutil.copy(p, raw / p.name)
+    build(raw, out)
+    assert sum(len(d) for d in load_split(out).values()) == 2
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".dataset.")], "no temporary folders left"

@@ -1,0 +1,88 @@
+"""The command line: in-process and as a subprocess, documented in the README, no tracebacks for users."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+
+from conftest import RAW, REPO
+
+from vncyberdata.cli import main, make_parser
+
+
+def _commands():
+    parser = make_parser()
+    sub = next(a for a in parser._actions if a.dest == "command")
+    return sorted(sub.choices)
+
+
+def test_every_command_is_documented_in_the_readme():
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    documented = set(re.findall(r"^### `vncyberdata (\w[\w-]*)`", readme, flags=re.MULTILINE))
+    assert documented == set(_commands())
+
+
+def test_parse_prints_the_record(capsys):
+    assert main(["parse", str(RAW / "003_5a3d17637f3588e8.txt")]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["article"]["author"] == "Hồng Dũng"
+    assert len(out["line_classes"]) == 140
+
+
+def test_parse_lines_view(capsys):
+    assert main(["parse", str(RAW / "000_950e53a0e89c16ec.txt"), "--lines"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 22
+    assert lines[8].split()[1] == "attribution" and lines[0].split()[1] == "title"
+
+
+def test_parse_rejection_names_file_line_and_fix(tmp_path, capsys):
+    bad = tmp_path / "bad.txt"
+    bad.write_bytes(b"Title line\n\xff\xfe broken\n")
+    (tmp_path / "bad.meta.json").write_text('{"publisher": "X", "license": "L"}')
+    assert main(["parse", str(bad)]) == 1
+    err = capsys.readouterr().err
+    assert f"{bad}:2: not_utf8" in err and "hint:" in err
+
+
+def test_missing_sidecar_is_a_clear_error(tmp_path, capsys):
+    (tmp_path / "a.txt").write_text("Tiêu đề\nMột.\nHai.\n")
+    assert main(["parse", str(tmp_path / "a.txt")]) == 1
+    err = capsys.readouterr().err
+    assert "missing_sidecar" in err and "a.meta.json" in err and "Traceback" not in err
+
+
+def test_build_strict_exit_code(tmp_path, capsys):
+    raw = tmp_path / "raw"
+    shutil.copytree(RAW, raw)
+    (raw / "empty.txt").write_text("   \n")
+    (raw / "empty.meta.json").write_text('{"publisher": "X", "license": "L"}')
+    out = tmp_path / "out"
+    assert main(["build", "--raw", str(raw), "--out", str(out)]) == 0
+    captured = capsys.readouterr()
+    assert "empty.txt" in captured.err and "empty" in captured.err
+    assert "articles: train 1, test 1" in captured.out
+    assert main(["build", "--raw", str(raw), "--out", str(out), "--strict"]) == 1
+
+
+def test_schema_check_command(capsys):
+    assert main(["schema", "--check", "--dir", str(REPO / "schema")]) == 0
+
+
+def test_subprocess_errors_have_no_traceback(tmp_path):
+    exe = [sys.executable, "-m", "vncyberdata.cli"]
+    missing = subprocess.run([*exe, "build", "--raw", str(tmp_path / "nope")], capture_output=True, text=True)
+    assert missing.returncode == 1
+    assert "error: raw folder" in missing.stderr and "hint:" in missing.stderr and "Traceback" not in missing.stderr
+    usage = subprocess.run([*exe, "frobnicate"], capture_output=True, text=True)
+    assert usage.returncode == 2
+
+
+def test_console_script_is_installed():
+    exe = shutil.which("vncyberdata", path=str(REPO / ".venv" / "bin")) or shutil.which("vncyberdata")
+    assert exe, "pip install -e . must install the vncyberdata console script"
+    done = subprocess.run([exe, "--help"], capture_output=True, text=True)
+    assert done.returncode == 0 and "build" in done.stdout

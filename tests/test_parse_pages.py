@@ -1,0 +1,101 @@
+"""The parser on real pages (the seeds) and on layout fixtures: every field and every line's class."""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+
+import pytest
+from conftest import page_cases
+
+from vncyberdata.normalize import split_lines
+from vncyberdata.parse import Parsed, parse
+from vncyberdata.raw import read_sidecar, sidecar_for
+from vncyberdata.record import LINE_CLASSES
+
+CASES = page_cases()
+IDS = [c[0] for c in CASES]
+
+
+def _parse(raw_path):
+    meta = read_sidecar(sidecar_for(raw_path))
+    result = parse(raw_path.read_bytes(), meta, raw_path.name)
+    assert isinstance(result, Parsed), result
+    return result, meta
+
+
+def test_cases_cover_seeds_and_layouts():
+    names = set(IDS)
+    assert {"000_950e53a0e89c16ec", "003_5a3d17637f3588e8"} <= names
+    assert len(names) >= 10
+
+
+@pytest.mark.parametrize(("name", "raw_path", "expect_path"), CASES, ids=IDS)
+def test_fields(name, raw_path, expect_path):
+    expect = json.loads(expect_path.read_text(encoding="utf-8"))
+    article = _parse(raw_path)[0].article
+    assert article.title == expect["title"]
+    assert article.lead == expect["lead"]
+    assert article.body.split("\n\n") == expect["body_paragraphs"]
+    assert article.author == expect["author"]
+    assert article.source_attribution == expect["source_attribution"]
+    assert article.related_headlines == expect["related_headlines"]
+    captions = [{"text": c.text, "credit": c.credit} for c in article.captions]
+    assert captions == [{"text": c["text"], "credit": c["credit"]} for c in expect["captions"]]
+    for got, want in zip(article.captions, expect["captions"]):
+        assert got.variants == want.get("variants", [])
+    for absent in expect["body_absent"]:
+        assert absent not in article.body, absent
+
+
+@pytest.mark.parametrize(("name", "raw_path", "expect_path"), CASES, ids=IDS)
+def test_dates(name, raw_path, expect_path):
+    expect = json.loads(expect_path.read_text(encoding="utf-8"))["published"]
+    article = _parse(raw_path)[0].article
+    if expect is None:
+        assert article.published_month is None and article.date_source is None
+        return
+    assert (article.published_month, article.published_day) == (expect["month"], expect["day"])
+    assert expect["evidence"] in article.date_evidence
+    if expect["year"] is not None:
+        assert article.published_year == expect["year"] and not article.date_year_inferred
+        assert article.published_date is not None
+    elif "inferred_year" in expect:
+        assert article.published_year == expect["inferred_year"] and article.date_year_inferred
+    else:  # never a year nobody stated
+        assert article.published_year is None and article.published_date is None
+
+
+@pytest.mark.parametrize(("name", "raw_path", "expect_path"), CASES, ids=IDS)
+def test_line_classes_match_and_are_conserved(name, raw_path, expect_path):
+    expect = json.loads(expect_path.read_text(encoding="utf-8"))["line_classes"]
+    parsed = _parse(raw_path)[0]
+    text = raw_path.read_bytes().decode("utf-8-sig")
+    n_lines = len(split_lines(text))
+    # conservation: one class per raw line, each from the fixed set
+    assert len(parsed.line_classes) == n_lines
+    assert set(parsed.line_classes) <= set(LINE_CLASSES)
+    expected = {i: cls for cls, idxs in expect.items() for i in idxs}
+    assert sorted(expected) == list(range(n_lines)), "the expectation file itself must cover every line once"
+    got = {i: cls for i, cls in enumerate(parsed.line_classes)}
+    assert got == expected
+
+
+@pytest.mark.parametrize(("name", "raw_path", "expect_path"), CASES, ids=IDS)
+def test_output_text_is_nfc_and_clean(name, raw_path, expect_path):
+    article = _parse(raw_path)[0].article
+    for text in [article.title, article.lead or "", article.body, *article.related_headlines]:
+        assert unicodedata.is_normalized("NFC", text)
+        assert "\ufeff" not in text and "\r" not in text and "\u00a0" not in text
+
+
+def test_layout_features_really_present_in_fixtures():
+    """The fixture set keeps covering the byte-level layouts the parser must survive."""
+    from conftest import PAGES
+
+    blobs = {p.stem: p.read_bytes() for p in PAGES.glob("*.txt")}
+    assert any(b.startswith(b"\xef\xbb\xbf") for b in blobs.values()), "a UTF-8 BOM page"
+    assert any(b"\r\n" in b for b in blobs.values()), "a CRLF page"
+    assert any(
+        not unicodedata.is_normalized("NFC", b.decode("utf-8-sig")) for b in blobs.values()
+    ), "an NFD page"
