@@ -1,0 +1,98 @@
+"""Hypothesis properties: the parser never crashes and always accounts for every line; text rules are
+idempotent; records survive a Parquet round trip unchanged."""
+
+from __future__ import annotations
+
+import datetime as dt
+import string
+
+import pyarrow.parquet as pq
+from conftest import RAW
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from vncyberdata.normalize import clean_line, key_text, split_lines
+from vncyberdata.parse import Parsed, Rejection, decode, parse
+from vncyberdata.raw import read_sidecar
+from vncyberdata.record import LINE_CLASSES, Article, Caption, RawMeta
+from vncyberdata.write import write_config
+
+META = RawMeta(publisher="Báo Mẫu", license="test")
+VI = "àáảãạăằắẳẵặâầấẩẫậèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵđ"
+vi_text = st.text(alphabet=string.ascii_letters + string.digits + VI + VI.upper() + " .,:;!?-()/|“”\u00a0\u200b", max_size=120)
+LINE_KINDS = st.one_of(
+    vi_text,
+    st.sampled_from(
+        ["", " ", "\u00a0", "In", "Chia sẻFacebook", "Tin liên quan", "Bình luận (0)", "Từ khóa: lừa đảo",
+         "Trang chủ > Pháp luật", "08/07/2025", "Thứ Hai, 06/11/2025 15:30 (GMT+7)", "Ảnh: TTXVN",
+         "Theo nhandan.vn", "Nguồn: Bộ Công an", "Hồng Dũng", "- Không cung cấp mã OTP cho bất kỳ ai;",
+         "Chiều 6/11, tại họp báo, người phát ngôn cho biết nhiều nội dung quan trọng về hợp tác quốc tế."]
+    ),
+)
+
+
+def _check(result, raw: bytes):
+    assert isinstance(result, (Parsed, Rejection))
+    if isinstance(result, Rejection):
+        assert result.code and result.message and result.hint
+        return
+    text = decode(raw)
+    assert isinstance(text, str)
+    assert len(result.line_classes) == len(split_lines(text))
+    assert set(result.line_classes) <= set(LINE_CLASSES)
+    assert result.line_classes.count("title") == 1
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=2_000))
+def test_parser_survives_random_bytes(raw):
+    _check(parse(raw, META, "x.txt"), raw)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(LINE_KINDS, max_size=40), st.sampled_from(["\n", "\r\n", "\r"]), st.booleans())
+def test_parser_accounts_for_every_line_of_random_layouts(lines, newline, bom):
+    raw = (b"\xef\xbb\xbf" if bom else b"") + newline.join(lines).encode("utf-8")
+    _check(parse(raw, META, "x.txt"), raw)
+
+
+@given(st.text(max_size=200))
+def test_text_rules_are_idempotent(text):
+    once = clean_line(text)
+    assert clean_line(once) == once
+    assert key_text(key_text(text)) == key_text(text)
+
+
+def _seed_article() -> Article:
+    path = RAW / "003_5a3d17637f3588e8.txt"
+    result = parse(path.read_bytes(), read_sidecar(path.with_name(path.stem + ".meta.json")), path.name)
+    return result.article
+
+
+SEED = _seed_article()
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    title=st.text(min_size=1, max_size=80),
+    lead=st.none() | st.text(max_size=80),
+    caption_credit=st.none() | st.text(max_size=20),
+    day=st.none() | st.dates(min_value=dt.date(1990, 1, 1), max_value=dt.date(2030, 12, 31)),
+)
+def test_parquet_round_trip(tmp_path, title, lead, caption_credit, day):
+    article = SEED.model_copy(
+        update={
+            "title": title,
+            "lead": lead,
+            "captions": [Caption(text="Ảnh", credit=caption_credit, variants=["a", "b"])],
+            "published_date": day,
+            "published_year": day.year if day else None,
+            "published_month": day.month if day else None,
+            "published_day": day.day if day else None,
+        }
+    )
+    article = Article.model_validate(article.model_dump())
+    info = write_config(tmp_path, "articles", [article])
+    (path,) = info[article.split]["files"]
+    rows = pq.read_table(tmp_path / path).to_pylist()
+    assert [Article.model_validate(r) for r in rows] == [article]
