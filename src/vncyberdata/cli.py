@@ -69,6 +69,72 @@ def cmd_parse(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_validate(args: argparse.Namespace) -> int:
+    """Check raw files (bytes, text, sidecars, corpus rules) and report every finding with its fix."""
+    from . import validate as v
+
+    root = Path(args.root)
+    limits = v.Limits(max_file_bytes=args.max_file_bytes, max_line_chars=args.max_line_chars)
+    targets: dict[Path, set[str] | None] = {}
+    for given in args.paths or [str(root)]:
+        path = Path(given)
+        if not path.exists() and not path.is_symlink():
+            print(f"error: {given}: no such file or folder", file=sys.stderr)
+            return EXIT_USAGE
+        if path.is_dir() and not path.is_symlink():
+            targets[path] = None
+        elif _inside(path, root):
+            only = targets.setdefault(root, set())
+            if only is not None:
+                only.add(path.absolute().relative_to(root.absolute()).as_posix())
+        else:
+            print(f"error: {given} is not inside the raw folder {root} (use --root)", file=sys.stderr)
+            return EXIT_USAGE
+    if args.changed_since:
+        if not root.is_dir():
+            print(f"error: raw folder {root} does not exist", file=sys.stderr)
+            return EXIT_USAGE
+        targets = {root: _changed_since(args.changed_since, root)}
+    result = v.Result()
+    for folder, only in targets.items():
+        part = v.validate(folder, only, limits)
+        prefix = folder.as_posix().rstrip("/")
+        result.files_checked += part.files_checked
+        result.findings += [v.Finding(f.code, f"{prefix}/{f.path}", f.message, f.line, f.col, f.severity, f.hint) for f in part.findings]
+    print(v.FORMATS[args.format](result, args.strict) if args.format != "github" else v.format_github(result, args.strict, prefix=""))
+    errors, _ = result.counts(args.strict)
+    return EXIT_FAIL if errors else EXIT_OK
+
+
+def _inside(path: Path, root: Path) -> bool:
+    return path.absolute().is_relative_to(root.absolute())
+
+
+def _changed_since(rev: str, root: Path) -> set[str]:
+    """Raw-folder paths (relative to root) added or modified since `rev`, plus untracked ones."""
+    import subprocess
+
+    def git(*cmd: str) -> list[str]:
+        done = subprocess.run(["git", *cmd], capture_output=True, text=True, cwd=root)
+        if done.returncode != 0:
+            raise UserError(
+                f"git {' '.join(cmd)} failed: {done.stderr.strip()}", "pass a revision git knows, e.g. origin/main", EXIT_USAGE
+            )
+        return [line for line in done.stdout.splitlines() if line]
+
+    changed = git("diff", "--name-only", "--relative", "--diff-filter=AMR", rev, "--", ".")
+    changed += git("ls-files", "--others", "--exclude-standard", ".")
+    out: set[str] = set()
+    for rel in changed:
+        out.add(rel)
+        # a changed sidecar means its raw file must be re-checked, and the other way round
+        if rel.endswith(".meta.json"):
+            out.add(rel[: -len(".meta.json")] + ".txt")
+        elif rel.endswith(".txt"):
+            out.add(rel[: -len(".txt")] + ".meta.json")
+    return out
+
+
 def cmd_schema(args: argparse.Namespace) -> int:
     """Write the schema files derived from the record model, or check the checked-in copies."""
     from . import schemas
@@ -105,6 +171,16 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--lines", action="store_true", help="print each line with its class instead of JSON")
     p.set_defaults(func=cmd_parse)
 
+    p = sub.add_parser("validate", help=cmd_validate.__doc__, description=cmd_validate.__doc__)
+    p.add_argument("paths", nargs="*", metavar="PATH", help="raw folder(s) or files inside --root (default: the raw folder)")
+    p.add_argument("--root", default="raw", help="the raw folder files are checked against (default: raw)")
+    p.add_argument("--format", choices=["text", "json", "github"], default="text", help="output format (default: text)")
+    p.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    p.add_argument("--changed-since", metavar="REV", help="only files added or modified since this git revision")
+    p.add_argument("--max-file-bytes", type=int, default=10_000_000, help="file size limit (default: 10000000)")
+    p.add_argument("--max-line-chars", type=int, default=20_000, help="line length limit (default: 20000)")
+    p.set_defaults(func=cmd_validate)
+
     p = sub.add_parser("schema", help=cmd_schema.__doc__, description=cmd_schema.__doc__)
     p.add_argument("--dir", default="schema", help="schema folder (default: schema)")
     mode = p.add_mutually_exclusive_group()
@@ -122,7 +198,7 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args)
     except UserError as err:
         print(f"error: {err}", file=sys.stderr)
-        return EXIT_FAIL
+        return err.exit_code
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

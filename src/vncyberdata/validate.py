@@ -1,0 +1,386 @@
+"""Intake validation of raw files: every finding has a rule code, a severity, a location, a message and a fix.
+
+All findings are collected before anything is reported. Rules fall in four groups: bytes (encoding, control
+characters, size), text (layout the build normalises, parser rejections, language), sidecar, and corpus
+(duplicates, file names, links, unexpected files). `RULES` is the single list; the README's rules table is
+checked against it by the tests.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import unicodedata
+from collections import defaultdict
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from .normalize import split_lines
+from .parse import Parsed, Rejection, parse
+from .raw import RAW_SUFFIXES, SIDECAR_SUFFIX, sidecar_for
+from .record import RawMeta
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    severity: str  # "error" | "warning"
+    catches: str
+    fix: str
+
+
+_RULES = [
+    # bytes
+    Rule("not-utf8", "error", "bytes that are not valid UTF-8 (and match no known legacy encoding)", "re-save the file as UTF-8"),
+    Rule("legacy-encoding", "error", "text in a legacy Vietnamese encoding (cp1258, TCVN3, VNI, VIQR) or UTF-8 mis-decoded as cp1252", "convert it: vncyberdata fix-encoding FILE --from ENCODING"),
+    Rule("binary", "error", "a binary file (NUL bytes)", "raw files are text dumps: remove it or replace it with the page's text"),
+    Rule("control-char", "error", "control characters other than tab and line breaks", "delete the character (often a copy-paste artefact)"),
+    Rule("empty", "error", "an empty or whitespace-only file", "add the article text or remove the file"),
+    Rule("file-too-large", "error", "a file over the size limit (--max-file-bytes)", "a raw file holds one article: split it, or raise the limit if the page is real"),
+    Rule("line-too-long", "error", "a line over the length limit (--max-line-chars)", "put one paragraph per line; a huge line is usually a broken dump"),
+    # text
+    Rule("bom", "warning", "a UTF-8 byte order mark", "optional: save without BOM (the build strips it)"),
+    Rule("crlf", "warning", "CRLF or CR line endings", "optional: convert to LF (the build accepts all three)"),
+    Rule("nfd", "warning", "decomposed (NFD) Unicode text", "optional: normalise to NFC (the build does)"),
+    Rule("no-title", "error", "no title line: everything is blank, chrome, a breadcrumb or a date", "put the headline on its own line before the article"),
+    Rule("no-body", "error", "a title but no article paragraphs", "the dump must hold the article's paragraphs, one per line"),
+    Rule("not-vietnamese", "warning", "the body does not look like Vietnamese", "check the sidecar's language and that the right page was saved"),
+    # sidecar
+    Rule("sidecar-missing", "error", "a raw file without its <stem>.meta.json sidecar", "create it with at least publisher and license"),
+    Rule("sidecar-json", "error", "a sidecar that is not valid JSON", "fix the JSON syntax at the line and column given"),
+    Rule("sidecar-schema", "error", "a sidecar field missing or of the wrong type/format", "make it match schema/raw-meta.schema.json"),
+    Rule("sidecar-unknown-field", "error", "a sidecar field the schema does not define", "remove it or rename it to a known field (put free text in notes)"),
+    Rule("sidecar-orphan", "error", "a sidecar with no raw file beside it", "add the raw file or delete the sidecar"),
+    # corpus
+    Rule("duplicate-content", "error", "the same raw bytes as another file (same sha256)", "delete one of the copies"),
+    Rule("duplicate-id", "error", "two files that parse to the same article id", "delete the re-scrape, or give the sidecars their distinct URLs"),
+    Rule("bad-filename", "error", "a path with spaces or characters outside A-Z a-z 0-9 . _ - /", "rename the file using only safe characters"),
+    Rule("symlink", "error", "a symbolic link (including links that loop or point outside raw/)", "replace the link with the real file"),
+    Rule("outside-raw", "error", "a path that resolves outside the raw folder", "move the file into the raw folder"),
+    Rule("unexpected-file", "error", "a file type that is not a raw dump (.txt) or a sidecar (.meta.json)", "remove it from the raw folder"),
+]
+RULES: dict[str, Rule] = {r.code: r for r in _RULES}
+
+_SAFE_NAME = re.compile(r"^[A-Za-z0-9._\-/]+$")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_VI_COMMON = frozenset(
+    "là và của một được trong năm các có này đã người không cho với những đến từ khi để theo tại về ngày "
+    "cũng như nhiều đang sẽ việc đối tượng công an tiền".split()
+)
+MAX_PER_RULE = 5  # findings of one rule in one file before the rest are summarised
+
+
+@dataclass(frozen=True)
+class Finding:
+    code: str
+    path: str
+    message: str
+    line: int | None = None
+    col: int | None = None
+    severity: str = ""
+    hint: str = ""
+
+    def __post_init__(self) -> None:
+        rule = RULES[self.code]  # an unknown code is a bug: fail loudly in tests
+        object.__setattr__(self, "severity", self.severity or rule.severity)
+        object.__setattr__(self, "hint", self.hint or rule.fix)
+
+    def location(self) -> str:
+        return self.path + (f":{self.line}" if self.line else "") + (f":{self.col}" if self.col else "")
+
+    def as_dict(self) -> dict:
+        return {k: v for k, v in asdict(self).items()}
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_file_bytes: int = 10_000_000
+    max_line_chars: int = 20_000
+
+
+@dataclass
+class Result:
+    findings: list[Finding] = field(default_factory=list)
+    files_checked: int = 0
+
+    def counts(self, strict: bool = False) -> tuple[int, int]:
+        errors = sum(1 for f in self.findings if f.severity == "error" or strict)
+        return errors, len(self.findings) - errors
+
+
+def _line_col(text: str, index: int) -> tuple[int, int]:
+    line = text.count("\n", 0, index) + 1
+    return line, index - (text.rfind("\n", 0, index) + 1) + 1
+
+
+class _FileCheck:
+    """All per-file rules for one raw file; collects findings and the facts the corpus rules need."""
+
+    def __init__(self, root: Path, path: Path, limits: Limits) -> None:
+        self.root, self.path, self.limits = root, path, limits
+        self.rel = path.relative_to(root).as_posix()
+        self.findings: list[Finding] = []
+        self.sha256: str | None = None
+        self.article_id: str | None = None
+
+    def add(self, code: str, message: str, line: int | None = None, col: int | None = None, hint: str = "") -> None:
+        if sum(1 for f in self.findings if f.code == code) == MAX_PER_RULE:
+            message, line, col = "more findings of this rule in the file are not listed", None, None
+        elif sum(1 for f in self.findings if f.code == code) > MAX_PER_RULE:
+            return
+        self.findings.append(Finding(code, self.rel, message, line, col, hint=hint))
+
+    def run(self) -> None:
+        size = self.path.stat().st_size
+        if size > self.limits.max_file_bytes:
+            self.add("file-too-large", f"{size} bytes, over the limit of {self.limits.max_file_bytes}")
+            return
+        data = self.path.read_bytes()
+        self.sha256 = hashlib.sha256(data).hexdigest()
+        meta = self.check_sidecar()
+        if not data.strip(b" \t\r\n"):
+            self.add("empty", "the file is empty or holds only whitespace")
+            return
+        nuls = data.count(b"\x00")
+        if nuls:
+            first = data.index(b"\x00")
+            self.add("binary", f"{nuls} NUL bytes, the first at byte {first}", data.count(b"\n", 0, first) + 1)
+            return
+        text = self.check_bytes(data)
+        if text is None:
+            return
+        self.check_text(text)
+        result = parse(data, meta or RawMeta(publisher="unknown", license="unknown"), self.rel)
+        if isinstance(result, Rejection):
+            if result.code in ("no_title", "no_body"):
+                self.add(result.code.replace("_", "-"), result.message, result.line, hint=result.hint)
+            return
+        if meta is not None:
+            self.article_id = result.article.id
+        self.check_language(result)
+
+    def check_bytes(self, data: bytes) -> str | None:
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as err:
+            line = data.count(b"\n", 0, err.start) + 1
+            col = err.start - (data.rfind(b"\n", 0, err.start) + 1) + 1
+            detected = _detect_bytes(data)
+            if detected is not None:
+                self.add(
+                    "legacy-encoding",
+                    f"looks like {detected.encoding} (confidence {detected.confidence:.2f}), not UTF-8: {detected.sample!r}",
+                    detected.line,
+                    detected.column,
+                    hint=f"convert it: vncyberdata fix-encoding {self.rel} --from {detected.encoding}",
+                )
+            else:
+                self.add("not-utf8", f"byte {err.start} (0x{data[err.start]:02x}) is not valid UTF-8", line, col)
+            return None
+        return text
+
+    def check_text(self, text: str) -> None:
+        if text.startswith("\ufeff"):
+            self.add("bom", "the file starts with a UTF-8 byte order mark", 1, 1)
+            text = text[1:]
+        if "\r" in text:
+            index = text.index("\r")
+            kind = "CRLF" if text[index : index + 2] == "\r\n" else "CR"
+            self.add("crlf", f"{kind} line endings (first at this line)", text.count("\n", 0, index) + 1)
+        for m in _CONTROL.finditer(text):
+            self.add("control-char", f"control character U+{ord(m.group()):04X}", *_line_col(text, m.start()))
+        if not unicodedata.is_normalized("NFC", text):
+            index = next(i for i, ch in enumerate(text) if unicodedata.combining(ch) or not unicodedata.is_normalized("NFC", ch))
+            line, col = _line_col(text, index)
+            self.add("nfd", "text is not NFC (decomposed characters, first at this position)", line, col)
+        detected = _detect_text(text)
+        if detected is not None:
+            self.add(
+                "legacy-encoding",
+                f"text looks like {detected.encoding}: {detected.sample!r}",
+                detected.line,
+                detected.column,
+                hint=f"convert it: vncyberdata fix-encoding {self.rel} --from {detected.encoding}",
+            )
+        for i, line in enumerate(split_lines(text)):
+            if len(line) > self.limits.max_line_chars:
+                self.add("line-too-long", f"{len(line)} characters, over the limit of {self.limits.max_line_chars}", i + 1)
+
+    def check_sidecar(self) -> RawMeta | None:
+        sidecar = sidecar_for(self.path)
+        rel = sidecar.relative_to(self.root).as_posix()
+        if not sidecar.exists():
+            self.add("sidecar-missing", f"no sidecar {sidecar.name} beside the file")
+            return None
+        try:
+            data = json.loads(sidecar.read_text(encoding="utf-8"))
+        except UnicodeDecodeError:
+            self.findings.append(Finding("sidecar-json", rel, "the sidecar is not UTF-8"))
+            return None
+        except json.JSONDecodeError as err:
+            self.findings.append(Finding("sidecar-json", rel, f"invalid JSON: {err.msg}", err.lineno, err.colno))
+            return None
+        if not isinstance(data, dict):
+            self.findings.append(Finding("sidecar-schema", rel, "the sidecar must be a JSON object"))
+            return None
+        try:
+            return RawMeta.model_validate(data)
+        except ValidationError as err:
+            for e in err.errors():
+                where = ".".join(map(str, e["loc"])) or "(top)"
+                if e["type"] == "extra_forbidden":
+                    self.findings.append(Finding("sidecar-unknown-field", rel, f"unknown field {where!r}", _key_line(sidecar, where)))
+                else:
+                    self.findings.append(Finding("sidecar-schema", rel, f"{where}: {e['msg']}", _key_line(sidecar, where)))
+            return None
+
+    def check_language(self, parsed: Parsed) -> None:
+        words = re.findall(r"\w+", f"{parsed.article.lead or ''} {parsed.article.body}".casefold())
+        if len(words) < 30:
+            return
+        share = sum(w in _VI_COMMON for w in words) / len(words)
+        if share < 0.03:
+            self.add("not-vietnamese", f"only {share:.1%} of the body's words are common Vietnamese words")
+
+
+def _key_line(sidecar: Path, key: str) -> int | None:
+    for i, line in enumerate(sidecar.read_text(encoding="utf-8").splitlines()):
+        if f'"{key}"' in line:
+            return i + 1
+    return None
+
+
+def _detect_bytes(data: bytes):
+    try:
+        from .legacy import detect_bytes
+    except ImportError:
+        return None
+    return detect_bytes(data)
+
+
+def _detect_text(text: str):
+    try:
+        from .legacy import detect_text
+    except ImportError:
+        return None
+    return detect_text(text)
+
+
+def _walk(root: Path) -> list[Path]:
+    """Every path under root, sorted, without following directory links (a link loop cannot hang us)."""
+    out = []
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        base = Path(dirpath)
+        out.extend(base / d for d in dirnames if (base / d).is_symlink())
+        out.extend(base / f for f in filenames if not f.startswith("."))
+    return sorted(out, key=lambda p: p.relative_to(root).as_posix())
+
+
+def validate(root: Path, only: set[str] | None = None, limits: Limits = Limits()) -> Result:
+    """Validate the raw folder `root`; `only` (relative paths) restricts which files' findings are reported,
+    while the corpus rules still compare them with every file in the folder."""
+    root = Path(root)
+    real_root = root.resolve()
+    result = Result()
+    checks: list[_FileCheck] = []
+    raw_stems: set[str] = set()
+    for path in _walk(root):
+        rel = path.relative_to(root).as_posix()
+        report = only is None or rel in only
+        findings: list[Finding] = []
+        if not _SAFE_NAME.match(rel):
+            findings.append(Finding("bad-filename", rel, f"unsafe characters in {rel!r}"))
+        if path.is_symlink():
+            try:
+                target = path.resolve(strict=True)
+                outside = not target.is_relative_to(real_root)
+                findings.append(Finding("symlink", rel, f"a symbolic link to {target}"))
+                if outside:
+                    findings.append(Finding("outside-raw", rel, "the link resolves outside the raw folder"))
+            except (OSError, RuntimeError) as err:
+                findings.append(Finding("symlink", rel, f"a broken or looping symbolic link ({type(err).__name__})"))
+        elif rel.endswith(SIDECAR_SUFFIX):
+            pass  # checked with its raw file; orphans below
+        elif path.suffix.lower() not in RAW_SUFFIXES:
+            findings.append(Finding("unexpected-file", rel, f"{path.suffix or 'no extension'} is not a raw file type"))
+        else:
+            raw_stems.add(str(sidecar_for(path)))
+            check = _FileCheck(root, path, limits)
+            check.run()
+            checks.append(check)
+            findings += check.findings
+        if report:
+            result.files_checked += 1
+            result.findings += findings
+    for path in _walk(root):
+        rel = path.relative_to(root).as_posix()
+        if rel.endswith(SIDECAR_SUFFIX) and str(path) not in raw_stems and (only is None or rel in only):
+            result.findings.append(Finding("sidecar-orphan", rel, "no raw file with this stem"))
+    result.findings += _corpus_findings(checks, only)
+    result.findings.sort(key=lambda f: (f.path, f.line or 0, f.col or 0, f.code))
+    return result
+
+
+def _corpus_findings(checks: list[_FileCheck], only: set[str] | None) -> list[Finding]:
+    out = []
+    copies: set[str] = set()  # a byte-identical copy is reported once, as duplicate-content
+    for attr, code, what in (("sha256", "duplicate-content", "the same bytes"), ("article_id", "duplicate-id", "the same article id")):
+        groups: dict[str, list[str]] = defaultdict(list)
+        for c in checks:
+            if getattr(c, attr) and c.rel not in copies:
+                groups[getattr(c, attr)].append(c.rel)
+        for key, rels in groups.items():
+            first, *others = sorted(rels)
+            for rel in others:
+                if attr == "sha256":
+                    copies.add(rel)
+                if only is None or rel in only or first in only:
+                    out.append(Finding(code, rel, f"{what} as {first} ({attr} {key[:16]})"))
+    return out
+
+
+def format_text(result: Result, strict: bool = False) -> str:
+    lines = [f"{f.location()}: {f.code} {f.message} (hint: {f.hint})" for f in result.findings]
+    errors, warnings = result.counts(strict)
+    verdict = "FAILED" if errors else "ok"
+    lines.append(f"{verdict}: {errors} errors, {warnings} warnings in {result.files_checked} files checked")
+    return "\n".join(lines)
+
+
+def format_json(result: Result, strict: bool = False) -> str:
+    errors, warnings = result.counts(strict)
+    doc = {
+        "findings": [f.as_dict() for f in result.findings],
+        "summary": {"files_checked": result.files_checked, "errors": errors, "warnings": warnings, "strict": strict},
+    }
+    return json.dumps(doc, ensure_ascii=False, indent=2)
+
+
+def _gh_escape(value: str, prop: bool = False) -> str:
+    value = value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return value.replace(":", "%3A").replace(",", "%2C") if prop else value
+
+
+def format_github(result: Result, strict: bool = False, prefix: str = "raw") -> str:
+    """GitHub Actions workflow commands: each finding becomes an annotation on the pull request's line."""
+    out = []
+    for f in result.findings:
+        level = "error" if f.severity == "error" or strict else "warning"
+        props = [f"file={_gh_escape(f'{prefix}/{f.path}' if prefix else f.path, True)}"]
+        if f.line:
+            props.append(f"line={f.line}")
+        if f.col:
+            props.append(f"col={f.col}")
+        props.append(f"title={_gh_escape(f.code, True)}")
+        out.append(f"::{level} {','.join(props)}::{_gh_escape(f'{f.message} (hint: {f.hint})')}")
+    errors, warnings = result.counts(strict)
+    out.append(f"vncyberdata validate: {errors} errors, {warnings} warnings in {result.files_checked} files checked")
+    return "\n".join(out)
+
+
+FORMATS = {"text": format_text, "json": format_json, "github": format_github}

@@ -1,0 +1,201 @@
+"""Intake validation: each bad-input class gets its rule code, a location and a fix; the seeds pass."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import unicodedata
+
+import pytest
+from conftest import RAW, REPO
+
+from vncyberdata.cli import main
+from vncyberdata.validate import RULES, Limits, format_github, validate
+
+META = '{"publisher": "Báo Mẫu", "license": "test"}'
+GOOD = "Tiêu đề bài báo về lừa đảo trực tuyến\nĐoạn mở đầu của bài báo.\nĐoạn thân bài thứ nhất.\n"
+
+
+@pytest.fixture
+def raw(tmp_path):
+    folder = tmp_path / "raw"
+    shutil.copytree(RAW, folder)
+    return folder
+
+
+def _add(folder, name, data, meta=META):
+    path = folder / name
+    path.write_bytes(data if isinstance(data, bytes) else data.encode("utf-8"))
+    if meta is not None:
+        (folder / (name.rsplit(".", 1)[0] + ".meta.json")).write_text(meta, encoding="utf-8")
+    return path
+
+
+def _codes(result, path=None):
+    return sorted({f.code for f in result.findings if path is None or f.path == path})
+
+
+def test_seeds_pass_with_no_findings():
+    result = validate(RAW)
+    assert result.findings == [] and result.files_checked == 4
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "code", "line"),
+    [
+        ("bad.txt", "Tiêu đề\nDòng hai\n".encode() + b"\xff\xfe\n", "not-utf8", 3),
+        ("nul.txt", b"abc\n\x00\x00\x00", "binary", 2),
+        ("empty.txt", b"  \n\t\n", "empty", None),
+        ("ctrl.txt", GOOD + "Dòng có ký tự \x07 lạ.\n", "control-char", 4),
+        ("bom.txt", "\ufeff" + GOOD, "bom", 1),
+        ("crlf.txt", GOOD.replace("\n", "\r\n"), "crlf", 1),
+        ("nfd.txt", unicodedata.normalize("NFD", GOOD), "nfd", 1),
+        ("chrome.txt", "Trang chủ > Pháp luật\nChia sẻ\n", "no-title", 1),
+        ("titleonly.txt", "Chỉ có tiêu đề thôi\n\nIn\n", "no-body", 1),
+        ("english.txt", "A title\n" + "The quick brown fox jumps over the lazy dog again and again. " * 8 + "\nMore.\n", "not-vietnamese", None),
+    ],
+)
+def test_file_rules(raw, name, data, code, line):
+    _add(raw, name, data)
+    result = validate(raw)
+    found = [f for f in result.findings if f.path == name]
+    assert code in {f.code for f in found}, found
+    finding = next(f for f in found if f.code == code)
+    assert finding.line == line
+    assert finding.hint and finding.message
+    assert finding.severity == RULES[code].severity
+
+
+def test_size_limits(raw):
+    _add(raw, "big.txt", GOOD + "x" * 3000 + "\n")
+    result = validate(raw, limits=Limits(max_file_bytes=100_000, max_line_chars=1000))
+    assert [(f.path, f.code, f.line) for f in result.findings] == [("big.txt", "line-too-long", 4)]
+    result = validate(raw, limits=Limits(max_file_bytes=5000, max_line_chars=100_000))
+    assert [(f.path, f.code) for f in result.findings] == [("003_5a3d17637f3588e8.txt", "file-too-large")]
+
+
+def test_huge_single_line_file_is_refused_without_reading_it(raw):
+    with open(raw / "huge.txt", "wb") as fh:
+        fh.truncate(50 * 1024 * 1024)  # 50 MB of NULs, one line
+    (raw / "huge.meta.json").write_text(META)
+    result = validate(raw)
+    assert _codes(result, "huge.txt") == ["file-too-large"]
+    result = validate(raw, limits=Limits(max_file_bytes=100 * 1024 * 1024))
+    assert _codes(result, "huge.txt") == ["binary"]
+
+
+def test_deeply_repeated_chrome_is_no_problem(raw):
+    _add(raw, "chrome.txt", GOOD + "Chia sẻ\nTin liên quan\n" * 20_000)
+    assert _codes(validate(raw), "chrome.txt") == []
+
+
+def test_sidecar_rules(raw):
+    _add(raw, "nometa.txt", GOOD, meta=None)
+    _add(raw, "badjson.txt", GOOD, meta='{\n  "publisher": "X",\n  "license": \n}')
+    _add(raw, "schema.txt", GOOD, meta='{\n  "publisher": "",\n  "license": "L",\n  "retrieved_at": "yesterday"\n}')
+    _add(raw, "unknown.txt", GOOD, meta='{\n  "publisher": "X",\n  "license": "L",\n  "colour": "blue"\n}')
+    (raw / "orphan.meta.json").write_text(META)
+    result = validate(raw)
+    by = {(f.path, f.code): f for f in result.findings}
+    assert ("nometa.txt", "sidecar-missing") in by
+    assert by[("badjson.meta.json", "sidecar-json")].line == 4 and by[("badjson.meta.json", "sidecar-json")].col
+    schema_msgs = [f.message for f in result.findings if f.path == "schema.meta.json"]
+    assert any(m.startswith("publisher:") for m in schema_msgs) and any(m.startswith("retrieved_at") for m in schema_msgs)
+    assert by[("unknown.meta.json", "sidecar-unknown-field")].line == 4
+    assert ("orphan.meta.json", "sidecar-orphan") in by
+
+
+def test_corpus_rules(raw):
+    shutil.copy(raw / "003_5a3d17637f3588e8.txt", raw / "copy.txt")
+    shutil.copy(raw / "003_5a3d17637f3588e8.meta.json", raw / "copy.meta.json")
+    text = (raw / "003_5a3d17637f3588e8.txt").read_text(encoding="utf-8")
+    _add(raw, "rescrape.txt", text + "\nDòng thêm ở cuối\n", meta=(raw / "003_5a3d17637f3588e8.meta.json").read_text())
+    _add(raw, "có dấu cách.txt", GOOD)
+    (raw / "notes.docx").write_bytes(b"PK\x03\x04")
+    outside = raw.parent / "elsewhere.txt"
+    outside.write_text(GOOD)
+    os.symlink(outside, raw / "link.txt")
+    os.symlink(raw / "loop_a.txt", raw / "loop_b.txt")
+    os.symlink(raw / "loop_b.txt", raw / "loop_a.txt")
+    result = validate(raw)
+    got = {(f.path, f.code) for f in result.findings}
+    assert ("copy.txt", "duplicate-content") in got and ("copy.txt", "duplicate-id") not in got
+    assert ("rescrape.txt", "duplicate-id") in got
+    assert ("có dấu cách.txt", "bad-filename") in got
+    assert ("notes.docx", "unexpected-file") in got
+    assert {("link.txt", "symlink"), ("link.txt", "outside-raw")} <= got
+    assert {("loop_a.txt", "symlink"), ("loop_b.txt", "symlink")} <= got
+
+
+def test_only_restricts_reports_but_compares_with_everything(raw):
+    shutil.copy(raw / "000_950e53a0e89c16ec.txt", raw / "new.txt")
+    shutil.copy(raw / "000_950e53a0e89c16ec.meta.json", raw / "new.meta.json")
+    result = validate(raw, only={"new.txt", "new.meta.json"})
+    assert [(f.path, f.code) for f in result.findings] == [("new.txt", "duplicate-content")]
+
+
+def test_cli_exit_codes_and_formats(raw, capsys):
+    assert main(["validate", str(raw)]) == 0
+    _add(raw, "crlf.txt", GOOD.replace("\n", "\r\n"))
+    assert main(["validate", str(raw)]) == 0  # a warning alone passes
+    assert main(["validate", str(raw), "--strict"]) == 1
+    capsys.readouterr()
+    _add(raw, "bad.txt", b"Ti\xeau \xf0e\n")
+    assert main(["validate", str(raw), "--format", "json"]) == 1
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["summary"] == {"files_checked": 8, "errors": 1, "warnings": 1, "strict": False}
+    keys = {tuple(sorted(f)) for f in doc["findings"]}
+    assert keys == {("code", "col", "hint", "line", "message", "path", "severity")}
+    assert main(["validate", str(raw / "bad.txt"), "--root", str(raw)]) == 1
+    text = capsys.readouterr().out
+    assert re.search(rf"{re.escape(str(raw))}/bad.txt:1:3: (not-utf8|legacy-encoding) ", text)
+    assert main(["validate", str(raw.parent / "nope")]) == 2
+
+
+def test_github_annotations(raw):
+    _add(raw, "bad, name.txt", "Tiêu đề\n\x07\nĐoạn.\nĐoạn hai.\n")
+    out = format_github(validate(raw), prefix="raw").splitlines()
+    ctrl = next(line for line in out if "title=control-char" in line)
+    assert ctrl.startswith("::error file=raw/bad%2C name.txt,line=2,col=1,title=control-char::")
+    assert out[-1].startswith("vncyberdata validate: ")
+
+
+def test_readme_documents_every_rule():
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### Validation rules", 1)[1].split("\n## ", 1)[0]
+    documented = dict(re.findall(r"^\| `([a-z0-9-]+)` \| (error|warning) \|", section, flags=re.MULTILINE))
+    assert documented == {code: rule.severity for code, rule in RULES.items()}
+
+
+def test_github_workflows_run_the_projects_own_commands():
+    import yaml
+
+    flows = {p.name: yaml.safe_load(p.read_text()) for p in (REPO / ".github" / "workflows").glob("*.yml")}
+    raw_flow = flows["validate-raw.yml"]
+    triggers = raw_flow.get("on", raw_flow.get(True))  # YAML 1.1 reads a bare `on` key as true
+    assert triggers["pull_request"]["paths"] == ["raw/**"]
+    steps = [s.get("run", "") for s in raw_flow["jobs"]["validate"]["steps"]]
+    assert any("vncyberdata validate --changed-since" in s and "--format github" in s for s in steps)
+    test_steps = [s.get("run", "") for s in flows["tests.yml"]["jobs"]["test"]["steps"]]
+    assert "make test" in test_steps
+    assert "make test" in (REPO / ".ci" / "run").read_text()
+
+
+def test_changed_since_checks_only_new_files(tmp_path, capsys):
+    import subprocess
+
+    repo = tmp_path / "repo"
+    shutil.copytree(RAW, repo / "raw")
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.com"]
+    subprocess.run([*git, "init", "-q"], cwd=repo, check=True)
+    subprocess.run([*git, "add", "-A"], cwd=repo, check=True)
+    subprocess.run([*git, "commit", "-qm", "seeds"], cwd=repo, check=True)
+    _add(repo / "raw", "new.txt", GOOD.replace("\n", "\r\n"))
+    assert main(["validate", "--root", str(repo / "raw"), "--changed-since", "HEAD", "--format", "json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["summary"]["files_checked"] == 2  # new.txt and its sidecar, not the seeds
+    assert [f["code"] for f in doc["findings"]] == ["crlf"]
+    assert main(["validate", "--root", str(repo / "raw"), "--changed-since", "no-such-rev"]) == 2
+    assert "hint:" in capsys.readouterr().err
