@@ -84,6 +84,9 @@ def test_huge_single_line_file_is_refused_without_reading_it(raw):
     assert _codes(result, "huge.txt") == ["file-too-large"]
     result = validate(raw, limits=Limits(max_file_bytes=100 * 1024 * 1024))
     assert _codes(result, "huge.txt") == ["binary"]
+    (raw / "huge.txt").write_bytes("Tiêu đề ".encode() * (50 * 1024 * 1024 // 12))  # 50 MB of text on one line
+    result = validate(raw, limits=Limits(max_file_bytes=100 * 1024 * 1024))
+    assert _codes(result, "huge.txt") == ["line-too-long"]
 
 
 def test_deeply_repeated_chrome_is_no_problem(raw):
@@ -199,3 +202,30 @@ def test_changed_since_checks_only_new_files(tmp_path, capsys):
     assert [f["code"] for f in doc["findings"]] == ["crlf"]
     assert main(["validate", "--root", str(repo / "raw"), "--changed-since", "no-such-rev"]) == 2
     assert "hint:" in capsys.readouterr().err
+
+
+def _validate_one(folder, data: bytes):
+    for p in folder.iterdir():
+        p.unlink()
+    (folder / "x.txt").write_bytes(data)
+    (folder / "x.meta.json").write_text(META)
+    result = validate(folder)
+    assert all(f.code in RULES and f.path in ("x.txt", "x.meta.json") and f.hint for f in result.findings)
+    return result
+
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+# deadline: the per-file time bound. A validator that hangs or goes quadratic on some input fails here.
+@settings(max_examples=150, deadline=5000, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.binary(max_size=3000))
+def test_validator_never_crashes_on_random_bytes(tmp_path, data):
+    _validate_one(tmp_path, data)
+
+
+@settings(max_examples=150, deadline=5000, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.text(max_size=200), max_size=30), st.sampled_from(["\n", "\r\n", "\r"]))
+def test_validator_never_crashes_on_random_text(tmp_path, lines, newline):
+    _validate_one(tmp_path, newline.join(lines).encode("utf-8", errors="surrogatepass"))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from typing import Literal
@@ -19,28 +19,39 @@ class Marker:
     match: Literal["exact", "prefix"]
     role: Role
     max_len: int | None = None
+    key: str = field(init=False, repr=False)  # the cleaned, case-folded text, computed once
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "key", clean_line(self.text).casefold())
 
     def matches(self, folded_line: str) -> bool:
         if self.match == "exact":
             return folded_line == self.key
-        return folded_line.startswith(self.key) and len(folded_line) <= (self.max_len or len(self.key))
-
-    @property
-    def key(self) -> str:
-        return clean_line(self.text).casefold()
+        return len(folded_line) <= (self.max_len or len(self.key)) and folded_line.startswith(self.key)
 
 
 @dataclass(frozen=True)
 class ChromeTable:
     version: int
     markers: tuple[Marker, ...]
+    _exact: dict[str, Marker] = field(init=False, repr=False, compare=False)
+    _prefix: tuple[Marker, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        exact: dict[str, Marker] = {}
+        for m in self.markers:
+            if m.match == "exact":
+                exact.setdefault(m.key, m)  # the first row wins, as in a top-down read of the table
+        object.__setattr__(self, "_exact", exact)
+        object.__setattr__(self, "_prefix", tuple(m for m in self.markers if m.match == "prefix"))
 
     def match(self, line: str) -> Marker | None:
+        """The first marker (in table order) that matches `line`, or None."""
         folded = clean_line(line).casefold()
-        for marker in self.markers:
-            if marker.matches(folded):
-                return marker
-        return None
+        hits = [m for m in self._prefix if m.matches(folded)]
+        if folded in self._exact:
+            hits.append(self._exact[folded])
+        return min(hits, key=self.markers.index) if hits else None
 
 
 def parse_table(text: str) -> ChromeTable:

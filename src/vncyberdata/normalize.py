@@ -9,14 +9,15 @@ import re
 import unicodedata
 
 BOM = "\ufeff"
-_ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"), None)
+_ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff]")
 # NBSP, the fixed-width spaces and tabs count as ordinary spaces; runs collapse to one.
 _SPACE_RUN = re.compile(r"[ \t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]+")
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
 def nfc(text: str) -> str:
-    return unicodedata.normalize("NFC", text)
+    # is_normalized is a fast check; most input is already NFC
+    return text if unicodedata.is_normalized("NFC", text) else unicodedata.normalize("NFC", text)
 
 
 def split_lines(text: str) -> list[str]:
@@ -29,7 +30,7 @@ def split_lines(text: str) -> list[str]:
 
 def clean_line(line: str) -> str:
     """NFC, zero-width characters removed, space runs collapsed, ends stripped."""
-    return _SPACE_RUN.sub(" ", nfc(line).translate(_ZERO_WIDTH)).strip()
+    return _SPACE_RUN.sub(" ", _ZERO_WIDTH.sub("", nfc(line))).strip()
 
 
 def is_blank(line: str) -> bool:

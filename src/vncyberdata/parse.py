@@ -221,7 +221,7 @@ class _Walk:
             if self.title is None:
                 if found is not None:
                     self._date_line(i, found)
-                elif _is_breadcrumb(line) or key_text(line) == self.publisher_key or _CREDIT_LINE.match(line):
+                elif _is_breadcrumb(line) or self._is_publisher(line) or _CREDIT_LINE.match(line):
                     self.classes[i] = "chrome"
                 else:
                     self.classes[i] = "title"
@@ -239,6 +239,10 @@ class _Walk:
                 self._date_line(i, found)
             else:
                 self.article_lines.append(i)
+
+    def _is_publisher(self, line: str) -> bool:
+        # length first: key_text walks every character, and a dump can hold one enormous line
+        return len(line) <= 2 * len(self.publisher_key) + 10 and key_text(line) == self.publisher_key
 
     def _chrome(self, i: int) -> None:
         self.classes[i] = "chrome"

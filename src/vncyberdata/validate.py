@@ -153,7 +153,8 @@ class _FileCheck:
         text = self.check_bytes(data)
         if text is None:
             return
-        self.check_text(text)
+        if not self.check_text(text):
+            return  # a line over the limit: the file is already refused, and parsing it would cost for nothing
         result = parse(data, meta or RawMeta(publisher="unknown", license="unknown"), self.rel)
         if isinstance(result, Rejection):
             if result.code in ("no_title", "no_body"):
@@ -183,7 +184,8 @@ class _FileCheck:
             return None
         return text
 
-    def check_text(self, text: str) -> None:
+    def check_text(self, text: str) -> bool:
+        """Text-level rules; False when a line is over the length limit."""
         if text.startswith("\ufeff"):
             self.add("bom", "the file starts with a UTF-8 byte order mark", 1, 1)
             text = text[1:]
@@ -206,9 +208,12 @@ class _FileCheck:
                 detected.column,
                 hint=f"convert it: vncyberdata fix-encoding {self.rel} --from {detected.encoding}",
             )
+        ok = True
         for i, line in enumerate(split_lines(text)):
             if len(line) > self.limits.max_line_chars:
                 self.add("line-too-long", f"{len(line)} characters, over the limit of {self.limits.max_line_chars}", i + 1)
+                ok = False
+        return ok
 
     def check_sidecar(self) -> RawMeta | None:
         sidecar = sidecar_for(self.path)

@@ -1,0 +1,44 @@
+"""Benchmark `vncyberdata validate` on a SYNTHETIC corpus: prints files/s, MB/s and peak RSS.
+
+    .venv/bin/python benchmarks/validate_bench.py [--files 10000] [--seed 0]
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from synthetic import generate  # noqa: E402
+
+from vncyberdata.validate import validate  # noqa: E402
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--files", type=int, default=10_000)
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="vncyberdata-bench-") as tmp:
+        folder = Path(tmp) / "raw"
+        t0 = time.perf_counter()
+        paths = generate(args.files, folder, args.seed)
+        gen_s = time.perf_counter() - t0
+        total_mb = sum(p.stat().st_size for p in paths) / 1e6
+        t0 = time.perf_counter()
+        result = validate(folder)
+        secs = time.perf_counter() - t0
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    errors, warnings = result.counts()
+    print(f"raw files           {args.files} (+ {args.files} sidecars), {total_mb:.1f} MB, generated in {gen_s:.1f} s")
+    print(f"validate            {secs:.2f} s  {args.files / secs:,.0f} files/s  {total_mb / secs:.1f} MB/s")
+    print(f"findings            {errors} errors, {warnings} warnings")
+    print(f"peak RSS            {peak_mb:.0f} MB")
+
+
+if __name__ == "__main__":
+    main()
