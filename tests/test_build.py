@@ -143,7 +143,12 @@ def test_bad_raw_files_are_reported_and_the_rest_builds(tmp_path):
     assert "notes.docx" in report["ignored"]
     assert sum(report["splits"]["articles"].values()) == 2
     steps = {s["step"]: (s["in"], s["out"]) for s in report["steps"]}
-    assert steps == {"read_sidecars": (6, 4), "parse_files": (4, 2), "drop_duplicate_ids": (2, 2)}
+    assert steps == {
+        "read_sidecars": (6, 4),
+        "parse_files": (4, 2),
+        "keep_vietnamese": (2, 2),
+        "drop_duplicate_ids": (2, 2),
+    }
     for d in report["drops"]:
         assert d["message"] and d["hint"]
 
@@ -180,3 +185,19 @@ def test_rebuild_replaces_previous_build_and_loader_sees_new_rows(tmp_path):
     build(raw, out)
     assert sum(len(d) for d in load_split(out).values()) == 2
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".dataset.")], "no temporary folders left"
+
+
+def test_non_vietnamese_page_is_dropped_with_reason(tmp_path):
+    raw = tmp_path / "raw"
+    shutil.copytree(RAW, raw)
+    english = (
+        "Police warn of a new online investment scam\n"
+        "Officers said the scheme lured victims with promises of quick profits on a fake trading platform.\n"
+        "Several people lost their savings before the website disappeared, according to the investigators.\n"
+    )
+    (raw / "english.txt").write_text(english)
+    (raw / "english.meta.json").write_text('{"publisher": "X", "license": "L", "language": "en"}')
+    report = build(raw, tmp_path / "dataset")
+    assert report["dropped"] == {"not_vietnamese": 1}
+    (drop,) = report["drops"]
+    assert drop["raw_path"] == "english.txt" and "'en'" in drop["message"]

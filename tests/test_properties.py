@@ -89,6 +89,8 @@ def test_parquet_round_trip(tmp_path, title, lead, caption_credit, day):
             "published_year": day.year if day else None,
             "published_month": day.month if day else None,
             "published_day": day.day if day else None,
+            "date_precision": "day" if day else None,
+            "date_source": "date_line" if day else None,
         }
     )
     article = Article.model_validate(article.model_dump())

@@ -93,7 +93,23 @@ def drop_duplicate_ids(items: Iterable[Parsed], report: Report) -> Iterator[Pars
         yield kept
 
 
-PIPELINE: list[Step] = [read_sidecars, parse_files, drop_duplicate_ids]
+def keep_vietnamese(items: Iterable[Parsed], report: Report) -> Iterator[Parsed]:
+    """The dataset is Vietnamese: pages identified as another language are dropped, with the score."""
+    for item in items:
+        a = item.article
+        if a.language == "vi":
+            yield item
+        else:
+            report.drop(
+                "keep_vietnamese",
+                a.raw_path,
+                "not_vietnamese",
+                f"identified as {a.language!r} (probability {a.language_score})",
+                "only Vietnamese pages belong in raw/; remove the file or save the Vietnamese version of the page",
+            )
+
+
+PIPELINE: list[Step] = [read_sidecars, parse_files, keep_vietnamese, drop_duplicate_ids]
 
 
 def run_pipeline(files: Iterable[RawFile], report: Report, steps: list[Step] = PIPELINE) -> list[Parsed]:

@@ -1,6 +1,17 @@
 """Text rules shared by the parser, ids and checks. Pure functions on `str`.
 
-This is the only place that decides what a line, a blank, a space or a comparable key is.
+This is the only place that decides what a line, a blank, a space or a comparable key is, and how
+Vietnamese text is made canonical:
+- Unicode NFC;
+- zero-width characters removed; NBSP, tabs and the other fixed-width spaces become one ordinary space;
+- one tone-placement style: the traditional one ("hòa", "khỏe", "thủy"), where the tone of an open
+  syllable ending in oa, oe or uy sits on the first vowel. News sites and most keyboards write it, so it
+  changes the fewest words; "hoà/khoẻ/thuỷ" are rewritten to it. A "u" after "q" belongs to the consonant
+  and never carries the tone ("qúy" → "quý"). Syllables with a final consonant ("hoàng") are the same in
+  both styles and are left alone;
+- quotes, dashes, ellipses and every other character are left as published: they carry no ambiguity for
+  matching and changing them would alter quotations.
+`clean_line` applies all of these; it is idempotent.
 """
 
 from __future__ import annotations
@@ -14,10 +25,25 @@ _ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff]")
 _SPACE_RUN = re.compile(r"[ \t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]+")
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
+_TONES = "\u0300\u0301\u0303\u0309\u0323"  # grave, acute, tilde, hook above, dot below (NFD)
+# New-style open syllables: the tone on the a/e of "oa"/"oe" or on the y of "uy" (not after q), at a word end.
+_NEW_STYLE = re.compile(r"(?<![qQ])([oO][aAeE]|[uU][yY])([" + _TONES + r"])(?!\w)")
+# A tone on the u of "qu", which belongs to the consonant: move it to the next vowel.
+_QU_TONE = re.compile(r"([qQ][uU])([" + _TONES + r"])([aăâeêioôơuưyAĂÂEÊIOÔƠUƯY][\u0302\u0306\u031b]?)")
+
 
 def nfc(text: str) -> str:
     # is_normalized is a fast check; most input is already NFC
     return text if unicodedata.is_normalized("NFC", text) else unicodedata.normalize("NFC", text)
+
+
+def canonical_tones(text: str) -> str:
+    """Rewrite tone placement to the traditional style (see the module docstring); the result is NFC."""
+    if text.isascii():
+        return text
+    decomposed = unicodedata.normalize("NFD", text)
+    fixed = _QU_TONE.sub(r"\1\3\2", _NEW_STYLE.sub(lambda m: m.group(1)[0] + m.group(2) + m.group(1)[1], decomposed))
+    return unicodedata.normalize("NFC", fixed)
 
 
 def split_lines(text: str) -> list[str]:
@@ -29,8 +55,8 @@ def split_lines(text: str) -> list[str]:
 
 
 def clean_line(line: str) -> str:
-    """NFC, zero-width characters removed, space runs collapsed, ends stripped."""
-    return _SPACE_RUN.sub(" ", _ZERO_WIDTH.sub("", nfc(line))).strip()
+    """NFC, zero-width characters removed, space runs collapsed, ends stripped, canonical tone placement."""
+    return canonical_tones(_SPACE_RUN.sub(" ", _ZERO_WIDTH.sub("", nfc(line))).strip())
 
 
 def is_blank(line: str) -> bool:

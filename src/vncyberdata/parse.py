@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from pydantic import ValidationError
 
-from . import dates, ids
+from . import dates, ids, langid
 from .chrome import ChromeTable, default_table
 from .normalize import BOM, clean_line, key_text, nfc, split_lines, word_count
 from .record import Article, Caption, RawMeta
@@ -144,13 +144,15 @@ def parse(raw: bytes, meta: RawMeta, raw_path: str, *, table: ChromeTable | None
         date_key=ids.date_key(printed.year, printed.month, printed.day) if printed else "",
     )
     record_id = ids.make_id(key)
+    body = "\n\n".join(u.text for u in paras)
+    language, language_score = langid.identify(langid.article_sample(title, lead.text if lead else None, body))
     try:
         article = Article(
             id=record_id,
             id_basis=basis,
             title=title,
             lead=lead.text if lead else None,
-            body="\n\n".join(u.text for u in paras),
+            body=body,
             captions=[Caption(text=u.text, credit=u.credit, variants=u.variants) for u in units if u.caption],
             related_headlines=walk.headlines,
             published_date=found.as_date() if found else None,
@@ -162,13 +164,15 @@ def parse(raw: bytes, meta: RawMeta, raw_path: str, *, table: ChromeTable | None
             date_source=found.source if found else None,
             date_evidence=found.evidence if found else None,
             date_year_inferred=found.year_inferred if found else False,
+            date_precision=_precision(found),
             author=author,
             source_attribution=attribution,
             publisher=meta.publisher,
             url=meta.url,
             retrieved_at=meta.retrieved_at.isoformat() if meta.retrieved_at else None,
             license=meta.license,
-            language=meta.language,
+            language=language,
+            language_score=language_score,
             raw_path=raw_path,
             raw_sha256=hashlib.sha256(raw).hexdigest(),
             raw_format="text",
@@ -362,6 +366,14 @@ def _opening_date(paras: list[_Unit]) -> dates.FoundDate | None:
         if found is not None:
             return found
     return None
+
+
+def _precision(found: dates.FoundDate | None) -> str | None:
+    if found is None:
+        return None
+    if found.year is None:
+        return "month_day"
+    return "minute" if found.time else "day"
 
 
 def _retrieved_date(meta: RawMeta) -> dt.date | None:

@@ -83,13 +83,17 @@ class Article(_Frozen):
     )
     date_evidence: str | None = Field(description="The text the date was read from, as printed.")
     date_year_inferred: bool = Field(description="True when the page gave no year and it came from retrieved_at.")
+    date_precision: Literal["minute", "day", "month_day"] | None = Field(
+        description="minute: date and time printed; day: a full date; month_day: day and month only (year unknown)."
+    )
     author: str | None
     source_attribution: str | None = Field(description="Original source named by the page ('Theo X', 'Nguồn: X').")
     publisher: str
     url: str | None
     retrieved_at: str | None = Field(description="ISO date or date-time from the sidecar.")
     license: str
-    language: str
+    language: str = Field(pattern=r"^[a-z]{2,3}$", description="Language identified on the text (py3langid).")
+    language_score: float = Field(ge=0, le=1, description="The identifier's probability for `language`.")
     raw_path: str = Field(description="Path of the raw file relative to the raw folder, POSIX separators.")
     raw_sha256: str = Field(pattern=_SHA256)
     raw_format: Literal["text", "html"]
@@ -109,6 +113,10 @@ class Article(_Frozen):
             raise ValueError("published_year/month/day are all known but published_date is null")
         if self.date_year_inferred and self.published_year is None:
             raise ValueError("date_year_inferred is true but published_year is null")
+        if (self.date_precision is None) != (self.published_month is None):
+            raise ValueError("date_precision must be set exactly when a date was found")
+        if self.date_precision == "month_day" and self.published_year is not None:
+            raise ValueError("date_precision month_day but published_year is known")
         return self
 
 
