@@ -7,7 +7,7 @@ export HF_HUB_OFFLINE := 1
 export HF_DATASETS_OFFLINE := 1
 export GX_ANALYTICS_ENABLED := false
 
-.PHONY: install build test schema clean
+.PHONY: install build release test schema clean
 
 $(STAMP): pyproject.toml requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is needed: make PYTHON=/path/to/python3.11")'
@@ -19,6 +19,9 @@ install: $(STAMP)
 
 build: $(STAMP)
 	$(BIN)/vncyberdata build --raw raw --out build/dataset
+
+release: $(STAMP)
+	$(BIN)/vncyberdata release $(if $(VERSION),--version $(VERSION))
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

@@ -135,6 +135,54 @@ def _changed_since(rev: str, root: Path) -> set[str]:
     return out
 
 
+def cmd_release(args: argparse.Namespace) -> int:
+    """Validate, build, gate and publish an immutable release (or re-materialise the latest recorded one)."""
+    from .release import Paths, release
+
+    paths = Paths(root=Path(args.root), raw=Path(args.raw), releases=Path(args.releases))
+    outcome = release(paths, version=args.version, allow_lower_floors=args.allow_lower_floors, checkpoint=_crash_hook)
+    stream = sys.stderr if outcome.status == "refused" else sys.stdout
+    for line in outcome.lines:
+        print(line, file=stream)
+    return EXIT_FAIL if outcome.status == "refused" else EXIT_OK
+
+
+def _crash_hook(name: str) -> None:
+    """Crash-safety tests set VNCYBERDATA_KILL_AT=<checkpoint> to SIGKILL the release at that point."""
+    import os
+    import signal
+
+    if os.environ.get("VNCYBERDATA_KILL_AT") == name:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    """Re-hash a release folder against its manifest; exit 1 naming each tampered, missing or extra file."""
+    from .release import verify
+
+    problems = verify(Path(args.folder))
+    for p in problems:
+        print(f"{args.folder}: {p}", file=sys.stderr)
+    if problems:
+        return EXIT_FAIL
+    print(f"{args.folder}: every file matches manifest.json")
+    return EXIT_OK
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    """Print the record-level differences between two releases: config, change, id (tab-separated)."""
+    from .release import diff
+
+    for folder in (args.old, args.new):
+        if not (Path(folder) / "data").is_dir():
+            raise UserError(f"{folder} is not a dataset folder (no data/)", "pass two release folders", EXIT_USAGE)
+    lines = diff(Path(args.old), Path(args.new))
+    for line in lines:
+        print(line)
+    print(f"{len(lines)} record differences", file=sys.stderr)
+    return EXIT_OK
+
+
 def cmd_schema(args: argparse.Namespace) -> int:
     """Write the schema files derived from the record model, or check the checked-in copies."""
     from . import schemas
@@ -180,6 +228,23 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-file-bytes", type=int, default=10_000_000, help="file size limit (default: 10000000)")
     p.add_argument("--max-line-chars", type=int, default=20_000, help="line length limit (default: 20000)")
     p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("release", help=cmd_release.__doc__, description=cmd_release.__doc__)
+    p.add_argument("--version", help="MAJOR.MINOR.PATCH; default: the minimum bump from the previous release")
+    p.add_argument("--allow-lower-floors", action="store_true", help="accept floors lowered since the last release")
+    p.add_argument("--raw", default="raw", help="raw folder (default: raw)")
+    p.add_argument("--releases", default="build/releases", help="where release folders go (default: build/releases)")
+    p.add_argument("--root", default=".", help="repository root holding releases/, schema/floors.toml, CHANGELOG.md")
+    p.set_defaults(func=cmd_release)
+
+    p = sub.add_parser("verify", help=cmd_verify.__doc__, description=cmd_verify.__doc__)
+    p.add_argument("folder", help="a release folder")
+    p.set_defaults(func=cmd_verify)
+
+    p = sub.add_parser("diff", help=cmd_diff.__doc__, description=cmd_diff.__doc__)
+    p.add_argument("old", help="older release folder")
+    p.add_argument("new", help="newer release folder")
+    p.set_defaults(func=cmd_diff)
 
     p = sub.add_parser("schema", help=cmd_schema.__doc__, description=cmd_schema.__doc__)
     p.add_argument("--dir", default="schema", help="schema folder (default: schema)")

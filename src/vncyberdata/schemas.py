@@ -86,9 +86,13 @@ def json_schema(model: type[BaseModel]) -> dict:
     return model.model_json_schema(mode="serialization" if model is not RawMeta else "validation")
 
 
-def checked_in_files() -> dict[str, str]:
-    """Relative path under `schema/` → the text that file must hold."""
+def checked_in_files(schema_dir: Path | None = None) -> dict[str, str]:
+    """Relative path under `schema/` → the text that file must hold (the expectation suites follow floors.toml)."""
+    from . import gate
+
     out = {"raw-meta.schema.json": _dump(json_schema(RawMeta))}
+    if schema_dir is not None and (schema_dir / "floors.toml").exists():
+        out.update(gate.suite_files(gate.load_floors(schema_dir / "floors.toml")))
     for config, model in MODELS.items():
         stem = config.rstrip("s")
         out[f"{stem}.schema.json"] = _dump(json_schema(model))
@@ -103,7 +107,7 @@ def _dump(obj) -> str:
 def drift(schema_dir: Path) -> list[str]:
     """Names of checked-in schema files that are missing or differ from the models."""
     problems = []
-    for name, text in checked_in_files().items():
+    for name, text in checked_in_files(schema_dir).items():
         path = schema_dir / name
         if not path.exists():
             problems.append(f"{name}: missing")
@@ -113,8 +117,9 @@ def drift(schema_dir: Path) -> list[str]:
 
 
 def write_all(schema_dir: Path) -> list[str]:
-    schema_dir.mkdir(parents=True, exist_ok=True)
-    for name, text in checked_in_files().items():
+    files = checked_in_files(schema_dir)
+    for name, text in files.items():
+        (schema_dir / name).parent.mkdir(parents=True, exist_ok=True)
         (schema_dir / name).write_text(text, encoding="utf-8")
-    return sorted(checked_in_files())
+    return sorted(files)
 

@@ -1,0 +1,457 @@
+"""Releases: immutable, versioned dataset folders that pass the gate, with a small history that git keeps.
+
+`release()` validates raw/, builds into a hidden staging folder, runs the quality gate and the checks
+against the previous release, records the release in `releases/<version>.json` (the commit point), then
+renames the staging folder to `build/releases/vncyberdata-<version>/`. A crash at any point leaves either
+nothing visible or a recorded release whose folder a rerun rebuilds and proves byte-identical.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyarrow.parquet as pq
+
+from . import __version__, gate, schemas
+from .build import build
+from .errors import UserError
+from .raw import sha256_file
+from .record import MODELS, SPLITS
+
+PREFIX = "vncyberdata-"
+REPRODUCIBLE = ("README.md", "croissant.json")  # plus everything under data/: byte-identical on a rebuild
+HISTORY_FORMAT = 1
+
+
+# ---------------------------------------------------------------- versions
+
+
+def parse_version(text: str) -> tuple[int, int, int]:
+    parts = text.split(".")
+    if len(parts) != 3 or not all(p.isdigit() for p in parts):
+        raise UserError(f"version {text!r} is not MAJOR.MINOR.PATCH", "give a semantic version such as 1.2.0", 2)
+    return int(parts[0]), int(parts[1]), int(parts[2])
+
+
+def bump(previous: str | None, level: str) -> str:
+    if previous is None:
+        return "1.0.0"
+    major, minor, patch = parse_version(previous)
+    if level == "major":
+        return f"{major + 1}.0.0"
+    if level == "minor":
+        return f"{major}.{minor + 1}.0"
+    return f"{major}.{minor}.{patch + 1}"
+
+
+# ---------------------------------------------------------------- history
+
+
+@dataclass
+class Paths:
+    root: Path  # the repository (history, floors, retractions, changelog)
+    raw: Path
+    releases: Path  # where release folders are built: build/releases
+
+    @property
+    def history(self) -> Path:
+        return self.root / "releases"
+
+    @property
+    def floors(self) -> Path:
+        return self.root / "schema" / "floors.toml"
+
+    @property
+    def retractions(self) -> Path:
+        return self.root / "releases" / "retractions.toml"
+
+    @property
+    def changelog(self) -> Path:
+        return self.root / "CHANGELOG.md"
+
+
+def recorded_versions(paths: Paths) -> list[str]:
+    versions = [p.stem for p in paths.history.glob("*.json") if p.stem.count(".") == 2]
+    return sorted(versions, key=parse_version)
+
+
+def load_record(paths: Paths, version: str) -> dict:
+    return json.loads((paths.history / f"{version}.json").read_text(encoding="utf-8"))
+
+
+def load_retractions(paths: Paths) -> dict[str, dict]:
+    if not paths.retractions.exists():
+        return {}
+    with open(paths.retractions, "rb") as fh:
+        rows = tomllib.load(fh).get("retraction", [])
+    for i, row in enumerate(rows):
+        missing = {"id", "date", "reason"} - set(row)
+        if missing:
+            raise UserError(
+                f"{paths.retractions}: retraction #{i + 1} lacks {', '.join(sorted(missing))}",
+                "each [[retraction]] needs id, date and reason",
+            )
+    return {row["id"]: row for row in rows}
+
+
+def record_hashes(folder: Path) -> dict[str, dict[str, dict[str, str]]]:
+    """config → split → {id: first 12 hex of sha256(canonical JSON of the row)}."""
+    out: dict[str, dict[str, dict[str, str]]] = {}
+    for config in MODELS:
+        out[config] = {}
+        for split in SPLITS:
+            rows: dict[str, str] = {}
+            for path in sorted((folder / "data" / config).glob(f"{split}-*.parquet")):
+                for batch in pq.ParquetFile(path).iter_batches(batch_size=5_000):
+                    for row in batch.to_pylist():
+                        text = json.dumps(row, ensure_ascii=False, sort_keys=True, default=str)
+                        rows[row["id"]] = hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
+            if rows:
+                out[config][split] = rows
+    return out
+
+
+def _file_rows(folder: Path, names: list[str]) -> list[dict]:
+    return [{"path": n, "size": (folder / n).stat().st_size, "sha256": sha256_file(folder / n)} for n in names]
+
+
+def reproducible_files(folder: Path) -> list[str]:
+    names = [p.relative_to(folder).as_posix() for p in sorted((folder / "data").rglob("*.parquet"))]
+    return names + [n for n in REPRODUCIBLE if (folder / n).exists()]
+
+
+# ---------------------------------------------------------------- comparing releases
+
+
+@dataclass
+class Changes:
+    added: dict[str, list[str]] = field(default_factory=dict)
+    removed: dict[str, list[str]] = field(default_factory=dict)
+    changed: dict[str, list[str]] = field(default_factory=dict)
+    moved: dict[str, list[str]] = field(default_factory=dict)  # id changed split: never allowed
+    fields_added: dict[str, list[str]] = field(default_factory=dict)
+    fields_broken: dict[str, list[str]] = field(default_factory=dict)
+
+    def level(self) -> str | None:
+        if any(self.removed.values()) or any(self.fields_broken.values()):
+            return "major"
+        if any(self.added.values()) or any(self.fields_added.values()):
+            return "minor"
+        if any(self.changed.values()):
+            return "patch"
+        return None
+
+    def reasons(self) -> list[str]:
+        out = []
+        for name, what in (("removed", "records removed"), ("fields_broken", "fields removed, renamed or retyped"),
+                           ("added", "records added"), ("fields_added", "fields added"), ("changed", "records changed")):
+            for config, items in getattr(self, name).items():
+                if items:
+                    out.append(f"{config}: {len(items)} {what}")
+        return out
+
+
+def _flat(hashes: dict[str, dict[str, str]]) -> dict[str, tuple[str, str]]:
+    return {rid: (split, h) for split, rows in hashes.items() for rid, h in rows.items()}
+
+
+def compare(old_hashes: dict, new_hashes: dict, old_features: dict, new_features: dict) -> Changes:
+    changes = Changes()
+    for config in MODELS:
+        old = _flat(old_hashes.get(config, {}))
+        new = _flat(new_hashes.get(config, {}))
+        changes.added[config] = sorted(set(new) - set(old))
+        changes.removed[config] = sorted(set(old) - set(new))
+        common = set(old) & set(new)
+        changes.changed[config] = sorted(i for i in common if old[i][1] != new[i][1])
+        changes.moved[config] = sorted(i for i in common if old[i][0] != new[i][0])
+        before = {f["name"]: f for f in old_features.get(config, [])}
+        after = {f["name"]: f for f in new_features.get(config, [])}
+        changes.fields_added[config] = sorted(set(after) - set(before))
+        changes.fields_broken[config] = sorted(n for n in before if n not in after or after[n] != before[n])
+    return changes
+
+
+# ---------------------------------------------------------------- the release
+
+
+@dataclass
+class Outcome:
+    status: str  # published | unchanged | rematerialised | refused
+    version: str | None
+    lines: list[str]
+    folder: Path | None = None
+
+
+def _git(root: Path, *args: str) -> str | None:
+    try:
+        done = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return done.stdout.strip() if done.returncode == 0 else None
+
+
+def _staging(paths: Paths) -> Path:
+    paths.releases.mkdir(parents=True, exist_ok=True)
+    for old in paths.releases.glob(".staging-*"):  # left by a killed run: never visible as a release
+        shutil.rmtree(old, ignore_errors=True)
+    stage = paths.releases / f".staging-{os.getpid()}"
+    stage.mkdir()
+    return stage
+
+
+def release(
+    paths: Paths,
+    version: str | None = None,
+    allow_lower_floors: bool = False,
+    today: dt.date | None = None,
+    checkpoint=lambda name: None,
+) -> Outcome:
+    """Publish a new release, or say why not. `checkpoint(name)` is a hook for the crash-safety tests."""
+    from .validate import validate
+
+    today = today or dt.date.today()
+    versions = recorded_versions(paths)
+    previous = load_record(paths, versions[-1]) if versions else None
+    if version is not None:
+        parse_version(version)
+        if (paths.history / f"{version}.json").exists() or (paths.releases / f"{PREFIX}{version}").exists():
+            raise UserError(f"version {version} already exists", "releases are immutable: pick a higher version", 2)
+
+    result = validate(paths.raw)
+    errors = [f for f in result.findings if f.severity == "error"]
+    if errors:
+        lines = ["refused: raw files fail validation (vncyberdata validate):"]
+        lines += [f"  {paths.raw}/{f.location()}: {f.code} {f.message} (hint: {f.hint})" for f in errors]
+        return Outcome("refused", None, lines)
+    checkpoint("validated")
+
+    stage = _staging(paths)
+    try:
+        dataset = stage / "dataset"
+        report = build(paths.raw, dataset)
+        checkpoint("built")
+        hashes = record_hashes(dataset)
+        features = {c: schemas.features_yaml_list(c) for c in MODELS}
+        floors = gate.load_floors(paths.floors)
+        if previous is None:
+            changes, level = None, "major"
+        else:
+            changes = compare(previous["records"], hashes, previous["features"], features)
+            level = changes.level()
+        if previous is not None and level is None and floors == previous["floors"]:
+            return _unchanged(paths, previous, stage)
+
+        minimum = bump(previous["version"] if previous else None, level or "patch")
+        chosen = version or minimum
+        if parse_version(chosen) < parse_version(minimum):
+            why = "; ".join(changes.reasons()) if changes else "first release"
+            return Outcome("refused", None, [f"refused: version {chosen} is below the minimum {minimum} ({why})"])
+
+        blockers = _release_checks(paths, previous, changes, floors, allow_lower_floors)
+        gate_result = gate.run_gate(dataset, report["splits"], floors, dataset / "gate", build_date=today)
+        checkpoint("gated")
+        if blockers or not gate_result.success:
+            lines = ["refused: the release does not pass the gate"] + blockers + gate.summary_lines(gate_result)
+            report_copy = paths.releases / "last-refused-gate"
+            shutil.rmtree(report_copy, ignore_errors=True)
+            shutil.copytree(dataset / "gate", report_copy)
+            lines.append(f"full report: {report_copy}/report.html (also report.md, results.json)")
+            return Outcome("refused", chosen, lines)
+
+        notes = _release_notes(chosen, previous, changes, floors, today, gate_result)
+        (dataset / "RELEASE_NOTES.md").write_text(notes, encoding="utf-8")
+        record = {
+            "format": HISTORY_FORMAT,
+            "version": chosen,
+            "date": today.isoformat(),
+            "package_version": __version__,
+            "parser_version": report["parser_version"],
+            "inputs": report["inputs"],
+            "splits": report["splits"],
+            "features": features,
+            "floors": floors,
+            "records": hashes,
+            "reproducible": _file_rows(dataset, reproducible_files(dataset)),
+        }
+        _write_manifest(paths, dataset, chosen, report, gate_result, today)
+        checkpoint("manifested")
+        _prepend_changelog(paths, chosen, notes)  # idempotent: a rerun after a crash replaces the section
+        _write_atomic(paths.history / f"{chosen}.json", json.dumps(record, ensure_ascii=False, indent=1) + "\n")
+        checkpoint("recorded")  # the commit point: from here a rerun re-materialises instead of re-deciding
+        target = paths.releases / f"{PREFIX}{chosen}"
+        os.replace(dataset, target)
+        checkpoint("published")
+        lines = [f"published {target}"] + gate.summary_lines(gate_result)[:1]
+        if changes:
+            lines += [f"  {r}" for r in changes.reasons()]
+        return Outcome("published", chosen, lines, target)
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+
+
+def _release_checks(paths: Paths, previous: dict | None, changes: Changes | None, floors: dict, allow_lower: bool) -> list[str]:
+    """Checks against the previous release: no silent loss, no split moves, no quiet lowering of floors."""
+    if previous is None or changes is None:
+        return []
+    out = []
+    retracted = load_retractions(paths)
+    # headlines are derived from articles: one leaves when the last page listing it leaves, so only
+    # articles need a retraction; any removal still makes the release a major version
+    for config, ids in changes.removed.items():
+        if config != "articles":
+            continue
+        silent = [i for i in ids if i not in retracted]
+        if silent:
+            out.append(f"  FAILED {config}: {len(silent)} records of {previous['version']} are gone and not in "
+                       f"{paths.retractions.name} (e.g. {', '.join(silent[:5])}); restore them or retract them with a reason")
+    for config, ids in changes.moved.items():
+        if ids:
+            out.append(f"  FAILED {config}: {len(ids)} records changed split (e.g. {', '.join(ids[:5])}); ids never change split")
+    lowered = gate.lowered_floors(previous["floors"], floors)
+    if lowered and not allow_lower:
+        out.append(f"  FAILED floors lowered without --allow-lower-floors: {'; '.join(lowered)}")
+    return out
+
+
+def _unchanged(paths: Paths, previous: dict, stage: Path) -> Outcome:
+    """Nothing changed since the latest release: publish nothing; re-materialise it if it is not built here."""
+    version = previous["version"]
+    target = paths.releases / f"{PREFIX}{version}"
+    if target.exists():
+        return Outcome("unchanged", version, [f"nothing changed since {version}: nothing published ({target} is up to date)"], target)
+    dataset = stage / "dataset"
+    differ = []
+    for row in previous["reproducible"]:
+        path = dataset / row["path"]
+        if not path.exists():
+            differ.append(f"  {row['path']}: missing from the rebuild")
+        elif sha256_file(path) != row["sha256"]:
+            differ.append(f"  {row['path']}: sha256 {sha256_file(path)} differs from the recorded {row['sha256']}")
+    if differ:
+        return Outcome("refused", version, [f"refused: rebuilding {version} does not reproduce the recorded files:"] + differ)
+    floors = previous["floors"]
+    gate_result = gate.run_gate(dataset, previous["splits"], floors, dataset / "gate", build_date=dt.date.fromisoformat(previous["date"]))
+    report = json.loads((dataset / "build-report.json").read_text(encoding="utf-8"))
+    (dataset / "RELEASE_NOTES.md").write_text(_notes_from_changelog(paths, version), encoding="utf-8")
+    _write_manifest(paths, dataset, version, report, gate_result, dt.date.fromisoformat(previous["date"]))
+    os.replace(dataset, target)
+    n = len(previous["reproducible"])
+    return Outcome("rematerialised", version, [f"re-materialised {version} into {target}: {n} files byte-identical to the recorded checksums"], target)
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    tmp.write_text(text, encoding="utf-8")
+    with open(tmp, "rb") as fh:
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+def _write_manifest(paths: Paths, folder: Path, version: str, report: dict, gate_result, today: dt.date) -> None:
+    commit = _git(paths.root, "rev-parse", "HEAD")
+    dirty = _git(paths.root, "status", "--porcelain")
+    files = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file() and p.name != "manifest.json")
+    manifest = {
+        "dataset": "vncyberdata",
+        "version": version,
+        "package_version": __version__,
+        "git_commit": commit,
+        "git_dirty": bool(dirty) if dirty is not None else None,
+        "created_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "release_date": today.isoformat(),
+        "raw_inputs": report["inputs"],
+        "outputs": _file_rows(folder, files),
+        "gate": {"success": gate_result.success, "checks": len(gate_result.outcomes), "failed": len(gate_result.failures())},
+        "splits": report["splits"],
+    }
+    (folder / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+
+
+def _release_notes(version: str, previous: dict | None, changes: Changes | None, floors: dict, today: dt.date, gate_result) -> str:
+    lines = [f"## {version} ({today.isoformat()})", ""]
+    if previous is None or changes is None:
+        lines.append("First release.")
+    else:
+        lines.append(f"Changes since {previous['version']}:")
+        for config in MODELS:
+            for name in ("added", "removed", "changed"):
+                ids = getattr(changes, name)[config]
+                if ids:
+                    shown = ", ".join(ids[:20]) + (f" and {len(ids) - 20} more" if len(ids) > 20 else "")
+                    lines.append(f"- {config}: {len(ids)} records {name}: {shown}")
+            if changes.fields_added[config]:
+                lines.append(f"- {config}: fields added: {', '.join(changes.fields_added[config])}")
+            if changes.fields_broken[config]:
+                lines.append(f"- {config}: fields removed or changed: {', '.join(changes.fields_broken[config])}")
+        lowered = gate.lowered_floors(previous["floors"], floors)
+        for line in lowered:
+            lines.append(f"- floor lowered: {line}")
+        raised = gate.lowered_floors(floors, previous["floors"])
+        for line in raised:
+            lines.append(f"- floor raised: {line.split(': ', 1)[0]}")
+        if not any(getattr(changes, n)[c] for n in ("added", "removed", "changed", "fields_added", "fields_broken") for c in MODELS):
+            lines.append("- records unchanged")
+    lines += ["", f"Quality gate: {'passed' if gate_result.success else 'failed'} ({len(gate_result.outcomes)} checks).", ""]
+    return "\n".join(lines) + "\n"
+
+
+def _prepend_changelog(paths: Paths, version: str, notes: str) -> None:
+    head = "# Changelog\n\nReleases of the vncyberdata dataset (newest first). Written by `vncyberdata release`.\n\n"
+    old = paths.changelog.read_text(encoding="utf-8") if paths.changelog.exists() else head
+    body = old[len(head):] if old.startswith(head) else old
+    start = body.find(f"## {version} ")
+    if start >= 0:  # left by a run that was killed before its commit point
+        end = body.find("\n## ", start + 1)
+        body = body[:start] + (body[end + 1 :] if end >= 0 else "")
+    _write_atomic(paths.changelog, head + notes + "\n" + body)
+
+
+def _notes_from_changelog(paths: Paths, version: str) -> str:
+    text = paths.changelog.read_text(encoding="utf-8") if paths.changelog.exists() else ""
+    start = text.find(f"## {version} ")
+    if start < 0:
+        return f"## {version}\n\nRe-materialised from the recorded release.\n"
+    end = text.find("\n## ", start + 1)
+    return text[start : end if end > 0 else None].rstrip() + "\n"
+
+
+# ---------------------------------------------------------------- verify and diff
+
+
+def verify(folder: Path) -> list[str]:
+    """Problems with a release folder against its manifest: tampered, missing or extra files."""
+    manifest_path = folder / "manifest.json"
+    if not manifest_path.exists():
+        raise UserError(f"{folder}: no manifest.json", "pass a release folder (build/releases/vncyberdata-X.Y.Z)")
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    listed = {row["path"]: row for row in manifest["outputs"]}
+    present = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file() and p.name != "manifest.json"}
+    problems = []
+    for name in sorted(listed):
+        if name not in present:
+            problems.append(f"missing: {name}")
+        elif sha256_file(folder / name) != listed[name]["sha256"]:
+            problems.append(f"tampered: {name} (sha256 differs from the manifest)")
+    problems += [f"extra: {name} (not in the manifest)" for name in sorted(present - set(listed))]
+    return problems
+
+
+def diff(old: Path, new: Path) -> list[str]:
+    """Record-level differences between two release (or build) folders."""
+    changes = compare(record_hashes(old), record_hashes(new), {}, {})
+    lines = []
+    for config in MODELS:
+        for name in ("added", "removed", "changed", "moved"):
+            for rid in getattr(changes, name)[config]:
+                lines.append(f"{config}\t{name}\t{rid}")
+    return lines

@@ -1,0 +1,196 @@
+"""Releases: publish, refuse, bump, retract, re-materialise, verify, diff, and survive SIGKILL."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+from conftest import PAGES, RAW, REPO
+
+from vncyberdata import gate
+from vncyberdata.errors import UserError
+from vncyberdata.release import Changes, Paths, bump, compare, diff, release, verify
+
+SCHEMA = REPO / "schema"
+
+
+def _repo(tmp_path):
+    root = tmp_path / "repo"
+    shutil.copytree(RAW, root / "raw")
+    shutil.copytree(SCHEMA, root / "schema")
+    return Paths(root=root, raw=root / "raw", releases=root / "build" / "releases")
+
+
+@pytest.fixture(scope="session")
+def first_release(tmp_path_factory):
+    """A repository copy with 1.0.0 of the seed corpus released (made once, copied by tests)."""
+    paths = _repo(tmp_path_factory.mktemp("first"))
+    outcome = release(paths)
+    assert outcome.status == "published" and outcome.version == "1.0.0", outcome.lines
+    return paths
+
+
+@pytest.fixture
+def released(first_release, tmp_path):
+    root = tmp_path / "repo"
+    shutil.copytree(first_release.root, root, symlinks=True)
+    return Paths(root=root, raw=root / "raw", releases=root / "build" / "releases")
+
+
+def _add_page(paths, name):
+    for suffix in (".txt", ".meta.json"):
+        shutil.copy(PAGES / f"{name}{suffix}", paths.raw / f"{name}{suffix}")
+
+
+def test_first_release_is_published_recorded_and_verified(first_release):
+    folder = first_release.releases / "vncyberdata-1.0.0"
+    assert verify(folder) == []
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["version"] == "1.0.0" and manifest["gate"]["success"] and manifest["gate"]["failed"] == 0
+    assert [r["path"] for r in manifest["raw_inputs"]] == sorted(r["path"] for r in manifest["raw_inputs"])
+    assert {"data/articles/train-00000-of-00001.parquet", "gate/report.html", "gate/results.json"} <= {
+        r["path"] for r in manifest["outputs"]
+    }
+    assert any(p.name == "index.html" for p in (folder / "gate" / "data_docs").rglob("*.html"))
+    record = json.loads((first_release.root / "releases" / "1.0.0.json").read_text())
+    assert record["records"]["articles"] and record["reproducible"]
+    assert "## 1.0.0 " in (first_release.root / "CHANGELOG.md").read_text()
+    report = (folder / "gate" / "report.html").read_text()
+    assert "<link" not in report and "<script" not in report, "the self-contained report must open offline"
+
+
+def test_nothing_changed_publishes_nothing(released):
+    before = sorted(p.name for p in released.releases.iterdir())
+    outcome = release(released)
+    assert outcome.status == "unchanged" and "nothing published" in outcome.lines[0]
+    assert sorted(p.name for p in released.releases.iterdir()) == before
+
+
+def test_rematerialise_is_byte_identical_or_names_the_file(released):
+    shutil.rmtree(released.releases / "vncyberdata-1.0.0")
+    outcome = release(released)
+    assert outcome.status == "rematerialised", outcome.lines
+    assert verify(released.releases / "vncyberdata-1.0.0") == []
+    shutil.rmtree(released.releases / "vncyberdata-1.0.0")
+    history = released.root / "releases" / "1.0.0.json"
+    record = json.loads(history.read_text())
+    record["reproducible"][0]["sha256"] = "0" * 64
+    history.write_text(json.dumps(record))
+    outcome = release(released)
+    assert outcome.status == "refused"
+    assert record["reproducible"][0]["path"] in "\n".join(outcome.lines)
+    assert not (released.releases / "vncyberdata-1.0.0").exists()
+
+
+def test_added_records_need_a_minor_bump(released):
+    _add_page(released, "inline_related_box")
+    refused = release(released, version="1.0.1")
+    assert refused.status == "refused" and "below the minimum 1.1.0" in refused.lines[0]
+    assert "records added" in refused.lines[0]
+    outcome = release(released)
+    assert outcome.status == "published" and outcome.version == "1.1.0", outcome.lines
+    assert verify(released.releases / "vncyberdata-1.0.0") == [], "older releases are never touched"
+    lines = diff(released.releases / "vncyberdata-1.0.0", released.releases / "vncyberdata-1.1.0")
+    assert any(line.startswith("articles\tadded\t") for line in lines)
+    notes = (released.releases / "vncyberdata-1.1.0" / "RELEASE_NOTES.md").read_text()
+    assert "records added" in notes
+    with pytest.raises(UserError, match="already exists"):
+        release(released, version="1.1.0")
+
+
+def test_silent_loss_is_refused_and_retraction_allows_a_major(released):
+    record = json.loads((released.root / "releases" / "1.0.0.json").read_text())
+    gone_id = next(iter(record["records"]["articles"]["test"]))
+    (released.raw / "000_950e53a0e89c16ec.txt").unlink()
+    (released.raw / "000_950e53a0e89c16ec.meta.json").unlink()
+    refused = release(released, version="2.0.0")
+    assert refused.status == "refused"
+    assert any("are gone and not in retractions.toml" in line and gone_id in line for line in refused.lines)
+    (released.root / "releases" / "retractions.toml").write_text(
+        f'[[retraction]]\nid = "{gone_id}"\ndate = "2026-11-23"\nreason = "takedown request (test)"\n'
+    )
+    assert release(released, version="1.1.0").status == "refused"  # removal is a major change
+    outcome = release(released)
+    assert outcome.status == "published" and outcome.version == "2.0.0", outcome.lines
+
+
+def test_lowered_floor_needs_the_flag(released):
+    floors = released.root / "schema" / "floors.toml"
+    floors.write_text(floors.read_text().replace("body_min_chars = 200", "body_min_chars = 100"))
+    refused = release(released)
+    assert refused.status == "refused" and any("--allow-lower-floors" in line for line in refused.lines)
+    outcome = release(released, allow_lower_floors=True)
+    assert outcome.status == "published" and outcome.version == "1.0.1"
+    assert "floor lowered: articles.body_min_chars: 200 → 100" in (released.releases / "vncyberdata-1.0.1" / "RELEASE_NOTES.md").read_text()
+
+
+def test_broken_record_blocks_the_release_with_a_readable_report(released):
+    (released.raw / "short.txt").write_text("Tin ngắn về lừa đảo qua mạng\nCảnh giác.\nNgắn quá.\n")
+    (released.raw / "short.meta.json").write_text('{"publisher": "Báo Mẫu", "license": "test"}')
+    refused = release(released)
+    text = "\n".join(refused.lines)
+    assert refused.status == "refused" and "quality gate: FAILED" in text
+    assert "body length floor" in text and "e.g. ids" in text
+    assert (released.releases / "last-refused-gate" / "report.html").exists()
+    assert sorted(p.name for p in released.releases.glob("vncyberdata-*")) == ["vncyberdata-1.0.0"]
+
+
+def test_bump_and_compare_rules():
+    assert bump(None, "major") == "1.0.0"
+    assert [bump("1.4.2", lvl) for lvl in ("major", "minor", "patch")] == ["2.0.0", "1.5.0", "1.4.3"]
+    old = {"articles": {"train": {"a": "1", "b": "2"}}}
+    feats = {"articles": [{"name": "id", "dtype": "string"}]}
+    assert compare(old, old, feats, feats).level() is None
+    assert compare(old, {"articles": {"train": {"a": "1", "b": "3"}}}, feats, feats).level() == "patch"
+    assert compare(old, {"articles": {"train": {"a": "1", "b": "2", "c": "4"}}}, feats, feats).level() == "minor"
+    more = {"articles": feats["articles"] + [{"name": "x", "dtype": "int32"}]}
+    assert compare(old, old, feats, more).level() == "minor"
+    assert compare(old, old, more, feats).level() == "major"
+    assert compare(old, {"articles": {"train": {"a": "1"}}}, feats, feats).level() == "major"
+    moved = compare(old, {"articles": {"test": {"a": "1"}, "train": {"b": "2"}}}, feats, feats)
+    assert moved.moved["articles"] == ["a"]
+    assert isinstance(moved, Changes)
+
+
+def test_floor_lowering_detection():
+    old = {"articles": {"body_min_chars": 200, "title_max_chars": 300, "languages": ["vi"]}}
+    assert gate.lowered_floors(old, old) == []
+    looser = {"articles": {"body_min_chars": 100, "title_max_chars": 400, "languages": ["vi", "en"]}}
+    assert len(gate.lowered_floors(old, looser)) == 3
+    stricter = {"articles": {"body_min_chars": 300, "title_max_chars": 200, "languages": ["vi"]}}
+    assert gate.lowered_floors(old, stricter) == []
+
+
+def test_checked_in_expectation_suites_match_the_model_and_floors():
+    floors = gate.load_floors(SCHEMA / "floors.toml")
+    for name, text in gate.suite_files(floors).items():
+        assert (SCHEMA / name).read_text(encoding="utf-8") == text, f"{name} drifted: run `make schema`"
+    suite = json.loads((SCHEMA / "expectations" / "articles.json").read_text())
+    from vncyberdata.record import Article
+
+    assert suite[0]["kwargs"]["column_list"] == list(Article.model_fields)
+
+
+CHECKPOINTS = ["built", "gated", "recorded", "published"]
+
+
+@pytest.mark.parametrize("point", CHECKPOINTS)
+def test_sigkill_at_any_point_leaves_releases_intact(released, point):
+    _add_page(released, "bullet_list_body")
+    env = {**os.environ, "VNCYBERDATA_KILL_AT": point}
+    cmd = [sys.executable, "-m", "vncyberdata.cli", "release", "--root", str(released.root),
+           "--raw", str(released.raw), "--releases", str(released.releases)]
+    killed = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    assert killed.returncode == -9, killed.stderr
+    assert verify(released.releases / "vncyberdata-1.0.0") == []
+    for folder in released.releases.glob("vncyberdata-*"):
+        assert verify(folder) == [], f"a visible release must be complete: {folder}"
+    rerun = subprocess.run(cmd, capture_output=True, text=True)
+    assert rerun.returncode == 0, rerun.stderr
+    assert verify(released.releases / "vncyberdata-1.1.0") == []
+    assert not list(released.releases.glob(".staging-*"))
+    assert (released.root / "CHANGELOG.md").read_text().count("## 1.1.0 ") == 1
