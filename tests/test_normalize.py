@@ -21,7 +21,8 @@ TONES = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}
         ("Thanh Hoá", "Thanh Hóa"), ("tuỵ", "tụy"), ("qúy", "quý"), ("qụa", "quạ"),
         # already canonical, or the same in both styles: untouched
         ("hòa", "hòa"), ("hoàng", "hoàng"), ("toán", "toán"), ("quý", "quý"), ("quỳnh", "quỳnh"),
-        ("khuỷu", "khuỷu"), ("quà", "quà"), ("thuở", "thuở"),
+        ("khuỷu", "khuỷu"), ("quà", "quà"), ("thuở", "thuở"), ("hoặc", "hoặc"), ("Hoặc", "Hoặc"),
+        ("xoắn", "xoắn"), ("khoảng", "khoảng"), ("thuyền", "thuyền"),
     ],
 )
 def test_tone_placement(given_text, want):

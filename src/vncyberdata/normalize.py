@@ -27,7 +27,8 @@ _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 _TONES = "\u0300\u0301\u0303\u0309\u0323"  # grave, acute, tilde, hook above, dot below (NFD)
 # New-style open syllables: the tone on the a/e of "oa"/"oe" or on the y of "uy" (not after q), at a word end.
-_NEW_STYLE = re.compile(r"(?<![qQ])([oO][aAeE]|[uU][yY])([" + _TONES + r"])(?!\w)")
+# (A combining mark after the tone, as in NFD "hoặc" = o a + dot + breve, means the vowel is not a/e/y.)
+_NEW_STYLE = re.compile(r"(?<![qQ])([oO][aAeE]|[uU][yY])([" + _TONES + r"])(?![\w\u0300-\u036f])")
 # A tone on the u of "qu", which belongs to the consonant: move it to the next vowel.
 _QU_TONE = re.compile(r"([qQ][uU])([" + _TONES + r"])([aăâeêioôơuưyAĂÂEÊIOÔƠUƯY][\u0302\u0306\u031b]?)")
 
