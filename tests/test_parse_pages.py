@@ -110,3 +110,22 @@ def test_layout_features_really_present_in_fixtures():
     assert any(
         not unicodedata.is_normalized("NFC", b.decode("utf-8-sig")) for b in blobs.values()
     ), "an NFD page"
+
+
+def test_seed_topics():
+    from conftest import RAW
+
+    got = {p.name: set(_parse(p)[0].article.topics) for p in sorted(RAW.glob("*.txt"))}
+    assert {"international_cooperation", "online_fraud", "cybersecurity_policy"} <= got["000_950e53a0e89c16ec.txt"]
+    assert {"international_cooperation", "malware_hacking"} <= got["003_5a3d17637f3588e8.txt"]
+
+
+@pytest.mark.parametrize(("name", "raw_path", "expect_path"), CASES, ids=IDS)
+def test_every_page_gets_topics_with_evidence_and_language(name, raw_path, expect_path):
+    article = _parse(raw_path)[0].article
+    assert article.topics, "every page of this corpus is about cybercrime"
+    assert [m.topic for m in article.topic_terms] == article.topics
+    text = f"{article.title}\n{article.lead}\n{article.body}".casefold()
+    for match in article.topic_terms:
+        assert any(term.casefold() in text for term in match.terms)
+    assert article.language == "vi" and article.language_score > 0.9

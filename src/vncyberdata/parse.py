@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 
 from pydantic import ValidationError
 
-from . import dates, ids, langid
+from . import dates, ids, langid, topics
 from .chrome import ChromeTable, default_table
 from .normalize import BOM, clean_line, key_text, nfc, split_lines, word_count
-from .record import Article, Caption, RawMeta
+from .record import Article, Caption, RawMeta, TopicMatch
 
 PARSER_VERSION = "1.0.0"
 
@@ -146,6 +146,8 @@ def parse(raw: bytes, meta: RawMeta, raw_path: str, *, table: ChromeTable | None
     record_id = ids.make_id(key)
     body = "\n\n".join(u.text for u in paras)
     language, language_score = langid.identify(langid.article_sample(title, lead.text if lead else None, body))
+    taxonomy = topics.default_taxonomy()
+    matched = topics.match_topics("\n".join(t for t in (title, lead.text if lead else None, body) if t), taxonomy)
     try:
         article = Article(
             id=record_id,
@@ -173,6 +175,9 @@ def parse(raw: bytes, meta: RawMeta, raw_path: str, *, table: ChromeTable | None
             license=meta.license,
             language=language,
             language_score=language_score,
+            topics=[topic for topic, _ in matched],
+            topic_terms=[TopicMatch(topic=topic, terms=terms) for topic, terms in matched],
+            taxonomy_version=taxonomy.version,
             raw_path=raw_path,
             raw_sha256=hashlib.sha256(raw).hexdigest(),
             raw_format="text",

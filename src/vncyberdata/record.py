@@ -62,6 +62,13 @@ class Caption(_Frozen):
     variants: list[str] = Field(default_factory=list)
 
 
+class TopicMatch(_Frozen):
+    """A topic of the taxonomy and the terms of it found in the article."""
+
+    topic: str
+    terms: list[str] = Field(min_length=1)
+
+
 class Article(_Frozen):
     """One news article: a row of the `articles` config."""
 
@@ -94,6 +101,9 @@ class Article(_Frozen):
     license: str
     language: str = Field(pattern=r"^[a-z]{2,3}$", description="Language identified on the text (py3langid).")
     language_score: float = Field(ge=0, le=1, description="The identifier's probability for `language`.")
+    topics: list[str] = Field(description="Topic ids from the cybercrime taxonomy (src/vncyberdata/data/topics.toml).")
+    topic_terms: list[TopicMatch] = Field(description="For each topic, the taxonomy terms found in title, lead or body.")
+    taxonomy_version: int = Field(ge=1, description="Version of the taxonomy the topics come from.")
     raw_path: str = Field(description="Path of the raw file relative to the raw folder, POSIX separators.")
     raw_sha256: str = Field(pattern=_SHA256)
     raw_format: Literal["text", "html"]
