@@ -13,7 +13,7 @@ from conftest import RAW
 from vncyberdata import schemas
 from vncyberdata.build import build
 from vncyberdata.errors import UserError
-from vncyberdata.load import load_split
+from vncyberdata import load_split
 from vncyberdata.record import LINE_CLASSES
 
 SEED_TITLES = {

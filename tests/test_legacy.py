@@ -215,7 +215,8 @@ def test_detect_bytes_says_none_when_nothing_fits(data):
 
 def _mis_decode(text: str, name: str) -> str:
     if name == "utf8-as-cp1252":  # the undefined bytes 0x81 0x8D 0x8F 0x90 0x9D come out as C1 controls
-        return "".join(chr(b) if 0x80 <= b < 0xA0 and b in (0x81, 0x8D, 0x8F, 0x90, 0x9D) else bytes([b]).decode("cp1252") for b in text.encode())
+        undefined = (0x81, 0x8D, 0x8F, 0x90, 0x9D)
+        return "".join(chr(b) if b in undefined else bytes([b]).decode("cp1252") for b in text.encode())
     if name == "viqr":
         return encode_legacy(text, "viqr").decode("ascii")
     return encode_legacy(text, name.split("-")[0]).decode("cp1252")
@@ -236,7 +237,7 @@ def test_utf8_repair_leaves_the_right_parts_alone():
 
 
 def test_tcvn3_capitals_are_restored_where_the_word_is_in_capitals():
-    broken = "LõA ®¶O TRùC TUYÕN: c¶nh b¸o".encode("cp1252").decode("cp1252")
+    broken = "LõA ®¶O TRùC TUYÕN: c¶nh b¸o"  # typed in capitals with the lowercase-font codes
     assert repair(broken.encode(), "tcvn3-as-cp1252") == "LỪA ĐẢO TRỰC TUYẾN: cảnh báo"
     assert repair("TRùC BÐ".encode("cp1252"), "tcvn3") == "TRỰC Bé"  # "Bé" is in title case
 

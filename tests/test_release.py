@@ -194,3 +194,15 @@ def test_sigkill_at_any_point_leaves_releases_intact(released, point):
     assert verify(released.releases / "vncyberdata-1.1.0") == []
     assert not list(released.releases.glob(".staging-*"))
     assert (released.root / "CHANGELOG.md").read_text().count("## 1.1.0 ") == 1
+
+
+def test_load_a_release_by_version_or_latest(released, tmp_path, monkeypatch):
+    import vncyberdata
+
+    monkeypatch.setenv("VNCYBERDATA_CACHE", str(tmp_path / "cache"))
+    latest = vncyberdata.load(releases_dir=released.releases)
+    assert sum(len(d) for d in latest.values()) == 2
+    heads = vncyberdata.load("1.0.0", "headlines", "train", releases_dir=released.releases)
+    assert len(heads) > 0 and heads.features == vncyberdata.schemas.features("headlines")
+    with pytest.raises(UserError, match="not in"):
+        vncyberdata.load("9.9.9", releases_dir=released.releases)

@@ -78,7 +78,7 @@ def test_raw_meta_rules():
 def test_article_date_parts_must_agree(seed_build):
     import datetime as dt
 
-    from vncyberdata.load import load_split
+    from vncyberdata import load_split
 
     row = dict(next(r for d in load_split(seed_build).values() for r in d if r["published_date"]))
     Article.model_validate(row)

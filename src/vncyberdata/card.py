@@ -69,7 +69,7 @@ def render(splits: dict[str, dict[str, dict]], report: dict) -> str:
     empty = [f"{c}/{s}" for c in MODELS for s in ("train", "validation", "test") if s not in splits.get(c, {})]
     empty_note = (
         f"\nSplits with no records yet, left out of the metadata above: {', '.join(empty)}. "
-        "`datasets` 5.2 cannot load a zero-row split; `vncyberdata.load(..., split=...)` returns an empty "
+        "`datasets` 5.2 cannot load a zero-row split; `vncyberdata.load(...)` and `vncyberdata.load_split(...)` return an empty "
         "split with the right features.\n"
         if empty
         else ""

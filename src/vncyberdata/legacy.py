@@ -187,7 +187,7 @@ _VNI_MARKS = {**_VNI_MARKS_LOWER, **_VNI_MARKS_UPPER}
 # left over (Ç Ð Ý Þ ß ç ð ý þ ÿ) have no VNI meaning and no mapping.
 _VNI_OTHER = {b: ch for b, ch in _CP1252.items() if b < 0xC0 or b in (0xD7, 0xF7)}
 _VNI_ENCODE_OTHER = {ch: b for b, ch in _VNI_OTHER.items()}
-_VNI_MARK_BYTE = {(v, upper): b for upper, table in ((False, _VNI_MARKS_LOWER), (True, _VNI_MARKS_UPPER)) for b, v in table.items()}
+_VNI_MARK_BYTE = {(v, False): b for b, v in _VNI_MARKS_LOWER.items()} | {(v, True): b for b, v in _VNI_MARKS_UPPER.items()}
 _VNI_LETTER_BYTE = {ch: b for b, ch in _VNI_LETTERS.items()}
 assert not set(_VNI_LETTERS) & set(_VNI_MARKS) and not set(_VNI_OTHER) & (set(_VNI_LETTERS) | set(_VNI_MARKS))
 
@@ -238,7 +238,8 @@ def _viqr_decode(text: str) -> str:
                 state = None
                 i += 2
                 continue
-            if nxt == "-" and (i == 0 or not text[i - 1].isalnum()) and i + 2 < n and text[i + 2].isascii() and text[i + 2].isalpha():
+            word_start = i == 0 or not text[i - 1].isalnum()
+            if nxt == "-" and word_start and i + 2 < n and text[i + 2].isascii() and text[i + 2].isalpha():
                 out.append(_COMPOSE[(ch, "stroke", "")])
                 state = None
                 i += 2
@@ -396,7 +397,7 @@ def encode_legacy(text: str, encoding: str) -> bytes:
         else:
             raise ValueError(f"unknown legacy encoding {encoding!r}; known: {', '.join(LEGACY_ENCODINGS)}")
         if got is None:
-            raise ValueError(f"{encoding}: character {ch!r} (U+{ord(ch):04X}) at index {i} cannot be written in {encoding}")
+            raise ValueError(f"{encoding}: character {ch!r} (U+{ord(ch):04X}) at index {i} has no {encoding} code")
         out += got
     return bytes(out)
 
@@ -754,7 +755,8 @@ def detect_text(text: str) -> Detection | None:
     line_start = _line_start(text, pos)
     column = pos - line_start + 1 - (1 if line_start == 0 and text.startswith("\ufeff") else 0)
     line_end = min((i for i in (text.find("\n", pos), text.find("\r", pos)) if i >= 0), default=len(text))
-    return Detection(name, confidence, _line_of(text, pos), column, _excerpt(text[line_start:line_end], start - line_start))
+    sample = _excerpt(text[line_start:line_end], start - line_start)
+    return Detection(name, confidence, _line_of(text, pos), column, sample)
 
 
 def detect_bytes(data: bytes) -> Detection | None:
@@ -763,11 +765,11 @@ def detect_bytes(data: bytes) -> Detection | None:
 
     Each word with a byte >= 0x80 is decoded with each candidate: *for* when that gives well-formed
     Vietnamese (one word of two letters or more, see `_is_syllable`), *against* when it gives a malformed
-    word or a byte has no mapping; words of one letter or with no letter beyond ASCII are neutral. A candidate fits with a share for/(for + against) of at
-    least 0.6 and at least 2 words for it (1 when nothing is against it); the best share wins (then the most
-    words). confidence = share x (1 - 0.5^for). Line and column (bytes, 1-based) are those of the first byte
-    >= 0x80 of the first word for it; the sample is that line as an editor that reads the file as
-    Windows-1252 shows it.
+    word or a byte has no mapping; words of one letter or with no letter beyond ASCII are neutral. A
+    candidate fits with a share for/(for + against) of at least 0.6 and at least 2 words for it (1 when
+    nothing is against it); the best share wins (then the most words). confidence = share x (1 - 0.5^for).
+    Line and column (bytes, 1-based) are those of the first byte >= 0x80 of the first word for it; the
+    sample, from that word on, is the line as an editor that reads the file as Windows-1252 shows it.
     """
     scan = data[:_SCAN_LIMIT]
     order = ("cp1258", "tcvn3", "vni")

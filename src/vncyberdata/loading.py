@@ -63,3 +63,24 @@ def load_split(path: str | os.PathLike, config: str = "articles", split: str | N
     if split is not None:
         return one(split)
     return datasets.DatasetDict({name: one(name) for name in SPLITS})
+
+
+def release_folder(version: str | None = None, releases_dir: str | os.PathLike = "build/releases") -> Path:
+    """The folder of a published release: the given version, or the highest one present."""
+    from .release import PREFIX, parse_version
+
+    base = Path(releases_dir)
+    if version is not None:
+        folder = base / f"{PREFIX}{version}"
+        if not (folder / "manifest.json").is_file():
+            raise UserError(f"release {version} is not in {base}", "run `make release` (it rebuilds a recorded release)")
+        return folder
+    found = [p for p in base.glob(f"{PREFIX}*") if (p / "manifest.json").is_file()]
+    if not found:
+        raise UserError(f"no release in {base}", "run `make release` first")
+    return max(found, key=lambda p: parse_version(p.name[len(PREFIX) :]))
+
+
+def load(version: str | None = None, config: str = "articles", split: str | None = None, releases_dir="build/releases"):
+    """A published release as `datasets` objects: the latest by default; never stale cached rows."""
+    return load_split(release_folder(version, releases_dir), config, split)
