@@ -11,7 +11,7 @@ from conftest import page_cases
 from vncyberdata.normalize import clean_line, split_lines
 from vncyberdata.parse import Parsed, parse
 from vncyberdata.raw import read_sidecar, sidecar_for
-from vncyberdata.record import LINE_CLASSES
+from vncyberdata.record import LINE_CLASSES, RawMeta
 
 CASES = page_cases()
 IDS = [c[0] for c in CASES]
@@ -129,3 +129,25 @@ def test_every_page_gets_topics_with_evidence_and_language(name, raw_path, expec
     for match in article.topic_terms:
         assert any(term.casefold() in text for term in match.terms)
     assert article.language == "vi" and article.language_score > 0.9
+
+
+SCAM = (
+    "Cảnh báo thủ đoạn giả danh nhân viên ngân hàng để chiếm đoạt tài sản\n"
+    "Công an tỉnh cảnh báo người dân về các cuộc gọi lừa đảo giả danh ngân hàng trong thời gian gần đây.\n"
+    "Đối tượng dùng số 0912 345 678 và email hotro.nganhang@gmail.com, yêu cầu chuyển 450 triệu đồng vào STK 0071000123456 tại Vietcombank.\n"
+    "Chị N. (CCCD 001203012345) đã mất tiền; vụ việc được xử lý theo Điều 174 Bộ luật Hình sự, ngày 08/07/2025.\n"
+    "Người dân cần báo ngay cho Công an qua số 113 khi nghi ngờ.\n"
+)
+
+
+def test_private_data_is_redacted_and_counted():
+    meta = RawMeta(publisher="Báo Mẫu", license="test")
+    article = parse(SCAM.encode(), meta, "scam.txt").article
+    dumped = json.dumps(article.model_dump(mode="json"), ensure_ascii=False)
+    for secret in ("0912 345 678", "hotro.nganhang@gmail.com", "0071000123456", "001203012345"):
+        assert secret not in dumped
+    assert "[PHONE]" in article.body and "[BANK_ACCOUNT]" in article.body and "[ID_NUMBER]" in article.body
+    counts = article.pii_redacted
+    assert (counts.phone, counts.email, counts.bank_account, counts.id_number, counts.card_number) == (1, 1, 1, 1, 0)
+    for kept in ("450 triệu đồng", "Điều 174", "08/07/2025", "113"):
+        assert kept in article.body

@@ -229,3 +229,43 @@ def test_validator_never_crashes_on_random_bytes(tmp_path, data):
 @given(st.lists(st.text(max_size=200), max_size=30), st.sampled_from(["\n", "\r\n", "\r"]))
 def test_validator_never_crashes_on_random_text(tmp_path, lines, newline):
     _validate_one(tmp_path, newline.join(lines).encode("utf-8", errors="surrogatepass"))
+
+
+PHRASE = "Cảnh giác lừa đảo trực tuyến\nCông an tỉnh cảnh báo thủ đoạn giả danh cán bộ ngân hàng để chiếm đoạt tài sản.\nNgười dân cần cảnh giác với các cuộc gọi lạ.\n"
+
+
+def _legacy_bytes(kind: str) -> bytes:
+    from vncyberdata.legacy import encode_legacy
+
+    if kind == "utf8-as-cp1252":  # as a browser shows it: bytes cp1252 leaves undefined become C1 controls
+        undefined = (0x81, 0x8D, 0x8F, 0x90, 0x9D)
+        return "".join(chr(b) if b in undefined else bytes([b]).decode("cp1252") for b in PHRASE.encode()).encode()
+    return encode_legacy(PHRASE, kind)
+
+
+@pytest.mark.parametrize("kind", ["cp1258", "tcvn3", "vni", "viqr", "utf8-as-cp1252"])
+def test_legacy_encodings_are_named_and_fixed(raw, kind, capsys):
+    _add(raw, "old.txt", _legacy_bytes(kind))
+    found = [f for f in validate(raw).findings if f.path == "old.txt"]
+    assert [f.code for f in found] == ["legacy-encoding"], found
+    assert f"--from {kind} " in found[0].hint and found[0].line == 1
+    assert main(["fix-encoding", str(raw / "old.txt"), "--from", kind]) == 0  # preview: writes nothing
+    assert (raw / "old.txt").read_bytes() == _legacy_bytes(kind)
+    assert main(["fix-encoding", str(raw / "old.txt"), "--from", kind, "--in-place"]) == 0
+    assert (raw / "old.txt").read_text(encoding="utf-8") == PHRASE
+    assert (raw / "old.txt.orig").read_bytes() == _legacy_bytes(kind)
+    codes = {(f.path, f.code) for f in validate(raw).findings}
+    assert codes == {("old.txt.orig", "unexpected-file")}, "the backup is flagged until it is deleted"
+    assert main(["fix-encoding", str(raw / "old.txt"), "--from", kind, "--in-place"]) == 1  # backup exists
+    assert "refusing to overwrite a backup" in capsys.readouterr().err
+
+
+def test_fix_encoding_output_refuses_to_overwrite(raw, tmp_path, capsys):
+    _add(raw, "old.txt", _legacy_bytes("tcvn3"))
+    out = tmp_path / "fixed.txt"
+    out.write_text("keep")
+    assert main(["fix-encoding", str(raw / "old.txt"), "--from", "tcvn3", "-o", str(out)]) == 1
+    assert out.read_text() == "keep"
+    assert main(["fix-encoding", str(raw / "old.txt"), "--from", "tcvn3", "-o", str(out), "--force"]) == 0
+    assert out.read_text(encoding="utf-8") == PHRASE
+    assert main(["fix-encoding", str(raw / "old.txt"), "--from", "vni", "-o", str(tmp_path / "x.txt")]) == 1

@@ -135,6 +135,49 @@ def _changed_since(rev: str, root: Path) -> set[str]:
     return out
 
 
+def cmd_fix_encoding(args: argparse.Namespace) -> int:
+    """Convert a raw file from a legacy Vietnamese encoding (or mis-decoded UTF-8) to NFC UTF-8."""
+    from .legacy import detect_text, repair
+
+    path = Path(args.file)
+    if not path.is_file():
+        raise UserError(f"{path}: no such file", "pass the raw file that validate reported", EXIT_USAGE)
+    backup = path.with_name(path.name + ".orig")
+    if args.in_place and backup.exists() and not args.force:
+        raise UserError(f"{backup} exists: refusing to overwrite a backup", "move it away, or pass --force")
+    data = path.read_bytes()
+    try:
+        text = repair(data, args.source)
+    except ValueError as err:
+        raise UserError(f"{path}: cannot be read as {args.source}: {err}", "check the encoding validate named") from err
+    left = detect_text(text)
+    if left is not None:
+        raise UserError(
+            f"{path}: after converting from {args.source} the text still looks like {left.encoding} "
+            f"(line {left.line}: {left.sample!r}); nothing written",
+            f"try --from {left.encoding}, or convert by hand",
+        )
+    out_bytes = text.encode("utf-8")
+    if args.in_place:
+        backup.write_bytes(data)
+        tmp = path.with_name(f".{path.name}.tmp")
+        tmp.write_bytes(out_bytes)
+        tmp.replace(path)
+        print(f"converted {path} from {args.source} to UTF-8 (NFC); the original bytes are in {backup}: delete it once checked")
+    elif args.output:
+        out = Path(args.output)
+        if out.exists() and not args.force:
+            raise UserError(f"{out} exists: refusing to overwrite it", "pick another --output, or pass --force")
+        out.write_bytes(out_bytes)
+        print(f"wrote {out}: {path} converted from {args.source} to UTF-8 (NFC)")
+    else:
+        preview = text.splitlines()[:5]
+        print(f"{path} read as {args.source} (nothing written; use --in-place or --output FILE):")
+        for line in preview:
+            print(f"  {line[:120]}")
+    return EXIT_OK
+
+
 def cmd_release(args: argparse.Namespace) -> int:
     """Validate, build, gate and publish an immutable release (or re-materialise the latest recorded one)."""
     from .release import Paths, release
@@ -229,6 +272,17 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-line-chars", type=int, default=20_000, help="line length limit (default: 20000)")
     p.set_defaults(func=cmd_validate)
 
+    from .legacy import REPAIRS
+
+    p = sub.add_parser("fix-encoding", help=cmd_fix_encoding.__doc__, description=cmd_fix_encoding.__doc__)
+    p.add_argument("file", help="the raw file to convert")
+    p.add_argument("--from", dest="source", required=True, choices=REPAIRS, help="the encoding validate named")
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--in-place", action="store_true", help="replace the file, keeping the original as FILE.orig")
+    where.add_argument("-o", "--output", help="write the converted text to this file instead")
+    p.add_argument("--force", action="store_true", help="overwrite an existing output or backup")
+    p.set_defaults(func=cmd_fix_encoding)
+
     p = sub.add_parser("release", help=cmd_release.__doc__, description=cmd_release.__doc__)
     p.add_argument("--version", help="MAJOR.MINOR.PATCH; default: the minimum bump from the previous release")
     p.add_argument("--allow-lower-floors", action="store_true", help="accept floors lowered since the last release")
@@ -267,6 +321,11 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # output piped into `head` and the like: not an error
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
     except Exception as err:  # noqa: BLE001 - the last line of defence against a raw traceback
         if args.debug:
             raise

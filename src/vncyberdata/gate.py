@@ -300,8 +300,9 @@ def _cross_batch_checks(folder: Path, config: str, expected: dict[str, int]) -> 
     actual = {s: n for s, n in actual.items() if n}
     counts.observed = actual
     counts.success = actual == {s: n for s, n in expected.items() if n}
-    out = [unique, counts]
+    out = [unique, counts, _scan(folder, config, "no_pii_left", "no phone, e-mail, id, account or card number left in the text", _pii_in)]
     if config == "articles":
+        out.append(_scan(folder, config, "topics_in_taxonomy", "topic ids exist in the taxonomy and match topic_terms", _bad_topics))
         dates = Outcome(config, "published_not_after_retrieved", {}, "a page cannot be published after it was fetched", "vncyberdata")
         for _split, batch in _batches(folder, config, ["id", "published_date", "retrieved_at"]):
             for row in batch.to_pylist():
@@ -314,6 +315,40 @@ def _cross_batch_checks(folder: Path, config: str, expected: dict[str, int]) -> 
                             dates.sample_ids.append(row["id"])
         out.append(dates)
     return out
+
+
+def _texts(row: dict) -> list[str]:
+    texts = [row.get("title"), row.get("lead"), row.get("body"), row.get("text"), *(row.get("related_headlines") or [])]
+    for caption in row.get("captions") or []:
+        texts += [caption["text"], caption["credit"], *caption["variants"]]
+    return [t for t in texts if t]
+
+
+def _pii_in(row: dict) -> bool:
+    from .redact import find_pii
+
+    return any(find_pii(t) for t in _texts(row))
+
+
+def _bad_topics(row: dict) -> bool:
+    from .topics import default_taxonomy
+
+    known = {t.id for t in default_taxonomy().topics}
+    return not set(row["topics"]) <= known or [m["topic"] for m in row["topic_terms"]] != row["topics"]
+
+
+def _scan(folder: Path, config: str, name: str, why: str, bad) -> Outcome:
+    """A row-by-row check in Python, streamed batch by batch like the GX suites."""
+    outcome = Outcome(config, name, {}, why, "vncyberdata")
+    for _split, batch in _batches(folder, config):
+        for row in batch.to_pylist():
+            outcome.element_count += 1
+            if bad(row):
+                outcome.success = False
+                outcome.unexpected_count += 1
+                if len(outcome.sample_ids) < SAMPLE_IDS:
+                    outcome.sample_ids.append(row["id"])
+    return outcome
 
 
 def _ids(folder: Path, config: str, split: str) -> Iterator[str]:

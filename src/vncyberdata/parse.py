@@ -13,14 +13,15 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 
 from pydantic import ValidationError
 
-from . import dates, ids, langid, topics
+from . import dates, ids, langid, redact, topics
 from .chrome import ChromeTable, default_table
 from .normalize import BOM, clean_line, key_text, nfc, split_lines, word_count
-from .record import Article, Caption, RawMeta, TopicMatch
+from .record import Article, Caption, PiiCounts, RawMeta, TopicMatch
 
 PARSER_VERSION = "1.0.0"
 
@@ -133,10 +134,19 @@ def parse(raw: bytes, meta: RawMeta, raw_path: str, *, table: ChromeTable | None
         lead = paras.pop(0)
         walk.classes[lead.lines[0]] = "lead"
     found = walk.date or _opening_date([lead] + paras[:2] if lead else paras[:3])
+    # Redaction happens before anything is derived from the text (id, language, topics).
+    pii: Counter[str] = Counter()
+    scrub = _scrubber(pii)
+    captions = [
+        Caption(text=scrub(u.text), credit=scrub(u.credit), variants=[scrub(v) for v in u.variants]) for u in units if u.caption
+    ]
+    headlines = [scrub(h) for h in walk.headlines]
+    for unit in ([lead] if lead else []) + paras:
+        unit.text = scrub(unit.text)
     printed = found
     if found is not None:
         found = dates.infer_year(found, _retrieved_date(meta))
-    title = lines[walk.title]
+    title = scrub(lines[walk.title])
     basis, key = ids.article_key(
         url=meta.url,
         title=title,
@@ -155,8 +165,8 @@ def parse(raw: bytes, meta: RawMeta, raw_path: str, *, table: ChromeTable | None
             title=title,
             lead=lead.text if lead else None,
             body=body,
-            captions=[Caption(text=u.text, credit=u.credit, variants=u.variants) for u in units if u.caption],
-            related_headlines=walk.headlines,
+            captions=captions,
+            related_headlines=headlines,
             published_date=found.as_date() if found else None,
             published_year=found.year if found else None,
             published_month=found.month if found else None,
@@ -175,6 +185,7 @@ def parse(raw: bytes, meta: RawMeta, raw_path: str, *, table: ChromeTable | None
             license=meta.license,
             language=language,
             language_score=language_score,
+            pii_redacted=PiiCounts(**{kind.lower(): pii[kind] for kind in redact.PII_TYPES}),
             topics=[topic for topic, _ in matched],
             topic_terms=[TopicMatch(topic=topic, terms=terms) for topic, terms in matched],
             taxonomy_version=taxonomy.version,
@@ -371,6 +382,19 @@ def _opening_date(paras: list[_Unit]) -> dates.FoundDate | None:
         if found is not None:
             return found
     return None
+
+
+def _scrubber(counts: Counter):
+    """A function that redacts one text (None passes through) and adds what it replaced to `counts`."""
+
+    def scrub(text: str | None) -> str | None:
+        if text is None:
+            return None
+        clean, found = redact.redact(text)
+        counts.update(found)
+        return clean
+
+    return scrub
 
 
 def _precision(found: dates.FoundDate | None) -> str | None:

@@ -69,6 +69,16 @@ class TopicMatch(_Frozen):
     terms: list[str] = Field(min_length=1)
 
 
+class PiiCounts(_Frozen):
+    """How many values of each kind were replaced by a placeholder ("[PHONE]", "[EMAIL]", ...)."""
+
+    phone: int = Field(ge=0)
+    email: int = Field(ge=0)
+    id_number: int = Field(ge=0)
+    bank_account: int = Field(ge=0)
+    card_number: int = Field(ge=0)
+
+
 class Article(_Frozen):
     """One news article: a row of the `articles` config."""
 
@@ -101,6 +111,9 @@ class Article(_Frozen):
     license: str
     language: str = Field(pattern=r"^[a-z]{2,3}$", description="Language identified on the text (py3langid).")
     language_score: float = Field(ge=0, le=1, description="The identifier's probability for `language`.")
+    pii_redacted: PiiCounts = Field(
+        description="Private contact and account data replaced in title, lead, body, captions and related headlines."
+    )
     topics: list[str] = Field(description="Topic ids from the cybercrime taxonomy (src/vncyberdata/data/topics.toml).")
     topic_terms: list[TopicMatch] = Field(description="For each topic, the taxonomy terms found in title, lead or body.")
     taxonomy_version: int = Field(ge=1, description="Version of the taxonomy the topics come from.")

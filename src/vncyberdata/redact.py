@@ -24,9 +24,9 @@ How numbers are read
 5. Context keywords within 50 characters before the segment (a digit run, an e-mail or a placeholder in
    between counts as one character; never across a line break), nearest first:
    ID (CCCD, CMND, căn cước, chứng minh nhân dân, số định danh …) fits 9 or 12 digits; CARD (thẻ,
-   số thẻ, Visa, Mastercard …) fits 13-19; BANK (số tài khoản, STK, tài khoản số, tài khoản ngân hàng, TK, and
-   "tài khoản" right before the number) fits 8-16. The first that fits decides. "MST", "mã số thuế" and
-   "mã số doanh nghiệp" (a company's tax code) stop the search: the segment is left alone.
+   số thẻ, Visa, Mastercard …) fits 13-19; BANK (số tài khoản, STK, tài khoản số, tài khoản ngân hàng,
+   TK, and "tài khoản" right before the number) fits 8-16. The first that fits decides. "MST",
+   "mã số thuế" and "mã số doanh nghiệp" (a company's tax code) stop the search: the segment is left alone.
 6. Rule order: hotline (1800/1900 + 4-6 digits) -> the context decision -> phone shapes (mobile 0[35789] +
    8 digits, +84/84 forms, landline 02 + 8-9 digits, bracketed area code) -> Luhn-valid card in groups
    of four (or 4-6-5) or 16 bare digits -> a bank name nearby (Vietcombank, BIDV, MB, …) with 8-16 digits
@@ -73,8 +73,8 @@ _GROUP = re.compile(r"\(\+84\)|\(0[0-9]{1,3}\)|\+84[0-9]*|[0-9]+")
 # What glues a chunk to the next token: a letter or digit, a percent sign, or "/" before a letter (1234/QĐ).
 _GLUED = re.compile(r"[\w%‰]|/[^\W\d_]")
 _MONEY_AFTER = re.compile(
-    r"[ \u00a0]?(?:(?:đồng|đ|vnđ|vnd|usd|usdt|eur|euro|tỷ|tỉ|triệu|nghìn|ngàn|trăm|đô|won|yên|bảng|btc"
-    r"|bitcoin)(?!\w)|[$€£¥₫])",
+    r"[ \u00a0]?(?:(?:đồng|đ|vnđ|vnd|usd|usdt|eur|euro|tỷ|tỉ|triệu|nghìn|ngàn|trăm|đô|won|yên"
+    r"|bảng|btc|bitcoin)(?!\w)|[$€£¥₫])",
     re.IGNORECASE,
 )
 _MONEY_BEFORE = re.compile(r"(?:[$€£¥₫]|(?<!\w)(?:US\$|VND|VNĐ|USD|EUR)[ \u00a0]?)$")

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from .legacy import detect_bytes, detect_text
 from .normalize import split_lines
 from .parse import Parsed, Rejection, parse
 from .raw import RAW_SUFFIXES, SIDECAR_SUFFIX, sidecar_for
@@ -166,14 +167,14 @@ class _FileCheck:
         except UnicodeDecodeError as err:
             line = data.count(b"\n", 0, err.start) + 1
             col = err.start - (data.rfind(b"\n", 0, err.start) + 1) + 1
-            detected = _detect_bytes(data)
+            detected = detect_bytes(data)
             if detected is not None:
                 self.add(
                     "legacy-encoding",
                     f"looks like {detected.encoding} (confidence {detected.confidence:.2f}), not UTF-8: {detected.sample!r}",
                     detected.line,
                     detected.column,
-                    hint=f"convert it: vncyberdata fix-encoding {self.rel} --from {detected.encoding}",
+                    hint=f"convert it: vncyberdata fix-encoding {(self.root / self.rel).as_posix()} --from {detected.encoding} --in-place",
                 )
             else:
                 self.add("not-utf8", f"byte {err.start} (0x{data[err.start]:02x}) is not valid UTF-8", line, col)
@@ -195,14 +196,14 @@ class _FileCheck:
             index = next(i for i, ch in enumerate(text) if unicodedata.combining(ch) or not unicodedata.is_normalized("NFC", ch))
             line, col = _line_col(text, index)
             self.add("nfd", "text is not NFC (decomposed characters, first at this position)", line, col)
-        detected = _detect_text(text)
+        detected = detect_text(text)
         if detected is not None:
             self.add(
                 "legacy-encoding",
                 f"text looks like {detected.encoding}: {detected.sample!r}",
                 detected.line,
                 detected.column,
-                hint=f"convert it: vncyberdata fix-encoding {self.rel} --from {detected.encoding}",
+                hint=f"convert it: vncyberdata fix-encoding {(self.root / self.rel).as_posix()} --from {detected.encoding} --in-place",
             )
         ok = True
         for i, line in enumerate(split_lines(text)):
@@ -250,22 +251,6 @@ def _key_line(sidecar: Path, key: str) -> int | None:
         if f'"{key}"' in line:
             return i + 1
     return None
-
-
-def _detect_bytes(data: bytes):
-    try:
-        from .legacy import detect_bytes
-    except ImportError:
-        return None
-    return detect_bytes(data)
-
-
-def _detect_text(text: str):
-    try:
-        from .legacy import detect_text
-    except ImportError:
-        return None
-    return detect_text(text)
 
 
 def _walk(root: Path) -> list[Path]:

@@ -1,0 +1,79 @@
+"""The quality gate fails on broken records, names the check and the offending ids, and passes the seeds."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import unicodedata
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from conftest import REPO
+
+from vncyberdata import gate, schemas
+
+FLOORS = gate.load_floors(REPO / "schema" / "floors.toml")
+
+
+def _report(folder):
+    return json.loads((folder / "build-report.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def seed_gate(seed_build, tmp_path_factory):
+    out = tmp_path_factory.mktemp("gate")
+    return gate.run_gate(seed_build, _report(seed_build)["splits"], FLOORS, out), out
+
+
+def test_seeds_pass_every_check(seed_gate):
+    result, out = seed_gate
+    assert result.success, gate.summary_lines(result)
+    names = {o.type for o in result.outcomes}
+    assert {"ids_unique", "row_counts_per_split", "no_pii_left", "topics_in_taxonomy", "expect_column_values_to_not_match_regex"} <= names
+    assert json.loads((out / "results.json").read_text())["success"] is True
+    assert "PASSED" in (out / "report.md").read_text()
+
+
+def _break(seed_build, tmp_path, mutate):
+    broken = tmp_path / "broken"
+    shutil.copytree(seed_build, broken)
+    path = next((broken / "data" / "articles").glob("train-*.parquet"))
+    rows = pq.read_table(path).to_pylist()
+    mutate(rows[0])
+    pq.write_table(pa.Table.from_pylist(rows, schema=schemas.write_schema("articles")), path)
+    return broken, rows[0]["id"]
+
+
+@pytest.mark.parametrize(
+    ("mutate", "check"),
+    [
+        (lambda r: r.update(body=r["body"] + "\n\nChia sẻ"), "no site-chrome paragraph left in the body"),
+        (lambda r: r.update(title=unicodedata.normalize("NFD", r["title"])), "title is NFC"),
+        (lambda r: r.update(body=r["body"] + "\n\nGọi 0912 345 678 để được hỗ trợ."), "no phone, e-mail, id, account or card number left in the text"),
+        (lambda r: r.update(body="Quá ngắn."), "body length floor"),
+        (lambda r: r.update(language="en"), "allowed languages"),
+        (lambda r: r.update(raw_sha256="xyz"), "raw_sha256 is a sha256"),
+        (lambda r: r.update(topics=["astrology"]), "topic ids exist in the taxonomy and match topic_terms"),
+        (lambda r: r.update(published_date=__import__("datetime").date(1990, 1, 1), published_year=1990), "publication date not before the floor nor after the build date"),
+    ],
+)
+def test_broken_record_fails_the_named_check_with_its_id(seed_build, tmp_path, mutate, check):
+    broken, bad_id = _break(seed_build, tmp_path, mutate)
+    result = gate.run_gate(broken, _report(broken)["splits"], FLOORS, tmp_path / "out")
+    assert not result.success
+    failed = {o.why: o for o in result.failures()}
+    assert check in failed, list(failed)
+    assert bad_id in failed[check].sample_ids
+    html = (tmp_path / "out" / "report.html").read_text()
+    assert "FAIL" in html and bad_id in html
+
+
+def test_duplicate_ids_across_splits_and_wrong_counts_fail(seed_build, tmp_path):
+    broken = tmp_path / "broken"
+    shutil.copytree(seed_build, broken)
+    src = next((broken / "data" / "articles").glob("train-*.parquet"))
+    shutil.copy(src, broken / "data" / "articles" / "validation-00000-of-00001.parquet")
+    result = gate.run_gate(broken, _report(broken)["splits"], FLOORS, tmp_path / "out")
+    failed = {o.type for o in result.failures() if o.config == "articles"}
+    assert {"ids_unique", "row_counts_per_split"} <= failed
