@@ -22,6 +22,7 @@ def _repo(tmp_path):
     root = tmp_path / "repo"
     shutil.copytree(RAW, root / "raw")
     shutil.copytree(SCHEMA, root / "schema")
+    shutil.copy(REPO / "DATASHEET.md", root / "DATASHEET.md")
     return Paths(root=root, raw=root / "raw", releases=root / "build" / "releases")
 
 
@@ -206,3 +207,37 @@ def test_load_a_release_by_version_or_latest(released, tmp_path, monkeypatch):
     assert len(heads) > 0 and heads.features == vncyberdata.schemas.features("headlines")
     with pytest.raises(UserError, match="not in"):
         vncyberdata.load("9.9.9", releases_dir=released.releases)
+
+
+def test_release_documents_itself(first_release):
+    import yaml
+
+    folder = first_release.releases / "vncyberdata-1.0.0"
+    card = (folder / "README.md").read_text(encoding="utf-8")
+    meta = yaml.safe_load(card.split("---\n", 2)[1])
+    for key in ("pretty_name", "license", "language", "task_categories", "size_categories", "configs", "dataset_info"):
+        assert key in meta, key
+    for section in ("## Dataset description", "## Uses", "## Dataset structure", "## Dataset creation",
+                    "## Bias, risks and limitations", "## Citation", "Personal and sensitive information", "Out-of-scope use"):
+        assert section in card, section
+    assert "(release 1.0.0)" in card
+    sheet = (first_release.root / "DATASHEET.md").read_text(encoding="utf-8")
+    for section in ("## Motivation", "## Composition", "## Collection process", "## Preprocessing",
+                    "## Uses", "## Distribution", "## Maintenance", "### Statistics of release 1.0.0"):
+        assert section in sheet, section
+    assert "| articles | train |" in sheet and "stats/topics.png" in sheet
+    for png in ("topics.png", "body_length.png", "publishers.png"):
+        assert (folder / "stats" / png).read_bytes().startswith(b"\x89PNG")
+    assert "### Statistics of release 1.0.0" in (folder / "DATASHEET.md").read_text(encoding="utf-8")
+
+
+def test_croissant_file_is_valid_and_reads_the_records(first_release):
+    mlc = pytest.importorskip("mlcroissant")
+    folder = first_release.releases / "vncyberdata-1.0.0"
+    doc = json.loads((folder / "croissant.json").read_text())
+    files = {d["@id"]: d for d in doc["distribution"] if d["@type"] == "cr:FileObject"}
+    manifest = {r["path"]: r["sha256"] for r in json.loads((folder / "manifest.json").read_text())["outputs"]}
+    assert files and all(manifest[path] == d["sha256"] for path, d in files.items())
+    dataset = mlc.Dataset(jsonld=str(folder / "croissant.json"))
+    assert len(list(dataset.records("articles"))) == 2
+    assert len(list(dataset.records("headlines"))) == 31

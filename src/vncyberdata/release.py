@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
-from . import __version__, gate, schemas
+from . import __version__, card, croissant, gate, schemas, stats
 from .build import build
 from .errors import UserError
 from .raw import sha256_file
@@ -267,6 +267,7 @@ def release(
             lines.append(f"full report: {report_copy}/report.html (also report.md, results.json)")
             return Outcome("refused", chosen, lines)
 
+        figures = finish_folder(dataset, chosen, today.isoformat(), report)
         notes = _release_notes(chosen, previous, changes, floors, today, gate_result)
         (dataset / "RELEASE_NOTES.md").write_text(notes, encoding="utf-8")
         record = {
@@ -282,6 +283,7 @@ def release(
             "records": hashes,
             "reproducible": _file_rows(dataset, reproducible_files(dataset)),
         }
+        _update_datasheet(paths, dataset, chosen, figures)  # idempotent too: it replaces its own section
         _write_manifest(paths, dataset, chosen, report, gate_result, today)
         checkpoint("manifested")
         _prepend_changelog(paths, chosen, notes)  # idempotent: a rerun after a crash replaces the section
@@ -329,6 +331,8 @@ def _unchanged(paths: Paths, previous: dict, stage: Path) -> Outcome:
     if target.exists():
         return Outcome("unchanged", version, [f"nothing changed since {version}: nothing published ({target} is up to date)"], target)
     dataset = stage / "dataset"
+    report = json.loads((dataset / "build-report.json").read_text(encoding="utf-8"))
+    figures = finish_folder(dataset, version, previous["date"], report)
     differ = []
     for row in previous["reproducible"]:
         path = dataset / row["path"]
@@ -340,12 +344,38 @@ def _unchanged(paths: Paths, previous: dict, stage: Path) -> Outcome:
         return Outcome("refused", version, [f"refused: rebuilding {version} does not reproduce the recorded files:"] + differ)
     floors = previous["floors"]
     gate_result = gate.run_gate(dataset, previous["splits"], floors, dataset / "gate", build_date=dt.date.fromisoformat(previous["date"]))
-    report = json.loads((dataset / "build-report.json").read_text(encoding="utf-8"))
     (dataset / "RELEASE_NOTES.md").write_text(_notes_from_changelog(paths, version), encoding="utf-8")
+    _copy_datasheet(paths, dataset, version, figures)
     _write_manifest(paths, dataset, version, report, gate_result, dt.date.fromisoformat(previous["date"]))
     os.replace(dataset, target)
     n = len(previous["reproducible"])
     return Outcome("rematerialised", version, [f"re-materialised {version} into {target}: {n} files byte-identical to the recorded checksums"], target)
+
+
+def finish_folder(dataset: Path, version: str, date: str, report: dict) -> dict:
+    """Release-only files: statistics and plots, the versioned card, croissant.json. Deterministic."""
+    figures = stats.compute(dataset)
+    stats.plot(figures, dataset / "stats")
+    (dataset / "README.md").write_text(card.render(report["split_info"], report, version, figures, date), encoding="utf-8")
+    description = "Vietnamese news articles about cybercrime, parsed from raw page dumps into records with provenance."
+    (dataset / "croissant.json").write_text(croissant.render(dataset, version, date, description), encoding="utf-8")
+    return figures
+
+
+def _update_datasheet(paths: Paths, dataset: Path, version: str, figures: dict) -> None:
+    """Regenerate the statistics section of the repository's DATASHEET.md and ship a copy in the release."""
+    sheet = paths.root / "DATASHEET.md"
+    if sheet.exists():
+        rel = os.path.relpath(paths.releases / f"{PREFIX}{version}" / "stats", paths.root)
+        stats.update_datasheet(sheet, stats.markdown(figures, version, rel + "/"))
+    _copy_datasheet(paths, dataset, version, figures)
+
+
+def _copy_datasheet(paths: Paths, dataset: Path, version: str, figures: dict) -> None:
+    sheet = paths.root / "DATASHEET.md"
+    if sheet.exists():
+        shutil.copy(sheet, dataset / "DATASHEET.md")
+        stats.update_datasheet(dataset / "DATASHEET.md", stats.markdown(figures, version, "stats/"))
 
 
 def _write_atomic(path: Path, text: str) -> None:

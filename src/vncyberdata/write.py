@@ -72,6 +72,10 @@ def write_dataset(out: Path, records: dict[str, Sequence[BaseModel]], report: di
     try:
         splits = {config: write_config(tmp, config, rows) for config, rows in records.items()}
         report["splits"] = {c: {s: v["num_examples"] for s, v in info.items()} for c, info in splits.items()}
+        report["split_info"] = {
+            c: {s: {"num_examples": v["num_examples"], "num_bytes": v["num_bytes"]} for s, v in info.items()}
+            for c, info in splits.items()
+        }
         (tmp / "README.md").write_text(card.render(splits, report), encoding="utf-8")
         report["outputs"] = [
             {"path": p.relative_to(tmp).as_posix(), "size": p.stat().st_size, "sha256": sha256_file(p)}
