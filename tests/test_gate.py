@@ -32,6 +32,8 @@ def test_seeds_pass_every_check(seed_gate):
     names = {o.type for o in result.outcomes}
     assert {"ids_unique", "row_counts_per_split", "no_pii_left", "topics_in_taxonomy", "expect_column_values_to_not_match_regex"} <= names
     assert json.loads((out / "results.json").read_text())["success"] is True
+    native = json.loads((out / "gx_results.json").read_text())
+    assert {n["config"] for n in native} == {"articles", "headlines"} and all(n["result"]["success"] for n in native)
     assert "PASSED" in (out / "report.md").read_text()
 
 

@@ -43,13 +43,14 @@ def _check(result, raw: bytes):
     assert result.line_classes.count("title") == 1
 
 
-@settings(max_examples=300, deadline=None)
+# deadline: a per-input time bound; a parser that hangs or goes quadratic fails here
+@settings(max_examples=300, deadline=5000)
 @given(st.binary(max_size=2_000))
 def test_parser_survives_random_bytes(raw):
     _check(parse(raw, META, "x.txt"), raw)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300, deadline=5000)
 @given(st.lists(LINE_KINDS, max_size=40), st.sampled_from(["\n", "\r\n", "\r"]), st.booleans())
 def test_parser_accounts_for_every_line_of_random_layouts(lines, newline, bom):
     raw = (b"\xef\xbb\xbf" if bom else b"") + newline.join(lines).encode("utf-8")

@@ -3,7 +3,8 @@ run with great-expectations over a built dataset folder in batches (memory stays
 span batches (ids unique across shards and splits, row counts per split, dates against retrieval).
 
 Outputs: `results.json` (every expectation with its observed value, unexpected count and a few offending
-ids), `report.md` and `report.html` (self-contained, open offline), `data_docs/` (great-expectations'
+ids, over all batches), `gx_results.json` (great-expectations' own validation results, one per batch),
+`report.md` and `report.html` (self-contained, open offline), `data_docs/` (great-expectations'
 own Data Docs; they load CSS/JS from CDNs and look unstyled offline).
 """
 
@@ -219,6 +220,7 @@ def run_gate(
         ctx.variables.progress_bars = ProgressBarsConfig(globally=False)
         source = ctx.data_sources.add_pandas("dataset")
         outcomes: list[Outcome] = []
+        native: list[dict] = []  # GX's own validation results, one per batch: gx_results.json
         for config in MODELS:
             spec = suite_spec(config, floors)
             suite = gx.ExpectationSuite(name=config)
@@ -244,6 +246,7 @@ def run_gate(
                 seen_batches += 1
                 run = checkpoint.run(batch_parameters={"dataframe": df})
                 (result,) = run.run_results.values()
+                native.append({"config": config, "split": _split, "batch": seen_batches, "result": result.to_json_dict()})
                 for r in result.results:
                     _merge(agg[position[r.expectation_config.id]], r, df)
             if seen_batches == 0:
@@ -251,6 +254,7 @@ def run_gate(
                     outcome.observed = "no rows"
             outcomes += agg
             outcomes += _cross_batch_checks(folder, config, expected_counts.get(config, {}))
+        (out / "gx_results.json").write_text(json.dumps(native, ensure_ascii=False, indent=1, default=str) + "\n", encoding="utf-8")
         docs = project / "gx" / "uncommitted" / "data_docs" / "local_site"
         if docs.exists():
             shutil.copytree(docs, out / "data_docs", dirs_exist_ok=True)
