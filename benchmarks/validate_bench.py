@@ -7,15 +7,12 @@ from __future__ import annotations
 
 import argparse
 import resource
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from synthetic import generate  # noqa: E402
-
-from vncyberdata.validate import validate  # noqa: E402
+from vncyberdata.synthetic import generate
+from vncyberdata.validate import validate
 
 
 def main() -> None:

@@ -148,6 +148,7 @@ def test_bad_raw_files_are_reported_and_the_rest_builds(tmp_path):
         "parse_files": (4, 2),
         "keep_vietnamese": (2, 2),
         "drop_duplicate_ids": (2, 2),
+        "drop_near_duplicates": (2, 2),
     }
     for d in report["drops"]:
         assert d["message"] and d["hint"]

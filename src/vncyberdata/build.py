@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import __version__, ids, write
+from . import __version__, dedup, ids, write
 from .errors import UserError
 from .parse import PARSER_VERSION, Parsed, Rejection, parse
 from .raw import RawFile, SidecarError, checksums, discover, read_sidecar
@@ -109,7 +109,29 @@ def keep_vietnamese(items: Iterable[Parsed], report: Report) -> Iterator[Parsed]
             )
 
 
-PIPELINE: list[Step] = [read_sidecars, parse_files, keep_vietnamese, drop_duplicate_ids]
+def drop_near_duplicates(items: Iterable[Parsed], report: Report) -> Iterator[Parsed]:
+    """One record per cluster of exact or near duplicates (see dedup.py); the cluster is recorded on it."""
+    parsed = {p.article.id: p for p in items}
+    groups, how = dedup.clusters((rid, p.article.body) for rid, p in parsed.items())
+    for root in sorted(groups):
+        members = [parsed[m] for m in groups[root]]
+        members.sort(key=lambda p: (-len(p.article.body), -len(p.article.lead or ""), p.article.id))
+        kept = members[0]
+        for other in members[1:]:
+            kind = how[other.article.id] if how[other.article.id] != "single" else how[kept.article.id]
+            report.drop(
+                "drop_near_duplicates",
+                other.article.raw_path,
+                f"{kind}_duplicate",
+                f"{'same text' if kind == 'exact' else 'nearly the same text'} as {kept.article.raw_path} "
+                f"(kept: id {kept.article.id}, the most complete text of a cluster of {len(members)})",
+                "nothing to do if it is a re-scrape or a syndicated copy; otherwise make the texts differ",
+            )
+        article = kept.article.model_copy(update={"cluster_id": kept.article.id, "cluster_size": len(members)})
+        yield Parsed(article, kept.line_classes)
+
+
+PIPELINE: list[Step] = [read_sidecars, parse_files, keep_vietnamese, drop_duplicate_ids, drop_near_duplicates]
 
 
 def run_pipeline(files: Iterable[RawFile], report: Report, steps: list[Step] = PIPELINE) -> list[Parsed]:

@@ -185,6 +185,8 @@ def parse(raw: bytes, meta: RawMeta, raw_path: str, *, table: ChromeTable | None
             license=meta.license,
             language=language,
             language_score=language_score,
+            cluster_id=record_id,  # a cluster of one until the build's dedup step says otherwise
+            cluster_size=1,
             pii_redacted=PiiCounts(**{kind.lower(): pii[kind] for kind in redact.PII_TYPES}),
             topics=[topic for topic, _ in matched],
             topic_terms=[TopicMatch(topic=topic, terms=terms) for topic, terms in matched],

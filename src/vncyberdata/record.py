@@ -111,6 +111,8 @@ class Article(_Frozen):
     license: str
     language: str = Field(pattern=r"^[a-z]{2,3}$", description="Language identified on the text (py3langid).")
     language_score: float = Field(ge=0, le=1, description="The identifier's probability for `language`.")
+    cluster_id: str = Field(pattern=_ID, description="Id of the canonical record of this article's duplicate cluster.")
+    cluster_size: int = Field(ge=1, description="Raw pages found to hold this article (exact or near duplicates).")
     pii_redacted: PiiCounts = Field(
         description="Private contact and account data replaced in title, lead, body, captions and related headlines."
     )
