@@ -202,3 +202,25 @@ def test_non_vietnamese_page_is_dropped_with_reason(tmp_path):
     assert report["dropped"] == {"not_vietnamese": 1}
     (drop,) = report["drops"]
     assert drop["raw_path"] == "english.txt" and "'en'" in drop["message"]
+
+
+def test_workers_and_cache_never_change_the_bytes_and_rebuilds_reparse_only_new_files(tmp_path):
+    from vncyberdata.build import Options
+    from vncyberdata.synthetic import generate
+
+    raw = tmp_path / "raw"
+    generate(60, raw, seed=11, near_duplicates=0.1)
+    plain = build(raw, tmp_path / "plain")
+    cache = tmp_path / "cache"
+    pooled = build(raw, tmp_path / "pooled", Options(workers=2, cache_dir=cache))
+    assert pooled["cache_hits"] == 0 and _sha(tmp_path / "plain") == _sha(tmp_path / "pooled")
+    assert plain["drops"] == pooled["drops"]
+    generate(61, tmp_path / "more", seed=11)  # the same 60 pages, and one more
+    shutil.copy(tmp_path / "more" / "synthetic_0000060.txt", raw)
+    shutil.copy(tmp_path / "more" / "synthetic_0000060.meta.json", raw)
+    n_files = len(list(raw.glob("*.txt")))
+    incremental = build(raw, tmp_path / "incremental", Options(workers=2, cache_dir=cache))
+    assert incremental["cache_hits"] == n_files - 1, "only the new file is parsed again"
+    clean = build(raw, tmp_path / "clean")
+    assert _sha(tmp_path / "incremental") == _sha(tmp_path / "clean")
+    assert (tmp_path / "incremental" / "build-report.json").read_bytes() == (tmp_path / "clean" / "build-report.json").read_bytes()

@@ -7,14 +7,20 @@ instead of raising: one bad raw file never stops the others.
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import multiprocessing
+import sys
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import __version__, dedup, ids, write
 from .errors import UserError
 from .parse import PARSER_VERSION, Parsed, Rejection, parse
+from .cache import ParseCache
 from .raw import RawFile, SidecarError, checksums, discover, read_sidecar
 from .record import LINE_CLASSES, Article, Headline, RawMeta, Sighting
 
@@ -29,6 +35,7 @@ class Report:
     drops: list[dict] = field(default_factory=list)
     line_classes: Counter = field(default_factory=Counter)
     lines_total: int = 0
+    cache_hits: int = 0  # how the build ran, not what it produced: kept out of build-report.json
 
     def drop(self, step: str, raw_path: str, code: str, message: str, hint: str, line: int | None = None) -> None:
         self.drops.append(
@@ -63,15 +70,66 @@ def read_sidecars(files: Iterable[RawFile], report: Report) -> Iterator[tuple[Ra
             yield f, meta
 
 
-def parse_files(items: Iterable[tuple[RawFile, RawMeta]], report: Report) -> Iterator[Parsed]:
-    for f, meta in items:
-        result = parse(f.path.read_bytes(), meta, f.rel)
-        if isinstance(result, Rejection):
-            report.drop("parse_files", f.rel, result.code, result.message, result.hint, result.line)
-            continue
-        report.lines_total += len(result.line_classes)
-        report.line_classes.update(result.line_classes)
-        yield result
+@dataclass(frozen=True)
+class Options:
+    """How the build runs; none of it changes the output bytes."""
+
+    workers: int = 1
+    cache_dir: Path | None = None
+    progress: bool = False
+
+
+def _parse_one(job: tuple[str, str, str, str | None]) -> tuple[str, Parsed | Rejection, bool]:
+    """Parse one raw file (in a worker process when workers > 1): (raw path, result, whether it was cached)."""
+    path, rel, sidecar_text, cache_dir = job
+    raw = Path(path).read_bytes()
+    meta = RawMeta.model_validate_json(sidecar_text)
+    cache = ParseCache(Path(cache_dir)) if cache_dir else None
+    key = ParseCache.key(hashlib.sha256(raw).hexdigest(), sidecar_text.encode("utf-8"), rel) if cache else ""
+    cached = bool(cache) and (result := cache.get(key)) is not None
+    if not cached:
+        result = parse(raw, meta, rel)
+        if cache:
+            cache.put(key, result)
+    if isinstance(result, Parsed):  # the MinHash is computed here, in the worker, not in the global dedup step
+        result = Parsed(result.article, result.line_classes, dedup.signature(result.article.body))
+    return rel, result, cached
+
+
+def parse_files(items: Iterable[tuple[RawFile, RawMeta]], report: Report, options: Options = Options()) -> Iterator[Parsed]:
+    """Parse every file, in a process pool when options.workers > 1; results come back in input order, so the
+    output does not depend on the number of workers."""
+    jobs = (
+        (str(f.path), f.rel, meta.model_dump_json(), str(options.cache_dir) if options.cache_dir else None)
+        for f, meta in items
+    )
+    if options.workers > 1:
+        pool = ProcessPoolExecutor(max_workers=options.workers, mp_context=multiprocessing.get_context("fork"))
+        results = pool.map(_parse_one, jobs, chunksize=32)
+    else:
+        pool, results = None, map(_parse_one, jobs)
+    try:
+        for rel, result, cached in _with_progress(results, options.progress):
+            report.cache_hits += cached
+            if isinstance(result, Rejection):
+                report.drop("parse_files", rel, result.code, result.message, result.hint, result.line)
+                continue
+            report.lines_total += len(result.line_classes)
+            report.line_classes.update(result.line_classes)
+            yield result
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
+
+
+def _with_progress(results: Iterable, show: bool) -> Iterator:
+    """The results, unchanged; with a progress bar (rate and ETA) on stderr when `show`."""
+    if not show:
+        yield from results
+        return
+    from tqdm import tqdm
+
+    yield from tqdm(results, unit=" files", desc="parsing", file=sys.stderr)
 
 
 def drop_duplicate_ids(items: Iterable[Parsed], report: Report) -> Iterator[Parsed]:
@@ -112,7 +170,7 @@ def keep_vietnamese(items: Iterable[Parsed], report: Report) -> Iterator[Parsed]
 def drop_near_duplicates(items: Iterable[Parsed], report: Report) -> Iterator[Parsed]:
     """One record per cluster of exact or near duplicates (see dedup.py); the cluster is recorded on it."""
     parsed = {p.article.id: p for p in items}
-    groups, how = dedup.clusters((rid, p.article.body) for rid, p in parsed.items())
+    groups, how = dedup.clusters((rid, p.article.body, p.signature) for rid, p in parsed.items())
     for root in sorted(groups):
         members = [parsed[m] for m in groups[root]]
         members.sort(key=lambda p: (-len(p.article.body), -len(p.article.lead or ""), p.article.id))
@@ -128,15 +186,19 @@ def drop_near_duplicates(items: Iterable[Parsed], report: Report) -> Iterator[Pa
                 "nothing to do if it is a re-scrape or a syndicated copy; otherwise make the texts differ",
             )
         article = kept.article.model_copy(update={"cluster_id": kept.article.id, "cluster_size": len(members)})
-        yield Parsed(article, kept.line_classes)
+        yield Parsed(article, kept.line_classes, kept.signature)
 
 
-PIPELINE: list[Step] = [read_sidecars, parse_files, keep_vietnamese, drop_duplicate_ids, drop_near_duplicates]
+def pipeline(options: Options = Options()) -> list[Step]:
+    """The build's steps in order. Only parse_files takes options: how to run, never what to produce."""
+    parse_step = functools.partial(parse_files, options=options)
+    functools.update_wrapper(parse_step, parse_files)
+    return [read_sidecars, parse_step, keep_vietnamese, drop_duplicate_ids, drop_near_duplicates]
 
 
-def run_pipeline(files: Iterable[RawFile], report: Report, steps: list[Step] = PIPELINE) -> list[Parsed]:
+def run_pipeline(files: Iterable[RawFile], report: Report, steps: list[Step] | None = None) -> list[Parsed]:
     stream: Iterable = files
-    for step in steps:
+    for step in steps if steps is not None else pipeline():
         stream = _counted(step, stream, report)
     return list(stream)
 
@@ -169,14 +231,18 @@ def collect_headlines(articles: Iterable[Article]) -> list[Headline]:
     ]
 
 
-def build(raw_dir: Path, out_dir: Path) -> dict:
-    """Build the dataset folder `out_dir` from `raw_dir`; returns the report (also written to the folder)."""
+def build(raw_dir: Path, out_dir: Path, options: Options = Options()) -> dict:
+    """Build the dataset folder `out_dir` from `raw_dir`; returns the report (also written to the folder).
+
+    The report's `cache_hits` (not written to the folder: it would make the report depend on the cache)
+    says how many parses came from the cache."""
     raw_dir = Path(raw_dir)
     if not raw_dir.is_dir():
         raise UserError(f"raw folder {raw_dir} does not exist", "pass --raw DIR pointing at the folder of raw files")
     files, ignored = discover(raw_dir)
     report = Report(inputs=checksums(raw_dir, files), ignored=ignored)
-    parsed = run_pipeline(files, report)
+    parsed = run_pipeline(files, report, pipeline(options))
     articles = sorted((p.article for p in parsed), key=lambda a: a.id)
     records = {"articles": articles, "headlines": collect_headlines(articles)}
-    return write.write_dataset(out_dir, records, report.to_dict())
+    written = write.write_dataset(out_dir, records, report.to_dict())
+    return {**written, "cache_hits": report.cache_hits}

@@ -18,9 +18,14 @@ EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 
 def cmd_build(args: argparse.Namespace) -> int:
     """Parse every raw file and write the dataset folder (Parquet, card, build report)."""
-    from .build import build
+    import os
 
-    report = build(Path(args.raw), Path(args.out))
+    from .build import Options, build
+
+    workers = args.workers or os.cpu_count() or 1
+    progress = sys.stderr.isatty() and not os.environ.get("CI")
+    options = Options(workers=workers, cache_dir=None if args.no_cache else Path(args.cache_dir), progress=progress)
+    report = build(Path(args.raw), Path(args.out), options)
     out = Path(args.out)
     print(f"built {out} from {args.raw}: {len(report['inputs'])} input files, parser {report['parser_version']}")
     for config, per_split in report["splits"].items():
@@ -34,6 +39,8 @@ def cmd_build(args: argparse.Namespace) -> int:
         where = f"{args.raw}/{d['raw_path']}" + (f":{d['line']}" if d["line"] else "")
         print(f"{where}: {d['reason']} {d['message']} (hint: {d['hint']})", file=sys.stderr)
     print(f"  dropped: {len(report['drops'])}" + (f" {report['dropped']}" if report["drops"] else ""))
+    if not args.no_cache:
+        print(f"  parse cache: {report['cache_hits']} of {len(report['inputs']) // 2 or 0} raw files reused ({args.cache_dir})")
     if report["drops"] and args.strict:
         print("error: --strict and some raw files were dropped (listed above)", file=sys.stderr)
         return EXIT_FAIL
@@ -254,6 +261,9 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--raw", default="raw", help="folder of raw files and sidecars (default: raw)")
     p.add_argument("--out", default="build/dataset", help="dataset folder to write (default: build/dataset)")
     p.add_argument("--strict", action="store_true", help="exit 1 when any raw file is dropped")
+    p.add_argument("--workers", type=int, default=0, help="parsing processes (default: one per CPU core)")
+    p.add_argument("--cache-dir", default="build/cache", help="parse cache folder (default: build/cache)")
+    p.add_argument("--no-cache", action="store_true", help="parse every file again")
     p.set_defaults(func=cmd_build)
 
     p = sub.add_parser("parse", help=cmd_parse.__doc__, description=cmd_parse.__doc__)

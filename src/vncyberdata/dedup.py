@@ -19,6 +19,7 @@ from .normalize import key_text
 
 NUM_PERM = 128
 SEED = 1
+SCHEME = "affine32"  # datasketch 2.0's default, named so stored signatures are read back the same way
 SHINGLE_WORDS = 5
 THRESHOLD = 0.8
 
@@ -34,12 +35,20 @@ def shingles(body: str) -> list[bytes]:
     return [" ".join(words[i : i + SHINGLE_WORDS]).encode("utf-8") for i in range(len(words) - SHINGLE_WORDS + 1)]
 
 
-def minhash(body: str):
+def minhash(body: str, hashvalues=None):
+    """The MinHash of a body; from precomputed `hashvalues` (see `signature`) when given."""
     from datasketch import MinHash
 
-    m = MinHash(num_perm=NUM_PERM, seed=SEED)
+    if hashvalues is not None:
+        return MinHash(num_perm=NUM_PERM, seed=SEED, hashvalues=hashvalues, scheme=SCHEME)
+    m = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME)
     m.update_batch(shingles(body))
     return m
+
+
+def signature(body: str):
+    """The MinHash values of a body: computed where the record is parsed (a worker), used by `clusters`."""
+    return minhash(body).hashvalues
 
 
 class _UnionFind:
@@ -59,10 +68,10 @@ class _UnionFind:
             self.parent[max(ra, rb)] = min(ra, rb)
 
 
-def clusters(records: Iterable[tuple[str, str]]) -> tuple[dict[str, list[str]], dict[str, str]]:
-    """(id, body) pairs → ({cluster root: sorted member ids}, {id: "exact" | "near" | "single"}).
-
-    The root is the smallest id of the cluster; the caller picks the canonical member."""
+def clusters(records: Iterable[tuple]) -> tuple[dict[str, list[str]], dict[str, str]]:
+    """(id, body) or (id, body, signature) tuples → ({cluster root: sorted member ids},
+    {id: "exact" | "near" | "single"}). The root is the smallest id of the cluster; the caller picks the
+    canonical member."""
     from datasketch import MinHashLSH
 
     uf = _UnionFind()
@@ -70,7 +79,7 @@ def clusters(records: Iterable[tuple[str, str]]) -> tuple[dict[str, list[str]], 
     by_hash: dict[str, str] = {}
     lsh = MinHashLSH(threshold=THRESHOLD, num_perm=NUM_PERM)
     sketches = {}
-    for record_id, body in sorted(records):
+    for record_id, body, *given in sorted(records, key=lambda r: r[0]):
         uf.find(record_id)
         how[record_id] = "single"
         digest = content_hash(body)
@@ -79,7 +88,7 @@ def clusters(records: Iterable[tuple[str, str]]) -> tuple[dict[str, list[str]], 
             how[record_id] = "exact"
             continue
         by_hash[digest] = record_id
-        sketch = minhash(body)
+        sketch = minhash(body, given[0] if given else None)
         for other in sorted(lsh.query(sketch)):
             if sketch.jaccard(sketches[other]) >= THRESHOLD:
                 uf.union(record_id, other)

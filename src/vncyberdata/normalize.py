@@ -24,6 +24,7 @@ _ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff]")
 # NBSP, the fixed-width spaces and tabs count as ordinary spaces; runs collapse to one.
 _SPACE_RUN = re.compile(r"[ \t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]+")
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
+_NON_WORD = re.compile(r"[\W_]+")  # punctuation, symbols, spaces (NFC Vietnamese letters are all \w)
 
 _TONES = "\u0300\u0301\u0303\u0309\u0323"  # grave, acute, tilde, hook above, dot below (NFD)
 # New-style open syllables: the tone on the a/e of "oa"/"oe" or on the y of "uy" (not after q), at a word end.
@@ -38,9 +39,17 @@ def nfc(text: str) -> str:
     return text if unicodedata.is_normalized("NFC", text) else unicodedata.normalize("NFC", text)
 
 
+# NFC spellings that need a rewrite: a toned a/e after o, a toned y after u, a toned u after q. Checked
+# first because the rewrite (NFD, regex, NFC) costs, and most lines need none.
+_NEEDS_WORK = re.compile("[oO][àáảãạèéẻẽẹÀÁẢÃẠÈÉẺẼẸ]|[uU][ỳýỷỹỵỲÝỶỸỴ]|[qQ][ùúủũụÙÚỦŨỤ]")
+
+
 def canonical_tones(text: str) -> str:
     """Rewrite tone placement to the traditional style (see the module docstring); the result is NFC."""
     if text.isascii():
+        return text
+    text = nfc(text)
+    if _NEEDS_WORK.search(text) is None:
         return text
     decomposed = unicodedata.normalize("NFD", text)
     fixed = _QU_TONE.sub(r"\1\3\2", _NEW_STYLE.sub(lambda m: m.group(1)[0] + m.group(2) + m.group(1)[1], decomposed))
@@ -70,9 +79,8 @@ def key_text(text: str) -> str:
     Two strings with the same key differ only in case, punctuation or spacing ("phòng chống" and
     "phòng, chống" share a key).
     """
-    folded = clean_line(text).casefold()
-    kept = "".join(" " if unicodedata.category(ch)[0] in "PSZ" else ch for ch in folded)
-    return " ".join(kept.split())
+    folded = nfc(clean_line(text).casefold())
+    return " ".join(_NON_WORD.sub(" ", folded).split())
 
 
 def word_count(text: str) -> int:

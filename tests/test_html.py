@@ -1,0 +1,204 @@
+"""HTML input: `html_dump.html_to_dump` lays a news page out as a text dump and `parse.parse` reads it.
+
+Fixture pages (tests/fixtures/html/<name>.html, synthetic, CC0) mimic the layouts of Vietnamese news sites;
+each has a sidecar (<name>.meta.json) and the record fields it must give (<name>.expect.json).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from vncyberdata.html_dump import EXTRA_HINT, HtmlError, html_to_dump
+from vncyberdata.normalize import clean_line
+from vncyberdata.parse import Parsed, parse
+from vncyberdata.raw import read_sidecar
+
+HTML = Path(__file__).resolve().parent / "fixtures" / "html"
+NAMES = sorted(p.name[: -len(".expect.json")] for p in HTML.glob("*.expect.json"))
+TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9:-]*(?:\s[^<>]*)?/?>|<!--|<!DOCTYPE", re.IGNORECASE)
+
+
+def _canonical(value):
+    if isinstance(value, str):
+        return clean_line(value)
+    if isinstance(value, list):
+        return [_canonical(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _canonical(v) for k, v in value.items()}
+    return value
+
+
+_RESULTS: dict[str, tuple[str, Parsed]] = {}
+
+
+def _run(name: str) -> tuple[str, Parsed]:
+    if name not in _RESULTS:
+        dump = html_to_dump((HTML / f"{name}.html").read_bytes())
+        meta = read_sidecar(HTML / f"{name}.meta.json")
+        result = parse(dump.encode("utf-8"), meta, f"{name}.html")
+        assert isinstance(result, Parsed), result
+        _RESULTS[name] = (dump, result)
+    return _RESULTS[name]
+
+
+def test_fixture_set():
+    assert len(NAMES) >= 5
+    for name in NAMES:
+        assert (HTML / f"{name}.html").exists() and (HTML / f"{name}.meta.json").exists()
+    blobs = {name: (HTML / f"{name}.html").read_bytes() for name in NAMES}
+    # the byte-level variants the decoder must handle stay covered
+    assert any(b.startswith(b"\xef\xbb\xbf") for b in blobs.values()), "a UTF-8 BOM page"
+    assert any(b"charset=windows-1258" in b for b in blobs.values()), "a legacy-charset page"
+    assert any(b.lstrip().startswith(b"<?xml") for b in blobs.values()), "an XHTML page with an XML declaration"
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_fields(name):
+    expect = _canonical(json.loads((HTML / f"{name}.expect.json").read_text(encoding="utf-8")))
+    article = _run(name)[1].article
+    assert article.title == expect["title"]
+    assert article.lead == expect["lead"]
+    assert article.body.split("\n\n") == expect["body_paragraphs"]
+    assert article.author == expect["author"]
+    assert article.source_attribution == expect["source_attribution"]
+    assert article.related_headlines == expect["related_headlines"]
+    captions = [{"text": c.text, "credit": c.credit} for c in article.captions]
+    assert captions == [{"text": c["text"], "credit": c["credit"]} for c in expect["captions"]]
+    for got, want in zip(article.captions, expect["captions"]):
+        assert got.variants == want.get("variants", [])
+    for absent in expect["body_absent"]:
+        assert absent not in article.body, absent
+    assert article.publisher == json.loads((HTML / f"{name}.meta.json").read_text(encoding="utf-8"))["publisher"]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_dates(name):
+    expect = json.loads((HTML / f"{name}.expect.json").read_text(encoding="utf-8"))["published"]
+    article = _run(name)[1].article
+    if expect is None:
+        assert article.published_month is None
+        return
+    got = (article.published_year, article.published_month, article.published_day)
+    assert got == (expect["year"], expect["month"], expect["day"])
+    assert article.date_source == "date_line" and not article.date_year_inferred
+    assert clean_line(expect["evidence"]) == article.date_evidence
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_dump_is_plain_text_lines(name):
+    dump, parsed = _run(name)
+    assert not TAG.search(dump), TAG.search(dump)
+    lines = dump.split("\n")
+    assert all(line == line.strip() and line for line in lines), "no blank or padded lines"
+    classes = parsed.line_classes
+    assert classes[0] == "title", "the title comes first"
+    end = classes.index("related_headline") - 1 if "related_headline" in classes else len(classes)
+    assert "chrome" not in classes[:end], "site chrome never reaches the dump before the related lists"
+
+
+def test_related_lists_close_the_dump():
+    dump, parsed = _run("tuoitre_like")
+    classes = parsed.line_classes
+    first_related = classes.index("related_headline") - 1  # the header line
+    assert set(classes[first_related:]) <= {"chrome", "related_headline"}
+    assert dump.split("\n")[first_related] == "Tin liên quan"
+
+
+# --------------------------------------------------------------------------------------------- errors
+
+NAV_ONLY = """<!DOCTYPE html><html><head><meta charset="utf-8"><title>Trang chủ - Báo Mẫu</title></head>
+<body><header><a href="/">Báo Mẫu</a></header>
+<nav><ul><li><a href="/thoi-su">Thời sự</a></li><li><a href="/phap-luat">Pháp luật</a></li>
+<li><a href="/so-hoa">Số hóa</a></li></ul></nav>
+<footer><p>Bản quyền thuộc về Báo Mẫu.</p></footer></body></html>""".encode()
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"",
+        b"   \n",
+        "Lừa đảo qua mạng: chỉ là văn bản, không có thẻ HTML nào.\n".encode(),
+        b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\n",
+        b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR",
+        b"<html></html>",
+        b"<!DOCTYPE html><html><head></head><body></body></html>",
+        NAV_ONLY,
+        b"<html><body><p>caf\xe9 sans charset</p></body></html>",  # not UTF-8, nothing declared
+        b'<html><head><meta charset="x-unknown-8"></head><body><h1>T</h1><p>x</p></body></html>',
+    ],
+    ids=["empty", "blank", "plain_text", "pdf", "png", "empty_html", "empty_body", "nav_only", "not_utf8", "bad_charset"],
+)
+def test_html_error(data):
+    with pytest.raises(HtmlError) as err:
+        html_to_dump(data)
+    assert str(err.value)
+
+
+def test_missing_extra(monkeypatch):
+    monkeypatch.setitem(sys.modules, "trafilatura", None)  # import trafilatura -> ImportError
+    with pytest.raises(HtmlError, match=re.escape(EXTRA_HINT)):
+        html_to_dump(b"<html><body><h1>T</h1><p>x</p></body></html>")
+
+
+def test_minimal_page_and_utf16():
+    page = "<html><body><h1>Cảnh báo lừa đảo</h1><p>Một đoạn văn về lừa đảo trực tuyến.</p></body></html>"
+    assert html_to_dump(page.encode()) == "Cảnh báo lừa đảo\nMột đoạn văn về lừa đảo trực tuyến."
+    assert html_to_dump(b"\xff\xfe" + page.encode("utf-16-le")) == html_to_dump(page.encode())
+
+
+# --------------------------------------------------------------------------------------- properties
+
+_SOUP_TAGS = ["html", "head", "title", "body", "h1", "h2", "p", "div", "span", "a", "ul", "ol", "li", "figure",
+              "figcaption", "img", "table", "tr", "td", "nav", "header", "footer", "aside", "article", "time",
+              "strong", "em", "br", "script", "meta", "blockquote"]
+_SOUP_TEXT = ["Tin liên quan", "Ảnh: TTXVN", "(Ảnh minh họa)", "Thứ Hai, 06/11/2025 15:30 (GMT+7)", "Theo nhandan.vn",
+              "Hồng Dũng", "Chia sẻ", "lừa đảo chiếm đoạt tài sản", "Công an tỉnh cảnh báo người dân.", "&amp;", "&#xD800;",
+              "]]>", "<!--", "-->", "<?php ?>", "\u00a0", "\u200b", " "]
+_ATTRS = ['', ' class="sapo"', ' class="date"', ' class="author"', ' class="caption"', ' class="menu"',
+          ' datetime="2025-11-06T15:30:00+07:00"', ' alt="Ảnh"', ' content="2025-13-45"', ' class="PhotoCMS_Caption"',
+          ' role="navigation"', ' property="article:published_time" content="2025-01-02"', ' charset="utf-8"']
+
+
+@st.composite
+def tag_soup(draw):
+    parts = draw(
+        st.lists(
+            st.one_of(
+                st.builds(lambda t, a: f"<{t}{a}>", st.sampled_from(_SOUP_TAGS), st.sampled_from(_ATTRS)),
+                st.builds(lambda t: f"</{t}>", st.sampled_from(_SOUP_TAGS)),
+                st.sampled_from(_SOUP_TEXT),
+                st.text(max_size=30),
+            ),
+            max_size=60,
+        )
+    )
+    return "".join(parts).encode("utf-8")
+
+
+def _only_html_error(data: bytes) -> None:
+    try:
+        dump = html_to_dump(data)
+    except HtmlError:
+        return
+    assert isinstance(dump, str) and dump
+    assert "\r" not in dump and all(dump.split("\n"))
+
+
+@settings(max_examples=150, deadline=5000, suppress_health_check=[HealthCheck.too_slow])
+@given(st.binary(max_size=2_000))
+def test_random_bytes_raise_only_html_error(data):
+    _only_html_error(data)
+
+
+@settings(max_examples=150, deadline=5000, suppress_health_check=[HealthCheck.too_slow])
+@given(tag_soup(), st.sampled_from([b"", b"\xef\xbb\xbf", b"<!DOCTYPE html>", b'<meta charset="windows-1258">']))
+def test_tag_soup_raises_only_html_error(soup, prefix):
+    _only_html_error(prefix + soup)
