@@ -224,3 +224,22 @@ def test_workers_and_cache_never_change_the_bytes_and_rebuilds_reparse_only_new_
     clean = build(raw, tmp_path / "clean")
     assert _sha(tmp_path / "incremental") == _sha(tmp_path / "clean")
     assert (tmp_path / "incremental" / "build-report.json").read_bytes() == (tmp_path / "clean" / "build-report.json").read_bytes()
+
+
+def test_html_raw_files_build_into_the_same_records(tmp_path):
+    import hashlib as _h
+
+    from conftest import FIXTURES
+
+    raw = tmp_path / "raw"
+    shutil.copytree(RAW, raw)
+    for name in ("tuoitre_like.html", "tuoitre_like.meta.json"):
+        shutil.copy(FIXTURES / "html" / name, raw / name)
+    (raw / "broken.html").write_bytes(b"\x89PNG\r\n\x1a\n")
+    (raw / "broken.meta.json").write_text('{"publisher": "X", "license": "L"}')
+    report = build(raw, tmp_path / "dataset")
+    assert report["dropped"] == {"bad_html": 1}
+    rows = {r["raw_path"]: r for d in load_split(tmp_path / "dataset").values() for r in d}
+    page = rows["tuoitre_like.html"]
+    assert page["raw_format"] == "html" and page["title"] and page["body"]
+    assert page["raw_sha256"] == _h.sha256((raw / "tuoitre_like.html").read_bytes()).hexdigest()

@@ -269,3 +269,13 @@ def test_fix_encoding_output_refuses_to_overwrite(raw, tmp_path, capsys):
     assert main(["fix-encoding", str(raw / "old.txt"), "--from", "tcvn3", "-o", str(out), "--force"]) == 0
     assert out.read_text(encoding="utf-8") == PHRASE
     assert main(["fix-encoding", str(raw / "old.txt"), "--from", "vni", "-o", str(tmp_path / "x.txt")]) == 1
+
+
+def test_html_pages_are_validated_as_html(raw):
+    from conftest import FIXTURES
+
+    for name in ("portal_table.html", "portal_table.meta.json"):  # windows-1258 bytes, declared in the page
+        shutil.copy(FIXTURES / "html" / name, raw / name)
+    _add(raw, "nav.html", "<html><body><nav><a href='/'>Trang chủ</a></nav></body></html>")
+    found = {(f.path, f.code) for f in validate(raw).findings}
+    assert found == {("nav.html", "bad-html")}

@@ -79,20 +79,20 @@ class Options:
     progress: bool = False
 
 
-def _parse_one(job: tuple[str, str, str, str | None]) -> tuple[str, Parsed | Rejection, bool]:
+def _parse_one(job: tuple[str, str, str, str, str | None]) -> tuple[str, Parsed | Rejection, bool]:
     """Parse one raw file (in a worker process when workers > 1): (raw path, result, whether it was cached)."""
-    path, rel, sidecar_text, cache_dir = job
+    path, rel, raw_format, sidecar_text, cache_dir = job
     raw = Path(path).read_bytes()
     meta = RawMeta.model_validate_json(sidecar_text)
     cache = ParseCache(Path(cache_dir)) if cache_dir else None
     key = ParseCache.key(hashlib.sha256(raw).hexdigest(), sidecar_text.encode("utf-8"), rel) if cache else ""
     cached = bool(cache) and (result := cache.get(key)) is not None
     if not cached:
-        result = parse(raw, meta, rel)
+        result = parse(raw, meta, rel, raw_format=raw_format)
+        if isinstance(result, Parsed):  # the MinHash is computed here, in the worker, not in the global step
+            result = Parsed(result.article, result.line_classes, dedup.signature(result.article.body))
         if cache:
             cache.put(key, result)
-    if isinstance(result, Parsed):  # the MinHash is computed here, in the worker, not in the global dedup step
-        result = Parsed(result.article, result.line_classes, dedup.signature(result.article.body))
     return rel, result, cached
 
 
@@ -100,7 +100,7 @@ def parse_files(items: Iterable[tuple[RawFile, RawMeta]], report: Report, option
     """Parse every file, in a process pool when options.workers > 1; results come back in input order, so the
     output does not depend on the number of workers."""
     jobs = (
-        (str(f.path), f.rel, meta.model_dump_json(), str(options.cache_dir) if options.cache_dir else None)
+        (str(f.path), f.rel, f.format, meta.model_dump_json(), str(options.cache_dir) if options.cache_dir else None)
         for f, meta in items
     )
     if options.workers > 1:

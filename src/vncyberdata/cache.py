@@ -15,13 +15,16 @@ from functools import lru_cache
 from importlib import metadata, resources
 from pathlib import Path
 
+import numpy as np
+
 from .parse import PARSER_VERSION, Parsed, Rejection
 from .record import Article
 
 # Modules and data files whose content decides what parse() returns.
 _SOURCES = ("parse.py", "normalize.py", "dates.py", "chrome.py", "ids.py", "langid.py", "redact.py", "topics.py",
             "record.py", "data/chrome.toml", "data/topics.toml")
-_LIBRARIES = ("pydantic", "py3langid")
+_SOURCES += ("dedup.py", "html_dump.py")  # the cached MinHash signature; HTML pages go through html_dump
+_LIBRARIES = ("pydantic", "py3langid", "datasketch")
 
 
 @lru_cache(maxsize=1)
@@ -53,13 +56,19 @@ class ParseCache:
             return None  # missing or unreadable: parse again
         if data.get("kind") == "rejection":
             return Rejection(data["code"], data["message"], data["hint"], data["line"])
-        return Parsed(Article.model_validate(data["article"]), tuple(data["line_classes"]))
+        signature = np.array(data["signature"], dtype=np.uint64) if data.get("signature") else None
+        return Parsed(Article.model_validate(data["article"]), tuple(data["line_classes"]), signature)
 
     def put(self, key: str, result: Parsed | Rejection) -> None:
         if isinstance(result, Rejection):
             data = {"kind": "rejection", **result.__dict__}
         else:
-            data = {"kind": "parsed", "article": result.article.model_dump(mode="json"), "line_classes": list(result.line_classes)}
+            data = {
+                "kind": "parsed",
+                "article": result.article.model_dump(mode="json"),
+                "line_classes": list(result.line_classes),
+                "signature": [int(v) for v in result.signature] if result.signature is not None else None,
+            }
         path = self._path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")

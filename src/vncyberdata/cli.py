@@ -59,15 +59,23 @@ def cmd_parse(args: argparse.Namespace) -> int:
     if isinstance(meta, SidecarError):
         where = f"{args.meta or sidecar_for(path)}" + (f":{meta.line}" if meta.line else "")
         raise UserError(f"{where}: {meta.code} {meta.message}", meta.hint)
+    from .raw import RAW_SUFFIXES
+
+    raw_format = RAW_SUFFIXES.get(path.suffix.lower(), "text")
     raw = path.read_bytes()
-    result = parse(raw, meta, path.name)
+    result = parse(raw, meta, path.name, raw_format=raw_format)
     if isinstance(result, Rejection):
         where = f"{path}" + (f":{result.line}" if result.line else "")
         raise UserError(f"{where}: {result.code} {result.message}", result.hint)
     if args.lines:
         from .normalize import split_lines
 
-        text = raw.decode("utf-8-sig")
+        if raw_format == "html":  # the classes describe the text dump the page was laid out as
+            from .html_dump import html_to_dump
+
+            text = html_to_dump(raw)
+        else:
+            text = raw.decode("utf-8-sig")
         for i, (cls, line) in enumerate(zip(result.line_classes, split_lines(text))):
             print(f"{i + 1:5d} {cls:<16} {line[:100]}")
         return EXIT_OK
@@ -267,7 +275,7 @@ def make_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_build)
 
     p = sub.add_parser("parse", help=cmd_parse.__doc__, description=cmd_parse.__doc__)
-    p.add_argument("file", help="raw .txt file")
+    p.add_argument("file", help="raw .txt or .html file")
     p.add_argument("--meta", help="sidecar to use (default: <stem>.meta.json beside the file)")
     p.add_argument("--lines", action="store_true", help="print each line with its class instead of JSON")
     p.set_defaults(func=cmd_parse)

@@ -235,7 +235,7 @@ def run_gate(
                 gx.Checkpoint(
                     name=config,
                     validation_definitions=[validation],
-                    actions=[gx.checkpoint.UpdateDataDocsAction(name="data_docs")],
+                    actions=[],  # Data Docs are built once at the end, not after every batch
                     result_format={"result_format": "COMPLETE"},
                 )
             )
@@ -254,6 +254,7 @@ def run_gate(
                     outcome.observed = "no rows"
             outcomes += agg
             outcomes += _cross_batch_checks(folder, config, expected_counts.get(config, {}))
+        ctx.build_data_docs()
         (out / "gx_results.json").write_text(json.dumps(native, ensure_ascii=False, indent=1, default=str) + "\n", encoding="utf-8")
         docs = project / "gx" / "uncommitted" / "data_docs" / "local_site"
         if docs.exists():

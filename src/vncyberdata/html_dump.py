@@ -289,9 +289,12 @@ class _Stream:
 
 _SAPO_WORDS = {"sapo", "lead", "description", "desc", "summary", "chapeau", "excerpt", "intro", "tomtat",
                "abstract", "teaser", "lede", "standfirst"}
+# Class/id words of site furniture. Comment areas never hold the article; the other words also name page
+# wrappers ("has-sidebar", "menu-open"), so they mark chrome only on a block with under half the page's text.
+_COMMENT_WORDS = {"comment", "comments", "cmt", "binhluan", "ykien", "disqus"}
+_COMMENT_ATTR = re.compile(r"binh-?luan|y-?kien", re.IGNORECASE)
 _CHROME_WORDS = {"nav", "navbar", "navigation", "menu", "breadcrumb", "breadcrumbs", "sidebar", "share", "sharing",
-                 "social", "comment", "comments", "cmt", "binhluan", "ykien", "disqus", "advertisement", "ads"}
-_CHROME_ATTR = re.compile(r"binh-?luan|y-?kien", re.IGNORECASE)
+                 "social", "advertisement", "ads"}
 _CHROME_ROLES = {"navigation", "banner", "contentinfo", "search", "complementary"}
 _PAGE_FURNITURE = {"header", "footer", "aside"}
 _TITLE_WORDS = {"title", "headline", "heading", "detail", "entry", "tieude", "tieu", "name"}
@@ -334,7 +337,6 @@ _META_DATES = (
 class _Figure:
     elements: list  # the elements that make up the figure on the page (image block, caption block)
     lines: list[str]  # its dump lines
-    pos: int = -1
 
 
 @dataclass
@@ -414,6 +416,7 @@ class _Page:
 
         walker = etree.iterwalk(self.root, events=("start", "end"))
         in_article = 0
+        page_length: int | None = None
         for event, el in walker:
             tag = _tag(el)
             if event == "end":  # also sent for an element whose subtree was skipped
@@ -425,12 +428,19 @@ class _Page:
             if not tag or tag in ("html", "body"):
                 continue
             role = (el.get("role") or "").lower()
-            attrs = f"{el.get('class') or ''} {el.get('id') or ''}"
+            words = _attr_words(el)
             furniture = tag in _PAGE_FURNITURE and not in_article and not (tag == "header" and el.find(".//h1") is not None)
-            # a class word marks chrome only on a block that does not hold the article itself
-            by_class = (_attr_words(el) & _CHROME_WORDS or _CHROME_ATTR.search(attrs)) and el.find(".//h1") is None and (
-                tag != "article" and el.find(".//article") is None
-            )
+            by_class = False
+            if (words & (_COMMENT_WORDS | _CHROME_WORDS) or _COMMENT_ATTR.search(f"{el.get('class')} {el.get('id')}")) and (
+                tag != "article" and el.find(".//h1") is None and el.find(".//article") is None
+            ):
+                comments = bool(words & _COMMENT_WORDS) or bool(_COMMENT_ATTR.search(f"{el.get('class')} {el.get('id')}"))
+                if comments:
+                    by_class = True
+                else:
+                    if page_length is None:
+                        page_length = len(_text(self.body))
+                    by_class = len(_text(el)) < 0.5 * page_length
             if tag in ("nav", "menu") or role in _CHROME_ROLES or furniture or by_class:
                 self._add_subtree(self.chrome, el)
                 walker.skip_subtree()
@@ -560,9 +570,9 @@ class _Page:
             caption_text = _text(el)
             if not caption_text or _tag(el) in ("body", "html"):
                 continue
-            box = None
+            box = el if el.find(".//img") is not None else None
             node = el
-            for _ in range(4):
+            for _ in range(0 if box is not None else 4):
                 node = node.getparent()
                 if node is None or node is self.body:
                     break
@@ -584,10 +594,12 @@ class _Page:
                 add([tbl], cells[-1], _first_alt(tbl))
         # An image-only block followed by an all-italic short paragraph: the paragraph is its caption.
         for img in list(self.body.iter("img")):
-            block = img
-            while block.getparent() is not None and _tag(block) not in ("p", "div", "center"):
+            if img in done or img in self.chrome:
+                continue
+            block = img.getparent()
+            while block is not None and _tag(block) in ("a", "span", "picture", "strong", "b", "em", "i"):
                 block = block.getparent()
-            if block is self.body or block in done or block in self.chrome or _text(block):
+            if block is None or _tag(block) not in ("p", "div", "center") or block in done or _text(block):
                 continue
             nxt = block.getnext()
             if nxt is None or _tag(nxt) not in ("p", "div") or nxt in done or nxt in self.chrome:
@@ -637,7 +649,7 @@ class _Page:
             if not marks & _AUTHOR_WORDS:
                 continue
             text = _text(el)
-            if text and _author(text):
+            if text and _author(text) and key_text(text) != key_text(self.sitename):
                 return el, text
         return None, None
 
@@ -816,14 +828,16 @@ class _Page:
         return sorted(out, key=lambda a: a[0])
 
     @staticmethod
-    def _merge(items, positions, anchors) -> list[str]:
+    def _merge(items: list[str], positions: list[int], anchors: list[tuple[int, list[str]]]) -> list[str]:
+        """Body lines in trafilatura's order, each anchor's lines just before the first item placed after it."""
         lines: list[str] = []
-        pending = list(anchors)
+        next_anchor = 0
         for text, pos in zip(items, positions):
-            while pending and pending[0][0] < pos:
-                lines += pending.pop(0)[1]
+            while next_anchor < len(anchors) and anchors[next_anchor][0] < pos:
+                lines += anchors[next_anchor][1]
+                next_anchor += 1
             lines.append(text)
-        for _, extra in pending:
+        for _, extra in anchors[next_anchor:]:
             lines += extra
         return lines
 

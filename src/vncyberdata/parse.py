@@ -29,16 +29,16 @@ MAX_CAPTION = 400  # characters; a longer line is a paragraph, whatever it ends 
 MAX_AUTHOR = 50
 PROSE_MIN_WORDS = 15  # a line this long ending in . ! ? is a paragraph, not a listed headline
 
-_CREDIT_WORD = r"(?:ảnh\s+minh\s+ho[ạa]|nguồn\s+ảnh|ảnh|photo)"
+_CREDIT_WORD = r"(?:ảnh\s+minh\s+h(?:ọa|oạ)|nguồn\s+ảnh|ảnh|photo)"
 _CREDIT_IN_PARENS = re.compile(
     r"^(?P<text>.+?)\s*\(\s*" + _CREDIT_WORD + r"\s*:\s*(?P<credit>[^()]{1,80}?)\s*\)\s*\.?$", re.IGNORECASE
 )
 _CREDIT_AFTER_SENTENCE = re.compile(
     r"^(?P<text>.+?[.!?…])\s+" + _CREDIT_WORD + r"\s*:\s*(?P<credit>[^.!?()]{1,60})$", re.IGNORECASE
 )
-_ILLUSTRATION_MARK = re.compile(r"^(?P<text>.+?)\s*\(\s*ảnh\s+minh\s+ho[ạa]\s*\)\s*\.?$", re.IGNORECASE)
+_ILLUSTRATION_MARK = re.compile(r"^(?P<text>.+?)\s*\(\s*ảnh\s+minh\s+h(?:ọa|oạ)\s*\)\s*\.?$", re.IGNORECASE)
 _CREDIT_LINE = re.compile(r"^\(?\s*" + _CREDIT_WORD + r"\s*:\s*(?P<credit>[^()]{1,60}?)\s*\)?\.?$", re.IGNORECASE)
-_ILLUSTRATION_LINE = re.compile(r"^\(?\s*ảnh\s+minh\s+ho[ạa]\s*\)?\.?$", re.IGNORECASE)
+_ILLUSTRATION_LINE = re.compile(r"^\(?\s*ảnh\s+minh\s+h(?:ọa|oạ)\s*\)?\.?$", re.IGNORECASE)
 _ATTRIBUTION = re.compile(r"^\(?\s*(?:theo|nguồn)\s*:?\s+(?P<src>[^,;:()]{2,60}?)\s*\)?\s*\.?$", re.IGNORECASE)
 _AUTHOR_PREFIX = re.compile(
     r"^(?:tác\s+giả|bài\s*(?:và|,|&|\+)\s*ảnh|bài|phóng\s+viên|nhóm\s+phóng\s+viên)\s*:\s*", re.IGNORECASE
@@ -102,9 +102,21 @@ def decode(raw: bytes) -> str | Rejection:
 _HINT_TEXT = "raw files are UTF-8 text dumps of one article; remove the file or replace it with the page's text"
 
 
-def parse(raw: bytes, meta: RawMeta, raw_path: str, *, table: ChromeTable | None = None) -> Parsed | Rejection:
-    """Parse one raw text dump. `raw_path` is recorded as provenance only: it never changes the result's text or id."""
-    text = decode(raw)
+def parse(
+    raw: bytes, meta: RawMeta, raw_path: str, *, table: ChromeTable | None = None, raw_format: str = "text"
+) -> Parsed | Rejection:
+    """Parse one raw file: a text dump, or (raw_format "html") an HTML page, which html_dump first lays out
+    as a text dump. `raw_path` is recorded as provenance only: it never changes the result's text or id.
+    For HTML, `line_classes` describe the lines of that dump."""
+    dump = raw
+    if raw_format == "html":
+        from .html_dump import HtmlError, html_to_dump
+
+        try:
+            dump = html_to_dump(raw).encode("utf-8")
+        except HtmlError as err:
+            return Rejection("bad_html", str(err), "save the whole article page as HTML, or its text as a .txt dump")
+    text = decode(dump)
     if isinstance(text, Rejection):
         return text
     lines = [clean_line(line) for line in split_lines(text)]
@@ -194,7 +206,7 @@ def parse(raw: bytes, meta: RawMeta, raw_path: str, *, table: ChromeTable | None
             taxonomy_version=taxonomy.version,
             raw_path=raw_path,
             raw_sha256=hashlib.sha256(raw).hexdigest(),
-            raw_format="text",
+            raw_format=raw_format,
             parser_version=PARSER_VERSION,
             split=ids.split_for(record_id),
         )

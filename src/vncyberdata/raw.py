@@ -11,7 +11,7 @@ from pydantic import ValidationError
 
 from .record import RawMeta
 
-RAW_SUFFIXES = {".txt": "text"}
+RAW_SUFFIXES = {".txt": "text", ".html": "html", ".htm": "html"}
 SIDECAR_SUFFIX = ".meta.json"
 
 

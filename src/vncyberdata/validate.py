@@ -47,6 +47,7 @@ _RULES = [
     Rule("bom", "warning", "a UTF-8 byte order mark", "optional: save without BOM (the build strips it)"),
     Rule("crlf", "warning", "CRLF or CR line endings", "optional: convert to LF (the build accepts all three)"),
     Rule("nfd", "warning", "decomposed (NFD) Unicode text", "optional: normalise to NFC (the build does)"),
+    Rule("bad-html", "error", "an .html file that is not an HTML page or holds no article", "save the whole article page as HTML, or its text as a .txt dump"),
     Rule("no-title", "error", "no title line: everything is blank, chrome, a breadcrumb or a date", "put the headline on its own line before the article"),
     Rule("no-body", "error", "a title but no article paragraphs", "the dump must hold the article's paragraphs, one per line"),
     Rule("not-vietnamese", "warning", "the body does not look like Vietnamese", "check the sidecar's language and that the right page was saved"),
@@ -62,7 +63,7 @@ _RULES = [
     Rule("bad-filename", "error", "a path with spaces or characters outside A-Z a-z 0-9 . _ - /", "rename the file using only safe characters"),
     Rule("symlink", "error", "a symbolic link (including links that loop or point outside raw/)", "replace the link with the real file"),
     Rule("outside-raw", "error", "a path that resolves outside the raw folder", "move the file into the raw folder"),
-    Rule("unexpected-file", "error", "a file type that is not a raw dump (.txt) or a sidecar (.meta.json)", "remove it from the raw folder"),
+    Rule("unexpected-file", "error", "a file type that is not a raw dump (.txt), an HTML page (.html, .htm) or a sidecar (.meta.json)", "remove it from the raw folder"),
 ]
 RULES: dict[str, Rule] = {r.code: r for r in _RULES}
 
@@ -147,14 +148,16 @@ class _FileCheck:
             first = data.index(b"\x00")
             self.add("binary", f"{nuls} NUL bytes, the first at byte {first}", data.count(b"\n", 0, first) + 1)
             return
-        text = self.check_bytes(data)
-        if text is None:
-            return
-        if not self.check_text(text):
-            return  # a line over the limit: the file is already refused, and parsing it would cost for nothing
-        result = parse(data, meta or RawMeta(publisher="unknown", license="unknown"), self.rel)
+        raw_format = RAW_SUFFIXES[self.path.suffix.lower()]
+        if raw_format == "text":  # an HTML page declares its own charset and line layout: html_dump reads it
+            text = self.check_bytes(data)
+            if text is None:
+                return
+            if not self.check_text(text):
+                return  # a line over the limit: the file is already refused, and parsing it would cost for nothing
+        result = parse(data, meta or RawMeta(publisher="unknown", license="unknown"), self.rel, raw_format=raw_format)
         if isinstance(result, Rejection):
-            if result.code in ("no_title", "no_body"):
+            if result.code in ("no_title", "no_body", "bad_html"):
                 self.add(result.code.replace("_", "-"), result.message, result.line, hint=result.hint)
             return
         if meta is not None:
