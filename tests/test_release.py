@@ -241,3 +241,15 @@ def test_croissant_file_is_valid_and_reads_the_records(first_release):
     dataset = mlc.Dataset(jsonld=str(folder / "croissant.json"))
     assert len(list(dataset.records("articles"))) == 2
     assert len(list(dataset.records("headlines"))) == 31
+
+
+def test_manifest_records_the_commit_and_a_clean_tree(tmp_path):
+    paths = _repo(tmp_path)
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.com"]
+    subprocess.run([*git, "init", "-q"], cwd=paths.root, check=True)
+    subprocess.run([*git, "add", "-A"], cwd=paths.root, check=True)
+    subprocess.run([*git, "commit", "-qm", "seed"], cwd=paths.root, check=True)
+    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=paths.root, capture_output=True, text=True).stdout.strip()
+    assert release(paths).status == "published"
+    manifest = json.loads((paths.releases / "vncyberdata-1.0.0" / "manifest.json").read_text())
+    assert manifest["git_commit"] == head and manifest["git_dirty"] is False

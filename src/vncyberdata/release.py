@@ -219,6 +219,7 @@ def release(
     from .validate import validate
 
     today = today or dt.date.today()
+    git_state = _git_state(paths)  # before this run touches CHANGELOG.md, DATASHEET.md or releases/
     versions = recorded_versions(paths)
     previous = load_record(paths, versions[-1]) if versions else None
     if version is not None:
@@ -284,7 +285,7 @@ def release(
             "reproducible": _file_rows(dataset, reproducible_files(dataset)),
         }
         _update_datasheet(paths, dataset, chosen, figures)  # idempotent too: it replaces its own section
-        _write_manifest(paths, dataset, chosen, report, gate_result, today)
+        _write_manifest(git_state, dataset, chosen, report, gate_result, today)
         checkpoint("manifested")
         _prepend_changelog(paths, chosen, notes)  # idempotent: a rerun after a crash replaces the section
         _write_atomic(paths.history / f"{chosen}.json", json.dumps(record, ensure_ascii=False, indent=1) + "\n")
@@ -346,7 +347,7 @@ def _unchanged(paths: Paths, previous: dict, stage: Path) -> Outcome:
     gate_result = gate.run_gate(dataset, previous["splits"], floors, dataset / "gate", build_date=dt.date.fromisoformat(previous["date"]))
     (dataset / "RELEASE_NOTES.md").write_text(_notes_from_changelog(paths, version), encoding="utf-8")
     _copy_datasheet(paths, dataset, version, figures)
-    _write_manifest(paths, dataset, version, report, gate_result, dt.date.fromisoformat(previous["date"]))
+    _write_manifest(_git_state(paths), dataset, version, report, gate_result, dt.date.fromisoformat(previous["date"]))
     os.replace(dataset, target)
     n = len(previous["reproducible"])
     return Outcome("rematerialised", version, [f"re-materialised {version} into {target}: {n} files byte-identical to the recorded checksums"], target)
@@ -387,16 +388,22 @@ def _write_atomic(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
-def _write_manifest(paths: Paths, folder: Path, version: str, report: dict, gate_result, today: dt.date) -> None:
+def _git_state(paths: Paths) -> tuple[str | None, bool | None]:
+    """(commit, dirty) of the repository; (None, None) outside a git checkout."""
     commit = _git(paths.root, "rev-parse", "HEAD")
     dirty = _git(paths.root, "status", "--porcelain")
+    return commit, (bool(dirty) if dirty is not None and commit else None)
+
+
+def _write_manifest(git_state: tuple, folder: Path, version: str, report: dict, gate_result, today: dt.date) -> None:
+    commit, dirty = git_state
     files = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file() and p.name != "manifest.json")
     manifest = {
         "dataset": "vncyberdata",
         "version": version,
         "package_version": __version__,
         "git_commit": commit,
-        "git_dirty": bool(dirty) if dirty is not None else None,
+        "git_dirty": dirty,
         "created_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "release_date": today.isoformat(),
         "raw_inputs": report["inputs"],
