@@ -33,3 +33,19 @@ def seed_build(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("seedbuild") / "dataset"
     build(RAW, out)
     return out
+
+
+def assert_page_fields(article, expect: dict) -> None:
+    """The parsed article matches a page's expectation file (strings already made canonical)."""
+    assert article.title == expect["title"]
+    assert article.lead == expect["lead"]
+    assert article.body.split("\n\n") == expect["body_paragraphs"]
+    assert article.author == expect["author"]
+    assert article.source_attribution == expect["source_attribution"]
+    assert article.related_headlines == expect["related_headlines"]
+    captions = [{"text": c.text, "credit": c.credit} for c in article.captions]
+    assert captions == [{"text": c["text"], "credit": c["credit"]} for c in expect["captions"]]
+    for got, want in zip(article.captions, expect["captions"]):
+        assert got.variants == want.get("variants", [])
+    for absent in expect["body_absent"]:
+        assert absent not in article.body, absent

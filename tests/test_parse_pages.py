@@ -6,7 +6,7 @@ import json
 import unicodedata
 
 import pytest
-from conftest import page_cases
+from conftest import assert_page_fields, page_cases
 
 from vncyberdata.normalize import clean_line, split_lines
 from vncyberdata.parse import Parsed, parse
@@ -45,18 +45,7 @@ def test_fields(name, raw_path, expect_path):
     # expectations hold the text as printed; records hold it canonical (normalize.clean_line)
     expect = _canonical(json.loads(expect_path.read_text(encoding="utf-8")))
     article = _parse(raw_path)[0].article
-    assert article.title == expect["title"]
-    assert article.lead == expect["lead"]
-    assert article.body.split("\n\n") == expect["body_paragraphs"]
-    assert article.author == expect["author"]
-    assert article.source_attribution == expect["source_attribution"]
-    assert article.related_headlines == expect["related_headlines"]
-    captions = [{"text": c.text, "credit": c.credit} for c in article.captions]
-    assert captions == [{"text": c["text"], "credit": c["credit"]} for c in expect["captions"]]
-    for got, want in zip(article.captions, expect["captions"]):
-        assert got.variants == want.get("variants", [])
-    for absent in expect["body_absent"]:
-        assert absent not in article.body, absent
+    assert_page_fields(article, expect)
 
 
 @pytest.mark.parametrize(("name", "raw_path", "expect_path"), CASES, ids=IDS)

@@ -164,6 +164,11 @@ class _FileCheck:
             self.article_id = result.article.id
         self.check_language(result)
 
+    def add_legacy(self, detected, message: str) -> None:
+        """A legacy-encoding finding whose hint is the exact command that converts the file."""
+        command = f"vncyberdata fix-encoding {(self.root / self.rel).as_posix()} --from {detected.encoding} --in-place"
+        self.add("legacy-encoding", f"{message}: {detected.sample!r}", detected.line, detected.column, hint=f"convert it: {command}")
+
     def check_bytes(self, data: bytes) -> str | None:
         try:
             text = data.decode("utf-8")
@@ -172,13 +177,7 @@ class _FileCheck:
             col = err.start - (data.rfind(b"\n", 0, err.start) + 1) + 1
             detected = detect_bytes(data)
             if detected is not None:
-                self.add(
-                    "legacy-encoding",
-                    f"looks like {detected.encoding} (confidence {detected.confidence:.2f}), not UTF-8: {detected.sample!r}",
-                    detected.line,
-                    detected.column,
-                    hint=f"convert it: vncyberdata fix-encoding {(self.root / self.rel).as_posix()} --from {detected.encoding} --in-place",
-                )
+                self.add_legacy(detected, f"looks like {detected.encoding} (confidence {detected.confidence:.2f}), not UTF-8")
             else:
                 self.add("not-utf8", f"byte {err.start} (0x{data[err.start]:02x}) is not valid UTF-8", line, col)
             return None
@@ -201,13 +200,7 @@ class _FileCheck:
             self.add("nfd", "text is not NFC (decomposed characters, first at this position)", line, col)
         detected = detect_text(text)
         if detected is not None:
-            self.add(
-                "legacy-encoding",
-                f"text looks like {detected.encoding}: {detected.sample!r}",
-                detected.line,
-                detected.column,
-                hint=f"convert it: vncyberdata fix-encoding {(self.root / self.rel).as_posix()} --from {detected.encoding} --in-place",
-            )
+            self.add_legacy(detected, f"text looks like {detected.encoding}")
         ok = True
         for i, line in enumerate(split_lines(text)):
             if len(line) > self.limits.max_line_chars:
