@@ -243,3 +243,18 @@ def test_html_raw_files_build_into_the_same_records(tmp_path):
     page = rows["tuoitre_like.html"]
     assert page["raw_format"] == "html" and page["title"] and page["body"]
     assert page["raw_sha256"] == _h.sha256((raw / "tuoitre_like.html").read_bytes()).hexdigest()
+
+
+def test_a_build_from_both_tone_styles_holds_one(tmp_path):
+    import re as _re
+
+    from vncyberdata.synthetic import generate
+
+    raw = tmp_path / "raw"
+    generate(40, raw, seed=5, near_duplicates=0.5)  # the copies are written in the other tone style
+    assert any("hoà" in p.read_text() or "thuỷ" in p.read_text() for p in raw.glob("*_copy.txt"))
+    build(raw, tmp_path / "dataset")
+    new_style = _re.compile(r"(?i)(?<!q)(?:o[àáảãạèéẻẽẹ]|u[ỳýỷỹỵ])(?!\w)")
+    for ds in load_split(tmp_path / "dataset").values():
+        for row in ds:
+            assert not new_style.search(row["title"] + (row["lead"] or "") + row["body"])

@@ -55,6 +55,7 @@ def _break(seed_build, tmp_path, mutate):
         (lambda r: r.update(body=r["body"] + "\n\nGọi 0912 345 678 để được hỗ trợ."), "no phone, e-mail, id, account or card number left in the text"),
         (lambda r: r.update(body="Quá ngắn."), "body length floor"),
         (lambda r: r.update(language="en"), "allowed languages"),
+        (lambda r: r.update(body=r["body"] + "\n\nHai bên đã hoà giải."), "body has one tone style"),
         (lambda r: r.update(raw_sha256="xyz"), "raw_sha256 is a sha256"),
         (lambda r: r.update(topics=["astrology"]), "topic ids exist in the taxonomy and match topic_terms"),
         (lambda r: r.update(published_date=__import__("datetime").date(1990, 1, 1), published_year=1990), "publication date not before the floor nor after the build date"),

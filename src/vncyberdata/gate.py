@@ -96,6 +96,8 @@ def suite_spec(config: str, floors: dict, table: ChromeTable | None = None) -> l
         _e("expect_column_values_to_be_in_set", "split names are fixed", column="split", value_set=list(SPLITS)),
     ]
     nfc = r"[\u0300-\u036f]"  # NFC Vietnamese has precomposed letters only: a combining mark means NFD text
+    # the other tone-placement style ("hoà", "khoẻ", "thuỷ") at a word end: normalize.canonical_tones rewrites it
+    new_style = r"(?i)(?<!q)(?:o[àáảãạèéẻẽẹ]|u[ỳýỷỹỵ])(?!\w)"
     if config == "articles":
         chrome = chrome_regex(table or default_table())
         spec += [
@@ -106,6 +108,9 @@ def suite_spec(config: str, floors: dict, table: ChromeTable | None = None) -> l
             _e("expect_column_values_to_not_match_regex", "title is NFC", column="title", regex=nfc),
             _e("expect_column_values_to_not_match_regex", "lead is NFC", column="lead", regex=nfc),
             _e("expect_column_values_to_not_match_regex", "body is NFC", column="body", regex=nfc),
+            _e("expect_column_values_to_not_match_regex", "title has one tone style", column="title", regex=new_style),
+            _e("expect_column_values_to_not_match_regex", "lead has one tone style", column="lead", regex=new_style),
+            _e("expect_column_values_to_not_match_regex", "body has one tone style", column="body", regex=new_style),
             _e("expect_column_values_to_match_regex", "raw_sha256 is a sha256", column="raw_sha256", regex=r"^[0-9a-f]{64}$"),
             _e("expect_column_values_to_match_regex", "url is http(s) when known", column="url", regex=r"^https?://\S+$"),
             _e("expect_column_values_to_be_in_set", "raw formats", column="raw_format", value_set=["text", "html"]),
@@ -117,6 +122,7 @@ def suite_spec(config: str, floors: dict, table: ChromeTable | None = None) -> l
         spec += [
             _e("expect_column_value_lengths_to_be_between", "headline length floor", column="text", min_value=f["text_min_chars"], max_value=f["text_max_chars"]),
             _e("expect_column_values_to_not_match_regex", "text is NFC", column="text", regex=nfc),
+            _e("expect_column_values_to_not_match_regex", "text has one tone style", column="text", regex=new_style),
         ]
     return spec
 
