@@ -49,3 +49,16 @@ def assert_page_fields(article, expect: dict) -> None:
         assert got.variants == want.get("variants", [])
     for absent in expect["body_absent"]:
         assert absent not in article.body, absent
+
+
+def canonical(value):
+    """Expectation files hold text as printed; records hold it canonical (normalize.clean_line)."""
+    from vncyberdata.normalize import clean_line
+
+    if isinstance(value, str):
+        return clean_line(value)
+    if isinstance(value, list):
+        return [canonical(v) for v in value]
+    if isinstance(value, dict):
+        return {k: canonical(v) for k, v in value.items()}
+    return value

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import assert_page_fields
+from conftest import assert_page_fields, canonical
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -24,16 +24,6 @@ from vncyberdata.raw import read_sidecar
 HTML = Path(__file__).resolve().parent / "fixtures" / "html"
 NAMES = sorted(p.name[: -len(".expect.json")] for p in HTML.glob("*.expect.json"))
 TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9:-]*(?:\s[^<>]*)?/?>|<!--|<!DOCTYPE", re.IGNORECASE)
-
-
-def _canonical(value):
-    if isinstance(value, str):
-        return clean_line(value)
-    if isinstance(value, list):
-        return [_canonical(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _canonical(v) for k, v in value.items()}
-    return value
 
 
 _RESULTS: dict[str, tuple[str, Parsed]] = {}
@@ -62,7 +52,7 @@ def test_fixture_set():
 
 @pytest.mark.parametrize("name", NAMES)
 def test_fields(name):
-    expect = _canonical(json.loads((HTML / f"{name}.expect.json").read_text(encoding="utf-8")))
+    expect = canonical(json.loads((HTML / f"{name}.expect.json").read_text(encoding="utf-8")))
     article = _run(name)[1].article
     assert_page_fields(article, expect)
     assert article.publisher == json.loads((HTML / f"{name}.meta.json").read_text(encoding="utf-8"))["publisher"]

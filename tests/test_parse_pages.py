@@ -6,25 +6,15 @@ import json
 import unicodedata
 
 import pytest
-from conftest import assert_page_fields, page_cases
+from conftest import assert_page_fields, canonical, page_cases
 
-from vncyberdata.normalize import clean_line, split_lines
+from vncyberdata.normalize import split_lines
 from vncyberdata.parse import Parsed, parse
 from vncyberdata.raw import read_sidecar, sidecar_for
 from vncyberdata.record import LINE_CLASSES, RawMeta
 
 CASES = page_cases()
 IDS = [c[0] for c in CASES]
-
-
-def _canonical(value):
-    if isinstance(value, str):
-        return clean_line(value)
-    if isinstance(value, list):
-        return [_canonical(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _canonical(v) for k, v in value.items()}
-    return value
 
 
 def _parse(raw_path):
@@ -43,7 +33,7 @@ def test_cases_cover_seeds_and_layouts():
 @pytest.mark.parametrize(("name", "raw_path", "expect_path"), CASES, ids=IDS)
 def test_fields(name, raw_path, expect_path):
     # expectations hold the text as printed; records hold it canonical (normalize.clean_line)
-    expect = _canonical(json.loads(expect_path.read_text(encoding="utf-8")))
+    expect = canonical(json.loads(expect_path.read_text(encoding="utf-8")))
     article = _parse(raw_path)[0].article
     assert_page_fields(article, expect)
 
