@@ -9,11 +9,9 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import multiprocessing
 import sys
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,6 +19,7 @@ from . import __version__, dedup, ids, write
 from .errors import UserError
 from .parse import PARSER_VERSION, Parsed, Rejection, parse
 from .cache import ParseCache
+from .engines import make_engine
 from .raw import RawFile, SidecarError, checksums, discover, read_sidecar
 from .record import LINE_CLASSES, Article, Headline, RawMeta, Sighting
 
@@ -77,6 +76,8 @@ class Options:
     workers: int = 1
     cache_dir: Path | None = None
     progress: bool = False
+    engine: str = "local"  # or "ray" (engines.py)
+    ray_address: str | None = None
 
 
 def _parse_one(job: tuple[str, str, str, str, str | None]) -> tuple[str, Parsed | Rejection, bool]:
@@ -97,29 +98,21 @@ def _parse_one(job: tuple[str, str, str, str, str | None]) -> tuple[str, Parsed 
 
 
 def parse_files(items: Iterable[tuple[RawFile, RawMeta]], report: Report, options: Options = Options()) -> Iterator[Parsed]:
-    """Parse every file, in a process pool when options.workers > 1; results come back in input order, so the
-    output does not depend on the number of workers."""
+    """Parse every file on the chosen engine (a local process pool, or Ray); results come back in input order,
+    so the output depends neither on the engine nor on the number of workers."""
     jobs = (
         (str(f.path), f.rel, f.format, meta.model_dump_json(), str(options.cache_dir) if options.cache_dir else None)
         for f, meta in items
     )
-    if options.workers > 1:
-        pool = ProcessPoolExecutor(max_workers=options.workers, mp_context=multiprocessing.get_context("fork"))
-        results = pool.map(_parse_one, jobs, chunksize=32)
-    else:
-        pool, results = None, map(_parse_one, jobs)
-    try:
-        for rel, result, cached in _with_progress(results, options.progress):
-            report.cache_hits += cached
-            if isinstance(result, Rejection):
-                report.drop("parse_files", rel, result.code, result.message, result.hint, result.line)
-                continue
-            report.lines_total += len(result.line_classes)
-            report.line_classes.update(result.line_classes)
-            yield result
-    finally:
-        if pool is not None:
-            pool.shutdown(cancel_futures=True)
+    engine = make_engine(options.engine, options.workers, options.ray_address)
+    for rel, result, cached in _with_progress(engine.map(_parse_one, jobs), options.progress):
+        report.cache_hits += cached
+        if isinstance(result, Rejection):
+            report.drop("parse_files", rel, result.code, result.message, result.hint, result.line)
+            continue
+        report.lines_total += len(result.line_classes)
+        report.line_classes.update(result.line_classes)
+        yield result
 
 
 def _with_progress(results: Iterable, show: bool) -> Iterator:

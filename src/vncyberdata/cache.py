@@ -54,23 +54,30 @@ class ParseCache:
             data = json.loads(self._path(key).read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return None  # missing or unreadable: parse again
-        if data.get("kind") == "rejection":
-            return Rejection(data["code"], data["message"], data["hint"], data["line"])
-        signature = np.array(data["signature"], dtype=np.uint64) if data.get("signature") else None
-        return Parsed(Article.model_validate(data["article"]), tuple(data["line_classes"]), signature)
+        return result_from_dict(data)
 
     def put(self, key: str, result: Parsed | Rejection) -> None:
-        if isinstance(result, Rejection):
-            data = {"kind": "rejection", **result.__dict__}
-        else:
-            data = {
-                "kind": "parsed",
-                "article": result.article.model_dump(mode="json"),
-                "line_classes": list(result.line_classes),
-                "signature": [int(v) for v in result.signature] if result.signature is not None else None,
-            }
         path = self._path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+        tmp.write_text(json.dumps(result_to_dict(result), ensure_ascii=False), encoding="utf-8")
         os.replace(tmp, path)
+
+
+def result_to_dict(result: Parsed | Rejection) -> dict:
+    """A parse result as plain JSON data (the cache's entries; what the Ray engine ships between processes)."""
+    if isinstance(result, Rejection):
+        return {"kind": "rejection", **result.__dict__}
+    return {
+        "kind": "parsed",
+        "article": result.article.model_dump(mode="json"),
+        "line_classes": list(result.line_classes),
+        "signature": [int(v) for v in result.signature] if result.signature is not None else None,
+    }
+
+
+def result_from_dict(data: dict) -> Parsed | Rejection:
+    if data.get("kind") == "rejection":
+        return Rejection(data["code"], data["message"], data["hint"], data["line"])
+    signature = np.array(data["signature"], dtype=np.uint64) if data.get("signature") else None
+    return Parsed(Article.model_validate(data["article"]), tuple(data["line_classes"]), signature)

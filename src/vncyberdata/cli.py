@@ -24,7 +24,13 @@ def cmd_build(args: argparse.Namespace) -> int:
 
     workers = args.workers or os.cpu_count() or 1
     progress = sys.stderr.isatty() and not os.environ.get("CI")
-    options = Options(workers=workers, cache_dir=None if args.no_cache else Path(args.cache_dir), progress=progress)
+    options = Options(
+        workers=workers,
+        cache_dir=None if args.no_cache else Path(args.cache_dir),
+        progress=progress,
+        engine=args.engine,
+        ray_address=args.ray_address,
+    )
     report = build(Path(args.raw), Path(args.out), options)
     out = Path(args.out)
     print(f"built {out} from {args.raw}: {len(report['inputs'])} input files, parser {report['parser_version']}")
@@ -272,6 +278,8 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=int, default=0, help="parsing processes (default: one per CPU core)")
     p.add_argument("--cache-dir", default="build/cache", help="parse cache folder (default: build/cache)")
     p.add_argument("--no-cache", action="store_true", help="parse every file again")
+    p.add_argument("--engine", choices=["local", "ray"], default="local", help="local process pool (default) or Ray")
+    p.add_argument("--ray-address", help="with --engine ray: a running cluster ('auto', 'ray://head:10001'); default: start a local Ray")
     p.set_defaults(func=cmd_build)
 
     p = sub.add_parser("parse", help=cmd_parse.__doc__, description=cmd_parse.__doc__)

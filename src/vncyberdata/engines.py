@@ -1,0 +1,96 @@
+"""Where the per-file work of a build runs: a local process pool, or a Ray cluster through Ray Data.
+
+An engine maps `build._parse_one` over the build's jobs and returns the results in job order. Everything
+after that (language filter, duplicate ids, near-duplicate clusters, split, sort, shards) works on the
+ordered results on the driver, so every engine gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+
+from .errors import UserError
+
+ENGINES = ("local", "ray")
+
+
+@dataclass(frozen=True)
+class LocalEngine:
+    workers: int = 1
+
+    def map(self, fn: Callable, jobs: Iterable) -> Iterator:
+        if self.workers <= 1:
+            yield from map(fn, jobs)
+            return
+        with ProcessPoolExecutor(max_workers=self.workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            yield from pool.map(fn, jobs, chunksize=32)
+
+
+@dataclass(frozen=True)
+class RayEngine:
+    """Ray Data over the jobs, order preserved. `address` None starts a local Ray; "auto" or
+    "ray://host:10001" joins a running cluster (every node needs this package and the raw folder)."""
+
+    address: str | None = None
+    num_cpus: int | None = None
+    batch_size: int = 64
+
+    def map(self, fn: Callable, jobs: Iterable) -> Iterator:
+        try:
+            import ray
+        except ImportError as err:
+            raise UserError("the ray engine needs Ray", "pip install 'vncyberdata[ray]'") from err
+        import logging
+
+        logging.getLogger("ray.data").setLevel(logging.ERROR)  # no per-run INFO lines on the user's terminal
+        if not ray.is_initialized():
+            ray.init(
+                address=self.address,
+                num_cpus=self.num_cpus if self.address is None else None,
+                include_dashboard=False,
+                log_to_driver=False,
+                logging_level="ERROR",
+            )
+        context = ray.data.DataContext.get_current()
+        context.execution_options.preserve_order = True  # results must come back in job order
+        context.enable_progress_bars = False
+        rows = [{"job": json.dumps(job)} for job in jobs]
+        if not rows:
+            return
+        dataset = ray.data.from_items(rows).map_batches(_remote_batch(fn), batch_size=self.batch_size, batch_format="default")
+        for row in dataset.iter_rows():
+            yield _decode(row["result"])
+
+
+def _remote_batch(fn: Callable) -> Callable:
+    def run(batch: dict) -> dict:
+        return {"result": [_encode(fn(tuple(json.loads(job)))) for job in batch["job"]]}
+
+    return run
+
+
+def _encode(out: tuple) -> str:
+    """(raw path, result, cached) → JSON: Ray Data carries plain columns, not Python objects."""
+    from .cache import result_to_dict
+
+    rel, result, cached = out
+    return json.dumps({"rel": rel, "cached": cached, "result": result_to_dict(result)}, ensure_ascii=False)
+
+
+def _decode(text: str) -> tuple:
+    from .cache import result_from_dict
+
+    data = json.loads(text)
+    return data["rel"], result_from_dict(data["result"]), data["cached"]
+
+
+def make_engine(name: str, workers: int = 1, address: str | None = None):
+    if name == "local":
+        return LocalEngine(workers)
+    if name == "ray":
+        return RayEngine(address=address, num_cpus=workers if address is None else None)
+    raise UserError(f"unknown engine {name!r}", f"use one of {', '.join(ENGINES)}", 2)
