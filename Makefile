@@ -7,7 +7,7 @@ export HF_HUB_OFFLINE := 1
 export HF_DATASETS_OFFLINE := 1
 export GX_ANALYTICS_ENABLED := false
 
-.PHONY: install build release test schema clean
+.PHONY: install build release validate test schema clean
 
 $(STAMP): pyproject.toml requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is needed: make PYTHON=/path/to/python3.11")'
@@ -22,6 +22,9 @@ build: $(STAMP)
 
 release: $(STAMP)
 	$(BIN)/vncyberdata release $(if $(VERSION),--version $(VERSION))
+
+validate: $(STAMP)
+	$(BIN)/vncyberdata validate raw
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

@@ -258,3 +258,18 @@ def test_a_build_from_both_tone_styles_holds_one(tmp_path):
     for ds in load_split(tmp_path / "dataset").values():
         for row in ds:
             assert not new_style.search(row["title"] + (row["lead"] or "") + row["body"])
+
+
+def test_shards_follow_the_target_size_and_load_as_one_split(tmp_path, monkeypatch):
+    from vncyberdata import write
+    from vncyberdata.synthetic import generate
+
+    raw = tmp_path / "raw"
+    generate(30, raw, seed=2)
+    monkeypatch.setattr(write, "SHARD_BYTES", 20_000)  # a few articles per shard
+    report = build(raw, tmp_path / "dataset")
+    train = sorted((tmp_path / "dataset" / "data" / "articles").glob("train-*.parquet"))
+    assert len(train) > 2 and train[0].name.endswith(f"-of-{len(train):05d}.parquet")
+    ds = datasets.load_dataset(str(tmp_path / "dataset"), split="train", cache_dir=str(tmp_path / "cache"))
+    assert len(ds) == report["splits"]["articles"]["train"]
+    assert ds["id"] == sorted(ds["id"]), "shards are consecutive slices of the id order"

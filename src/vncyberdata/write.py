@@ -24,7 +24,7 @@ from .errors import UserError
 from .raw import sha256_file
 from .record import SPLITS
 
-SHARD_ROWS = 50_000
+SHARD_BYTES = 256 * 1024 * 1024  # target in-memory (Arrow) size of one shard; on disk zstd makes it ~4x smaller
 ROW_GROUP_ROWS = 5_000
 PARQUET_OPTIONS = {"compression": "zstd", "compression_level": 9, "use_dictionary": True, "write_statistics": True}
 REPORT_NAME = "build-report.json"
@@ -32,6 +32,13 @@ REPORT_NAME = "build-report.json"
 
 def shard_names(split: str, count: int) -> list[str]:
     return [f"{split}-{i:05d}-of-{count:05d}.parquet" for i in range(count)]
+
+
+def shard_rows(table: pa.Table, target_bytes: int | None = None) -> int:
+    """Rows per shard so that a shard holds about `target_bytes` of Arrow data (a function of the content
+    only, so the same records always give the same shards)."""
+    per_row = max(1, table.nbytes // max(1, table.num_rows))
+    return max(1, (target_bytes or SHARD_BYTES) // per_row)
 
 
 def write_config(folder: Path, config: str, records: Sequence[BaseModel]) -> dict[str, dict]:
@@ -50,11 +57,12 @@ def write_config(folder: Path, config: str, records: Sequence[BaseModel]) -> dic
         if not rows:
             continue
         table = pa.Table.from_pylist(rows, schema=schema)
-        count = math.ceil(len(rows) / SHARD_ROWS)
+        per_shard = shard_rows(table)
+        count = math.ceil(len(rows) / per_shard)
         files = []
         for i, name in enumerate(shard_names(split, count)):
             pq.write_table(
-                table.slice(i * SHARD_ROWS, SHARD_ROWS), target / name, row_group_size=ROW_GROUP_ROWS, **PARQUET_OPTIONS
+                table.slice(i * per_shard, per_shard), target / name, row_group_size=ROW_GROUP_ROWS, **PARQUET_OPTIONS
             )
             files.append(f"data/{config}/{name}")
         info[split] = {"num_examples": len(rows), "num_bytes": table.nbytes, "files": files}
