@@ -283,3 +283,12 @@ def test_text_outside_the_spans_is_never_changed(text):
     # every character outside a span survives, in order
     rest = iter(out)
     assert all(ch in rest for ch in "".join(kept))
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet="0123456789 .-\u00a0@+()abcđ\n", max_size=60))
+def test_prefilter_never_hides_a_match(text):
+    from vncyberdata.redact import _MAYBE_PII, _scan_all
+
+    if _MAYBE_PII.search(text) is None:
+        assert _scan_all(text) == []
