@@ -1,6 +1,6 @@
 """Benchmark `vncyberdata validate` on a SYNTHETIC corpus: prints files/s, MB/s and peak RSS.
 
-    .venv/bin/python benchmarks/validate_bench.py [--files 10000] [--seed 0]
+    .venv/bin/python benchmarks/validate_bench.py [--files 10000] [--seed 0] [--workers 2]
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--files", type=int, default=10_000)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--workers", type=int, default=1)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="vncyberdata-bench-") as tmp:
         folder = Path(tmp) / "raw"
@@ -27,12 +28,12 @@ def main() -> None:
         gen_s = time.perf_counter() - t0
         total_mb = sum(p.stat().st_size for p in paths) / 1e6
         t0 = time.perf_counter()
-        result = validate(folder)
+        result = validate(folder, workers=args.workers)
         secs = time.perf_counter() - t0
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak_mb = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
     errors, warnings = result.counts()
     print(f"raw files           {args.files} (+ {args.files} sidecars), {total_mb:.1f} MB, generated in {gen_s:.1f} s")
-    print(f"validate            {secs:.2f} s  {args.files / secs:,.0f} files/s  {total_mb / secs:.1f} MB/s")
+    print(f"validate            {args.workers} worker(s), {secs:.2f} s  {args.files / secs:,.0f} files/s  {total_mb / secs:.1f} MB/s")
     print(f"findings            {errors} errors, {warnings} warnings")
     print(f"peak RSS            {peak_mb:.0f} MB")
 

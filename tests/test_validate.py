@@ -279,3 +279,11 @@ def test_html_pages_are_validated_as_html(raw):
     _add(raw, "nav.html", "<html><body><nav><a href='/'>Trang chủ</a></nav></body></html>")
     found = {(f.path, f.code) for f in validate(raw).findings}
     assert found == {("nav.html", "bad-html")}
+
+
+def test_workers_give_the_same_findings(raw):
+    _add(raw, "crlf.txt", GOOD.replace("\n", "\r\n"))
+    _add(raw, "bad.txt", b"Ti\xeau \xf0e\n")
+    _add(raw, "nometa.txt", GOOD, meta=None)
+    (raw / "orphan.meta.json").write_text(META)
+    assert validate(raw, workers=2).findings == validate(raw, workers=1).findings

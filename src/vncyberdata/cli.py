@@ -92,6 +92,8 @@ def cmd_parse(args: argparse.Namespace) -> int:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     """Check raw files (bytes, text, sidecars, corpus rules) and report every finding with its fix."""
+    import os
+
     from . import validate as v
 
     root = Path(args.root)
@@ -118,7 +120,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
         targets = {root: _changed_since(args.changed_since, root)}
     result = v.Result()
     for folder, only in targets.items():
-        part = v.validate(folder, only, limits)
+        part = v.validate(folder, only, limits, workers=args.workers or os.cpu_count() or 1)
         prefix = folder.as_posix().rstrip("/")
         result.files_checked += part.files_checked
         result.findings += [v.Finding(f.code, f"{prefix}/{f.path}", f.message, f.line, f.col, f.severity, f.hint) for f in part.findings]
@@ -296,6 +298,7 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--changed-since", metavar="REV", help="only files added or modified since this git revision")
     p.add_argument("--max-file-bytes", type=int, default=10_000_000, help="file size limit (default: 10000000)")
     p.add_argument("--max-line-chars", type=int, default=20_000, help="line length limit (default: 20000)")
+    p.add_argument("--workers", type=int, default=0, help="processes for the per-file rules (default: one per core)")
     p.set_defaults(func=cmd_validate)
 
     from .legacy import REPAIRS

@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 LEGACY_ENCODINGS = ("cp1258", "tcvn3", "vni", "viqr")
 MISDECODINGS = ("utf8-as-cp1252", "tcvn3-as-cp1252", "vni-as-cp1252")
@@ -665,6 +666,15 @@ def _judge(token: str, candidate: str) -> str:
     return "for"
 
 
+_ORDER = ("utf8-as-cp1252", "tcvn3-as-cp1252", "vni-as-cp1252", "viqr")
+
+
+@lru_cache(maxsize=262_144)
+def _verdicts(token: str) -> tuple[str, ...]:
+    """A word's verdict for each text candidate. Cached across texts: news vocabulary repeats a lot."""
+    return tuple(_judge(token, name) for name in _ORDER)
+
+
 def _relevant(token: str) -> bool:
     return not token.isascii() or _VIQR_HINT.search(token) is not None
 
@@ -724,20 +734,14 @@ def detect_text(text: str) -> Detection | None:
     the first word for it (the first non-ASCII one for mojibake); the sample starts at that word.
     """
     scan = text[:_SCAN_LIMIT]
-    order = ("utf8-as-cp1252", "tcvn3-as-cp1252", "vni-as-cp1252", "viqr")
+    order = _ORDER
     counts = {name: dict.fromkeys(("for", "sure", "against", "unexplained", "neutral"), 0) for name in order}
     first: dict[str, tuple[int, str]] = {}
-    seen: dict[str, tuple[str, ...]] = {}
     for m in _TOKEN.finditer(scan):
         token = m.group()
         if not _relevant(token):
             continue
-        verdicts = seen.get(token)
-        if verdicts is None:
-            verdicts = tuple(_judge(token, name) for name in order)
-            if len(seen) < 200_000:
-                seen[token] = verdicts
-        for name, verdict in zip(order, verdicts):
+        for name, verdict in zip(order, _verdicts(token)):
             counts[name][verdict] += 1
             if verdict in ("for", "sure") and name not in first:
                 first[name] = (m.start(), token)

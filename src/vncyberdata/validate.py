@@ -260,49 +260,65 @@ def _walk(root: Path) -> list[Path]:
     return sorted(out, key=lambda p: p.relative_to(root).as_posix())
 
 
-def validate(root: Path, only: set[str] | None = None, limits: Limits = Limits()) -> Result:
+def _run_check(job: tuple[Path, Path, Limits]) -> _FileCheck:
+    """The per-file rules for one raw file (in a worker process when workers > 1)."""
+    check = _FileCheck(*job)
+    check.run()
+    return check
+
+
+def validate(root: Path, only: set[str] | None = None, limits: Limits = Limits(), workers: int = 1) -> Result:
     """Validate the raw folder `root`; `only` (relative paths) restricts which files' findings are reported,
-    while the corpus rules still compare them with every file in the folder."""
+    while the corpus rules still compare them with every file in the folder. The per-file rules run in
+    `workers` processes; findings are the same for any number."""
+    from .engines import LocalEngine
+
     root = Path(root)
     real_root = root.resolve()
     result = Result()
-    checks: list[_FileCheck] = []
-    raw_stems: set[str] = set()
-    for path in _walk(root):
+    paths = _walk(root)
+    findings: dict[str, list[Finding]] = {}
+    to_check: list[Path] = []
+    for path in paths:
         rel = path.relative_to(root).as_posix()
-        report = only is None or rel in only
-        findings: list[Finding] = []
+        found = findings.setdefault(rel, [])
         if not _SAFE_NAME.match(rel):
-            findings.append(Finding("bad-filename", rel, f"unsafe characters in {rel!r}"))
+            found.append(Finding("bad-filename", rel, f"unsafe characters in {rel!r}"))
         if path.is_symlink():
             try:
                 target = path.resolve(strict=True)
-                outside = not target.is_relative_to(real_root)
-                findings.append(Finding("symlink", rel, f"a symbolic link to {target}"))
-                if outside:
-                    findings.append(Finding("outside-raw", rel, "the link resolves outside the raw folder"))
+                found.append(Finding("symlink", rel, f"a symbolic link to {target}"))
+                if not target.is_relative_to(real_root):
+                    found.append(Finding("outside-raw", rel, "the link resolves outside the raw folder"))
             except (OSError, RuntimeError) as err:
-                findings.append(Finding("symlink", rel, f"a broken or looping symbolic link ({type(err).__name__})"))
+                found.append(Finding("symlink", rel, f"a broken or looping symbolic link ({type(err).__name__})"))
         elif rel.endswith(SIDECAR_SUFFIX):
-            pass  # checked with its raw file; orphans below
+            if sidecar_raw(path) is None:
+                found.append(Finding("sidecar-orphan", rel, "no raw file with this stem"))
         elif path.suffix.lower() not in RAW_SUFFIXES:
-            findings.append(Finding("unexpected-file", rel, f"{path.suffix or 'no extension'} is not a raw file type"))
+            found.append(Finding("unexpected-file", rel, f"{path.suffix or 'no extension'} is not a raw file type"))
         else:
-            raw_stems.add(str(sidecar_for(path)))
-            check = _FileCheck(root, path, limits)
-            check.run()
-            checks.append(check)
-            findings += check.findings
-        if report:
+            to_check.append(path)
+    checks = list(LocalEngine(workers).map(_run_check, [(root, path, limits) for path in to_check]))
+    for check in checks:
+        findings[check.rel] += check.findings
+    for rel, found in findings.items():
+        if only is None or rel in only:
             result.files_checked += 1
-            result.findings += findings
-    for path in _walk(root):
-        rel = path.relative_to(root).as_posix()
-        if rel.endswith(SIDECAR_SUFFIX) and str(path) not in raw_stems and (only is None or rel in only):
-            result.findings.append(Finding("sidecar-orphan", rel, "no raw file with this stem"))
+            result.findings += found
     result.findings += _corpus_findings(checks, only)
     result.findings.sort(key=lambda f: (f.path, f.line or 0, f.col or 0, f.code))
     return result
+
+
+def sidecar_raw(sidecar: Path) -> Path | None:
+    """The raw file a sidecar belongs to, if one exists beside it."""
+    stem = sidecar.name[: -len(SIDECAR_SUFFIX)]
+    for suffix in RAW_SUFFIXES:
+        candidate = sidecar.with_name(stem + suffix)
+        if candidate.exists() or candidate.is_symlink():
+            return candidate
+    return None
 
 
 def _corpus_findings(checks: list[_FileCheck], only: set[str] | None) -> list[Finding]:
