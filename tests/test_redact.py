@@ -292,3 +292,8 @@ def test_prefilter_never_hides_a_match(text):
 
     if _MAYBE_PII.search(text) is None:
         assert _scan_all(text) == []
+
+
+def test_slash_before_an_email_stays_idempotent():
+    once = redact("0912345678/a@b.vn")[0]
+    assert once == "0912345678/[EMAIL]" and redact(once) == (once, {t: 0 for t in PII_TYPES})

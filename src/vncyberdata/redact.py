@@ -73,8 +73,9 @@ _CHUNK = re.compile(
     r"(?>(?:" + _SEP + r"[0-9]+)*)"
 )
 _GROUP = re.compile(r"\(\+84\)|\(0[0-9]{1,3}\)|\+84[0-9]*|[0-9]+")
-# What glues a chunk to the next token: a letter or digit, a percent sign, or "/" before a letter (1234/QĐ).
-_GLUED = re.compile(r"[\w%‰]|/[^\W\d_]")
+# What glues a chunk to the next token: a letter or digit, a percent sign, or "/" before a letter (1234/QĐ)
+# or before a placeholder (which stood for a word, e.g. an e-mail: keeps a second pass from changing more).
+_GLUED = re.compile(r"[\w%‰]|/(?:[^\W\d_]|\[(?:PHONE|EMAIL|ID_NUMBER|BANK_ACCOUNT|CARD_NUMBER)\])")
 _MONEY_AFTER = re.compile(
     r"[ \u00a0]?(?:(?:đồng|đ|vnđ|vnd|usd|usdt|eur|euro|tỷ|tỉ|triệu|nghìn|ngàn|trăm|đô|won|yên"
     r"|bảng|btc|bitcoin)(?!\w)|[$€£¥₫])",
