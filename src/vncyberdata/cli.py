@@ -46,7 +46,8 @@ def cmd_build(args: argparse.Namespace) -> int:
         print(f"{where}: {d['reason']} {d['message']} (hint: {d['hint']})", file=sys.stderr)
     print(f"  dropped: {len(report['drops'])}" + (f" {report['dropped']}" if report["drops"] else ""))
     if not args.no_cache:
-        print(f"  parse cache: {report['cache_hits']} of {len(report['inputs']) // 2 or 0} raw files reused ({args.cache_dir})")
+        parsed = next(step["in"] for step in report["steps"] if step["step"] == "parse_files")
+        print(f"  parse cache: {report['cache_hits']} of {parsed} raw files reused ({args.cache_dir})")
     if report["drops"] and args.strict:
         print("error: --strict and some raw files were dropped (listed above)", file=sys.stderr)
         return EXIT_FAIL

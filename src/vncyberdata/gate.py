@@ -311,21 +311,19 @@ def _cross_batch_checks(folder: Path, config: str, expected: dict[str, int]) -> 
     actual = {s: n for s, n in actual.items() if n}
     counts.observed = actual
     counts.success = actual == {s: n for s, n in expected.items() if n}
-    out = [unique, counts, _scan(folder, config, "no_pii_left", "no phone, e-mail, id, account or card number left in the text", _pii_in)]
+    row_checks = [("no_pii_left", "no phone, e-mail, id, account or card number left in the text", _pii_in)]
     if config == "articles":
-        out.append(_scan(folder, config, "topics_in_taxonomy", "topic ids exist in the taxonomy and match topic_terms", _bad_topics))
-        dates = Outcome(config, "published_not_after_retrieved", {}, "a page cannot be published after it was fetched", "vncyberdata")
-        for _split, batch in _batches(folder, config, ["id", "published_date", "retrieved_at"]):
-            for row in batch.to_pylist():
-                if row["published_date"] and row["retrieved_at"]:
-                    dates.element_count += 1
-                    if row["published_date"] > dt.date.fromisoformat(row["retrieved_at"][:10]):
-                        dates.success = False
-                        dates.unexpected_count += 1
-                        if len(dates.sample_ids) < SAMPLE_IDS:
-                            dates.sample_ids.append(row["id"])
-        out.append(dates)
-    return out
+        row_checks += [
+            ("topics_in_taxonomy", "topic ids exist in the taxonomy and match topic_terms", _bad_topics),
+            ("published_not_after_retrieved", "a page cannot be published after it was fetched", _published_after_retrieved),
+        ]
+    return [unique, counts, *_scan(folder, config, row_checks)]
+
+
+def _published_after_retrieved(row: dict) -> bool | None:
+    if not (row["published_date"] and row["retrieved_at"]):
+        return None  # not applicable: not counted
+    return row["published_date"] > dt.date.fromisoformat(row["retrieved_at"][:10])
 
 
 def _texts(row: dict) -> list[str]:
@@ -348,18 +346,23 @@ def _bad_topics(row: dict) -> bool:
     return not set(row["topics"]) <= known or [m["topic"] for m in row["topic_terms"]] != row["topics"]
 
 
-def _scan(folder: Path, config: str, name: str, why: str, bad) -> Outcome:
-    """A row-by-row check in Python, streamed batch by batch like the GX suites."""
-    outcome = Outcome(config, name, {}, why, "vncyberdata")
+def _scan(folder: Path, config: str, checks: list[tuple]) -> list[Outcome]:
+    """Row-by-row checks in Python, all in one pass over the data, batch by batch like the GX suites.
+    Each check is (name, why, bad): bad(row) is True for an offending row, None when it does not apply."""
+    outcomes = [(Outcome(config, name, {}, why, "vncyberdata"), bad) for name, why, bad in checks]
     for _split, batch in _batches(folder, config):
         for row in batch.to_pylist():
-            outcome.element_count += 1
-            if bad(row):
-                outcome.success = False
-                outcome.unexpected_count += 1
-                if len(outcome.sample_ids) < SAMPLE_IDS:
-                    outcome.sample_ids.append(row["id"])
-    return outcome
+            for outcome, bad in outcomes:
+                verdict = bad(row)
+                if verdict is None:
+                    continue
+                outcome.element_count += 1
+                if verdict:
+                    outcome.success = False
+                    outcome.unexpected_count += 1
+                    if len(outcome.sample_ids) < SAMPLE_IDS:
+                        outcome.sample_ids.append(row["id"])
+    return [outcome for outcome, _bad in outcomes]
 
 
 def _ids(folder: Path, config: str, split: str) -> Iterator[str]:
