@@ -10,18 +10,24 @@ from __future__ import annotations
 import functools
 import hashlib
 import sys
+import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import __version__, dedup, ids, write
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from . import __version__, dedup, ids, schemas, write
+from .cache import ParseCache, fingerprint
+from .engines import make_engine
 from .errors import UserError
 from .parse import PARSER_VERSION, Parsed, Rejection, parse
-from .cache import ParseCache
-from .engines import make_engine
 from .raw import RawFile, SidecarError, checksums, discover, read_sidecar
-from .record import LINE_CLASSES, Article, Headline, RawMeta, Sighting
+from .record import LINE_CLASSES, RawMeta
+from .spill import Fact, Item, Store
 
 
 @dataclass
@@ -80,30 +86,36 @@ class Options:
     ray_address: str | None = None
 
 
-def _parse_one(job: tuple[str, str, str, str, str | None]) -> tuple[str, Parsed | Rejection, bool]:
-    """Parse one raw file (in a worker process when workers > 1): (raw path, result, whether it was cached)."""
-    path, rel, raw_format, sidecar_text, cache_dir = job
-    raw = Path(path).read_bytes()
-    meta = RawMeta.model_validate_json(sidecar_text)
+def _parse_one(job: tuple[str, str, str, str, str | None, str | None]) -> tuple[str, Item | Rejection, bool]:
+    """Parse one raw file (in a worker process when workers > 1): (raw path, result, whether it was cached).
+    Everything per-record that the global steps need (signature, content hash, headline ids) is computed
+    here, where the work is spread over the workers. With the sha256 the build already took of the file,
+    a cache hit does not even read the file."""
+    path, rel, raw_format, sidecar_text, cache_dir, known_sha = job
     cache = ParseCache(Path(cache_dir)) if cache_dir else None
-    key = ParseCache.key(hashlib.sha256(raw).hexdigest(), sidecar_text.encode("utf-8"), rel) if cache else ""
-    cached = bool(cache) and (result := cache.get(key)) is not None
-    if not cached:
-        result = parse(raw, meta, rel, raw_format=raw_format)
-        if isinstance(result, Parsed):  # the MinHash is computed here, in the worker, not in the global step
-            result = Parsed(result.article, result.line_classes, dedup.signature(result.article.body))
-        if cache:
-            cache.put(key, result)
-    return rel, result, cached
+    sidecar = sidecar_text.encode("utf-8")
+    if cache and known_sha and (result := cache.get(ParseCache.key(known_sha, sidecar, rel))) is not None:
+        return rel, result, True
+    raw = Path(path).read_bytes()
+    result = parse(raw, RawMeta.model_validate_json(sidecar_text), rel, raw_format=raw_format)
+    if isinstance(result, Parsed):
+        result = Item.of(result)
+    if cache:  # keyed by the bytes parsed, in case the file changed since it was checksummed
+        cache.put(ParseCache.key(hashlib.sha256(raw).hexdigest(), sidecar, rel), result)
+    return rel, result, False
 
 
-def parse_files(items: Iterable[tuple[RawFile, RawMeta]], report: Report, options: Options = Options()) -> Iterator[Parsed]:
-    """Parse every file on the chosen engine (a local process pool, or Ray); results come back in input order,
-    so the output depends neither on the engine nor on the number of workers."""
-    jobs = (
-        (str(f.path), f.rel, f.format, meta.model_dump_json(), str(options.cache_dir) if options.cache_dir else None)
-        for f, meta in items
-    )
+def parse_files(
+    items: Iterable[tuple[RawFile, RawMeta]], report: Report, options: Options, store: Store
+) -> Iterator[Fact]:
+    """Parse every file on the chosen engine (a local process pool, or Ray) and put each record in the store;
+    yields its facts. Results come back in input order, so the output depends neither on the engine nor on
+    the number of workers."""
+    known = {row["path"]: row["sha256"] for row in report.inputs}
+    cache_dir = str(options.cache_dir) if options.cache_dir else None
+    jobs = ((str(f.path), f.rel, f.format, meta.model_dump_json(), cache_dir, known.get(f.rel)) for f, meta in items)
+    if options.cache_dir:
+        fingerprint()  # computed once here, so forked workers share it even if the sources change mid-build
     engine = make_engine(options.engine, options.workers, options.ray_address)
     for rel, result, cached in _with_progress(engine.map(_parse_one, jobs), options.progress):
         report.cache_hits += cached
@@ -112,7 +124,7 @@ def parse_files(items: Iterable[tuple[RawFile, RawMeta]], report: Report, option
             continue
         report.lines_total += len(result.line_classes)
         report.line_classes.update(result.line_classes)
-        yield result
+        yield store.add(result)
 
 
 def _with_progress(results: Iterable, show: bool) -> Iterator:
@@ -125,31 +137,30 @@ def _with_progress(results: Iterable, show: bool) -> Iterator:
     yield from tqdm(results, unit=" files", desc="parsing", file=sys.stderr)
 
 
-def drop_duplicate_ids(items: Iterable[Parsed], report: Report) -> Iterator[Parsed]:
+def drop_duplicate_ids(items: Iterable[Fact], report: Report) -> Iterator[Fact]:
     """Two files that parse to the same id are one article: keep the most complete, ties by sha256."""
-    by_id: dict[str, list[Parsed]] = {}
+    by_id: dict[str, list[Fact]] = {}
     for item in items:
-        by_id.setdefault(item.article.id, []).append(item)
+        by_id.setdefault(item.id, []).append(item)
     for record_id in sorted(by_id):
-        group = sorted(by_id[record_id], key=lambda p: (-len(p.article.body), p.article.raw_sha256, p.article.raw_path))
+        group = sorted(by_id[record_id], key=lambda f: (-f.body_len, f.raw_sha256, f.raw_path))
         kept = group[0]
         for other in group[1:]:
             report.drop(
                 "drop_duplicate_ids",
-                other.article.raw_path,
+                other.raw_path,
                 "duplicate_id",
-                f"same article id {record_id} as {kept.article.raw_path} (kept: longer body or smaller sha256)",
+                f"same article id {record_id} as {kept.raw_path} (kept: longer body or smaller sha256)",
                 "remove one of the two files, or give them distinct sidecar URLs if they are different articles",
             )
         yield kept
 
 
-def keep_vietnamese(items: Iterable[Parsed], report: Report) -> Iterator[Parsed]:
+def keep_vietnamese(items: Iterable[Fact], report: Report) -> Iterator[Fact]:
     """The dataset is Vietnamese: pages identified as another language are dropped, with the score."""
-    for item in items:
-        a = item.article
+    for a in items:
         if a.language == "vi":
-            yield item
+            yield a
         else:
             report.drop(
                 "keep_vietnamese",
@@ -160,38 +171,52 @@ def keep_vietnamese(items: Iterable[Parsed], report: Report) -> Iterator[Parsed]
             )
 
 
-def drop_near_duplicates(items: Iterable[Parsed], report: Report) -> Iterator[Parsed]:
+def drop_near_duplicates(items: Iterable[Fact], report: Report, store: Store) -> Iterator[Fact]:
     """One record per cluster of exact or near duplicates (see dedup.py); the cluster is recorded on it."""
-    parsed = {p.article.id: p for p in items}
-    groups, how = dedup.clusters((rid, p.article.body, p.signature) for rid, p in parsed.items())
+    facts = {f.id: f for f in items}  # ids are unique here (drop_duplicate_ids)
+    order = sorted(facts)
+    groups, how = dedup.cluster_signatures(
+        order, [facts[i].content_hash for i in order], store.signatures(), np.array([facts[i].index for i in order])
+    )
     for root in sorted(groups):
-        members = [parsed[m] for m in groups[root]]
-        members.sort(key=lambda p: (-len(p.article.body), -len(p.article.lead or ""), p.article.id))
+        members = [facts[m] for m in groups[root]]
+        members.sort(key=lambda f: (-f.body_len, -f.lead_len, f.id))
         kept = members[0]
         for other in members[1:]:
-            kind = how[other.article.id] if how[other.article.id] != "single" else how[kept.article.id]
+            kind = how[other.id] if how[other.id] != "single" else how[kept.id]
             report.drop(
                 "drop_near_duplicates",
-                other.article.raw_path,
+                other.raw_path,
                 f"{kind}_duplicate",
-                f"{'same text' if kind == 'exact' else 'nearly the same text'} as {kept.article.raw_path} "
-                f"(kept: id {kept.article.id}, the most complete text of a cluster of {len(members)})",
+                f"{'same text' if kind == 'exact' else 'nearly the same text'} as {kept.raw_path} "
+                f"(kept: id {kept.id}, the most complete text of a cluster of {len(members)})",
                 "nothing to do if it is a re-scrape or a syndicated copy; otherwise make the texts differ",
             )
-        article = kept.article.model_copy(update={"cluster_id": kept.article.id, "cluster_size": len(members)})
-        yield Parsed(article, kept.line_classes, kept.signature)
+        kept.cluster_id, kept.cluster_size = kept.id, len(members)
+        yield kept
 
 
-def pipeline(options: Options = Options()) -> list[Step]:
-    """The build's steps in order. Only parse_files takes options: how to run, never what to produce."""
-    parse_step = functools.partial(parse_files, options=options)
-    functools.update_wrapper(parse_step, parse_files)
-    return [read_sidecars, parse_step, keep_vietnamese, drop_duplicate_ids, drop_near_duplicates]
+def pipeline(store: Store, options: Options = Options()) -> list[Step]:
+    """The build's steps in order. parse_files turns pages into facts, their records going to `store`; the
+    steps after it decide on facts alone. Options say how to run, never what to produce."""
+    return [
+        read_sidecars,
+        _bind(parse_files, options=options, store=store),
+        keep_vietnamese,
+        drop_duplicate_ids,
+        _bind(drop_near_duplicates, store=store),
+    ]
 
 
-def run_pipeline(files: Iterable[RawFile], report: Report, steps: list[Step] | None = None) -> list[Parsed]:
+def _bind(step: Callable, **kwargs) -> Step:
+    bound = functools.partial(step, **kwargs)
+    functools.update_wrapper(bound, step)
+    return bound
+
+
+def run_pipeline(files: Iterable[RawFile], report: Report, steps: list[Step]) -> list[Fact]:
     stream: Iterable = files
-    for step in steps if steps is not None else pipeline():
+    for step in steps:
         stream = _counted(step, stream, report)
     return list(stream)
 
@@ -210,32 +235,96 @@ def _counted(step: Step, items: Iterable, report: Report) -> Iterator:
         yield out
 
 
-def collect_headlines(articles: Iterable[Article]) -> list[Headline]:
-    """One row per distinct related headline; the spelling kept is the one on the smallest article id."""
-    seen: dict[str, tuple[str, list[Sighting]]] = {}
-    for article in sorted(articles, key=lambda a: a.id):
-        for position, text in enumerate(article.related_headlines):
-            hid = ids.headline_id(text)
-            entry = seen.setdefault(hid, (text, []))
-            entry[1].append(Sighting(article_id=article.id, position=position))
-    return [
-        Headline(id=hid, text=text, seen_on=sightings, split=ids.split_for(hid))
-        for hid, (text, sightings) in sorted(seen.items())
-    ]
+def article_rows(store: Store, kept: list[Fact]) -> write.Rows:
+    """The kept articles of one split, in id order, gathered from the store a row group at a time."""
+    kept = sorted(kept, key=lambda f: f.id)
+    schema = store.schema
+
+    def rows(start: int, stop: int) -> pa.Table:
+        part = kept[start:stop]
+        table = store.take([f.index for f in part])
+        for name, values in (("cluster_id", [f.cluster_id for f in part]), ("cluster_size", [f.cluster_size for f in part])):
+            i = schema.get_field_index(name)
+            table = table.set_column(i, schema.field(i), pa.array(values, schema.field(i).type))
+        return table
+
+    # gathered row groups hold a subset of the stored rows; each adds at most an offset and a bitmap byte per
+    # column to what the store's chunks measured
+    return write.Rows(len(kept), rows, store.nbytes + 4096 * (len(kept) // write.ROW_GROUP_ROWS + 1))
+
+
+def headline_rows(store: Store, kept: list[Fact]) -> dict[str, write.Rows]:
+    """One row per distinct related headline on the kept articles, per split in id order; the spelling kept
+    is the one on the smallest article id, and `seen_on` lists every sighting by article id and position."""
+    article_of = [None] * store.count
+    for f in kept:
+        article_of[f.index] = f.id
+    seen = store.sightings()
+    article_id = pa.array(article_of, pa.string()).take(seen.column("record"))
+    seen = seen.append_column("article_id", article_id).filter(pc.is_valid(article_id))
+    seen = seen.sort_by([("headline_id", "ascending"), ("article_id", "ascending"), ("position", "ascending")])
+    hids = seen.column("headline_id").to_numpy(zero_copy_only=False)
+    starts = np.flatnonzero(np.r_[True, hids[1:] != hids[:-1]]) if len(hids) else np.zeros(0, dtype=np.int64)
+    ends = np.r_[starts[1:], len(hids)].astype(np.int64)
+    by_split: dict[str, list[int]] = {}
+    for g, start in enumerate(starts.tolist()):
+        by_split.setdefault(ids.split_for(hids[start]), []).append(g)
+    schema = schemas.write_schema("headlines")
+
+    def rows_of(groups: list[int]) -> write.Rows:
+        def rows(start: int, stop: int) -> pa.Table:
+            chosen = groups[start:stop]
+            picked = np.concatenate([np.arange(starts[g], ends[g]) for g in chosen]) if chosen else np.zeros(0, np.int64)
+            part = seen.take(pa.array(picked)).to_pydict()
+            out, at = [], 0
+            for g in chosen:
+                n = int(ends[g] - starts[g])
+                hid = part["headline_id"][at]
+                out.append({
+                    "id": hid,
+                    "text": part["text"][at],
+                    "seen_on": [
+                        {"article_id": a, "position": p}
+                        for a, p in zip(part["article_id"][at : at + n], part["position"][at : at + n])
+                    ],
+                    "split": ids.split_for(hid),
+                })
+                at += n
+            return pa.Table.from_pylist(out, schema=schema)
+
+        # a headline row holds its id and text once (as the sightings do) and per sighting an article id,
+        # a position and list/struct offsets: within three times the sightings' size plus 64 bytes a row
+        bound = 3 * store.sightings_bytes + 64 * len(groups) + 4096 * (len(groups) // write.ROW_GROUP_ROWS + 1)
+        return write.Rows(len(groups), rows, bound)
+
+    return {split: rows_of(groups) for split, groups in by_split.items()}
 
 
 def build(raw_dir: Path, out_dir: Path, options: Options = Options()) -> dict:
     """Build the dataset folder `out_dir` from `raw_dir`; returns the report (also written to the folder).
 
-    The report's `cache_hits` (not written to the folder: it would make the report depend on the cache)
-    says how many parses came from the cache."""
+    Memory holds compact facts per record, never the corpus: records wait in a spill store next to the
+    output until they are written, a row group at a time, in id order. The report's `cache_hits` (not
+    written to the folder: it would make the report depend on the cache) says how many parses came from
+    the cache."""
     raw_dir = Path(raw_dir)
+    out_dir = Path(out_dir)
     if not raw_dir.is_dir():
         raise UserError(f"raw folder {raw_dir} does not exist", "pass --raw DIR pointing at the folder of raw files")
+    write.check_replaceable(out_dir)
     files, ignored = discover(raw_dir)
     report = Report(inputs=checksums(raw_dir, files), ignored=ignored)
-    parsed = run_pipeline(files, report, pipeline(options))
-    articles = sorted((p.article for p in parsed), key=lambda a: a.id)
-    records = {"articles": articles, "headlines": collect_headlines(articles)}
-    written = write.write_dataset(out_dir, records, report.to_dict())
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=f".{out_dir.name}.spill-", dir=out_dir.parent) as scratch:
+        store = Store(Path(scratch), schemas.write_schema("articles"))
+        kept = run_pipeline(files, report, pipeline(store, options))
+        store.close()
+        by_split: dict[str, list[Fact]] = {}
+        for f in kept:
+            by_split.setdefault(ids.split_for(f.id), []).append(f)
+        sources = {
+            "articles": {split: article_rows(store, facts) for split, facts in by_split.items()},
+            "headlines": headline_rows(store, kept),
+        }
+        written = write.write_dataset(out_dir, sources, report.to_dict())
     return {**written, "cache_hits": report.cache_hits}

@@ -4,27 +4,28 @@ An entry is keyed by the raw bytes' sha256, the sidecar's bytes, the raw path (r
 fingerprint of everything that shapes a parse: the source of the parsing modules, their data tables and the
 versions of the libraries they call. Change any of them and the old entries are simply never looked up
 again (they live in a folder named after the fingerprint). Entries are written atomically.
+Entries are pickles of what a worker returns (`spill.Item` or a `Rejection`): loading one is a few
+microseconds, where re-validating a JSON record was the bulk of a rebuild. The cache is the user's own
+scratch folder, written by this package only; a pickle is not a format to accept from anyone else.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import os
+import pickle
 from functools import lru_cache
 from importlib import metadata, resources
 from pathlib import Path
 
-import numpy as np
-
-from .parse import PARSER_VERSION, Parsed, Rejection
-from .record import Article
+from .parse import PARSER_VERSION, Rejection
+from .spill import Item
 
 # Modules and data files whose content decides what parse() returns.
 _SOURCES = ("parse.py", "normalize.py", "dates.py", "chrome.py", "ids.py", "langid.py", "redact.py", "topics.py",
             "record.py", "data/chrome.toml", "data/topics.toml")
-_SOURCES += ("dedup.py", "html_dump.py")  # the cached MinHash signature; HTML pages go through html_dump
-_LIBRARIES = ("pydantic", "py3langid", "datasketch")
+_SOURCES += ("dedup.py", "html_dump.py", "spill.py")  # the cached signature and Item; HTML via html_dump
+_LIBRARIES = ("pydantic", "py3langid", "datasketch", "numpy")
 
 
 @lru_cache(maxsize=1)
@@ -47,37 +48,18 @@ class ParseCache:
         return hashlib.sha256(f"{raw_sha256}\0{raw_path}\0".encode() + sidecar).hexdigest()
 
     def _path(self, key: str) -> Path:
-        return self.folder / key[:2] / f"{key}.json"
+        return self.folder / key[:2] / f"{key}.pickle"
 
-    def get(self, key: str) -> Parsed | Rejection | None:
+    def get(self, key: str) -> Item | Rejection | None:
         try:
-            data = json.loads(self._path(key).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            result = pickle.loads(self._path(key).read_bytes())
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, TypeError, ValueError):
             return None  # missing or unreadable: parse again
-        return result_from_dict(data)
+        return result if isinstance(result, Item | Rejection) else None
 
-    def put(self, key: str, result: Parsed | Rejection) -> None:
+    def put(self, key: str, result: Item | Rejection) -> None:
         path = self._path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(result_to_dict(result), ensure_ascii=False), encoding="utf-8")
+        tmp.write_bytes(pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))
         os.replace(tmp, path)
-
-
-def result_to_dict(result: Parsed | Rejection) -> dict:
-    """A parse result as plain JSON data (the cache's entries; what the Ray engine ships between processes)."""
-    if isinstance(result, Rejection):
-        return {"kind": "rejection", **result.__dict__}
-    return {
-        "kind": "parsed",
-        "article": result.article.model_dump(mode="json"),
-        "line_classes": list(result.line_classes),
-        "signature": [int(v) for v in result.signature] if result.signature is not None else None,
-    }
-
-
-def result_from_dict(data: dict) -> Parsed | Rejection:
-    if data.get("kind") == "rejection":
-        return Rejection(data["code"], data["message"], data["hint"], data["line"])
-    signature = np.array(data["signature"], dtype=np.uint64) if data.get("signature") else None
-    return Parsed(Article.model_validate(data["article"]), tuple(data["line_classes"]), signature)

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import json
 import multiprocessing
+import pickle
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from itertools import islice
 
 from .errors import UserError
 
@@ -20,14 +23,30 @@ ENGINES = ("local", "ray")
 
 @dataclass(frozen=True)
 class LocalEngine:
+    """A process pool fed a bounded window of batches: jobs are read from the iterator only as results are
+    taken, so neither the jobs nor the results of a whole corpus are ever in memory at once
+    (`ProcessPoolExecutor.map` would submit every job up front)."""
+
     workers: int = 1
+    batch: int = 32
 
     def map(self, fn: Callable, jobs: Iterable) -> Iterator:
         if self.workers <= 1:
             yield from map(fn, jobs)
             return
+        jobs = iter(jobs)
+        window: deque = deque()
         with ProcessPoolExecutor(max_workers=self.workers, mp_context=multiprocessing.get_context("fork")) as pool:
-            yield from pool.map(fn, jobs, chunksize=32)
+            while True:
+                while len(window) < 4 * self.workers and (batch := list(islice(jobs, self.batch))):
+                    window.append(pool.submit(_run_batch, fn, batch))
+                if not window:
+                    return
+                yield from window.popleft().result()
+
+
+def _run_batch(fn: Callable, batch: list) -> list:
+    return [fn(job) for job in batch]
 
 
 @dataclass(frozen=True)
@@ -73,19 +92,13 @@ def _remote_batch(fn: Callable) -> Callable:
     return run
 
 
-def _encode(out: tuple) -> str:
-    """(raw path, result, cached) → JSON: Ray Data carries plain columns, not Python objects."""
-    from .cache import result_to_dict
-
-    rel, result, cached = out
-    return json.dumps({"rel": rel, "cached": cached, "result": result_to_dict(result)}, ensure_ascii=False)
+def _encode(out: tuple) -> bytes:
+    """(raw path, result, cached) → bytes: Ray Data carries plain columns, not Python objects."""
+    return pickle.dumps(out, protocol=pickle.HIGHEST_PROTOCOL)
 
 
-def _decode(text: str) -> tuple:
-    from .cache import result_from_dict
-
-    data = json.loads(text)
-    return data["rel"], result_from_dict(data["result"]), data["cached"]
+def _decode(data: bytes) -> tuple:
+    return pickle.loads(data)
 
 
 def make_engine(name: str, workers: int = 1, address: str | None = None):

@@ -12,7 +12,8 @@ import json
 import math
 import os
 import shutil
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow as pa
@@ -34,45 +35,70 @@ def shard_names(split: str, count: int) -> list[str]:
     return [f"{split}-{i:05d}-of-{count:05d}.parquet" for i in range(count)]
 
 
-def shard_rows(table: pa.Table, target_bytes: int | None = None) -> int:
-    """Rows per shard so that a shard holds about `target_bytes` of Arrow data (a function of the content
-    only, so the same records always give the same shards)."""
-    per_row = max(1, table.nbytes // max(1, table.num_rows))
-    return max(1, (target_bytes or SHARD_BYTES) // per_row)
+@dataclass(frozen=True)
+class Rows:
+    """The records of one split, in id order, as a count and a function giving rows [start, stop) as an
+    Arrow table: the writer asks for one row group at a time, so a split never has to fit in memory."""
+
+    count: int
+    get: Callable[[int, int], pa.Table]
+    max_bytes: int | None = None  # an upper bound of the rows' Arrow size, when the source knows one
+
+    def groups(self, start: int = 0, stop: int | None = None) -> Iterator[pa.Table]:
+        stop = self.count if stop is None else stop
+        for at in range(start, stop, ROW_GROUP_ROWS):
+            yield self.get(at, min(stop, at + ROW_GROUP_ROWS))
 
 
-def write_config(folder: Path, config: str, records: Sequence[BaseModel]) -> dict[str, dict]:
+def rows_of(config: str, records: Sequence[BaseModel]) -> dict[str, Rows]:
+    """In-memory records (validated models) as Rows per split."""
+    schema = schemas.write_schema(config)
+    by_split: dict[str, list[dict]] = {}
+    for record in sorted(records, key=lambda r: r.id):
+        by_split.setdefault(record.split, []).append(record.model_dump(mode="python"))
+    tables = {split: pa.Table.from_pylist(rows, schema=schema) for split, rows in by_split.items()}
+    return {split: Rows(t.num_rows, lambda a, b, t=t: t.slice(a, b - a)) for split, t in tables.items()}
+
+
+def write_config(folder: Path, config: str, splits: dict[str, Rows] | Sequence[BaseModel]) -> dict[str, dict]:
     """Write `data/<config>/<split>-NNNNN-of-NNNNN.parquet`; return per-split {num_examples, num_bytes, files}.
 
+    Shards are consecutive slices of the id order holding about SHARD_BYTES of Arrow data each: a first pass
+    sums the Arrow size of the split's row groups (a function of the content only), the second writes.
+    The first pass is skipped when the source's upper bound shows the split fits in one shard.
     A split with no records gets no file: datasets 5.2 cannot load a zero-row split (see README).
     """
+    if not isinstance(splits, dict):
+        splits = rows_of(config, splits)
     schema = schemas.write_schema(config)
-    by_split: dict[str, list[dict]] = {s: [] for s in SPLITS}
-    for record in sorted(records, key=lambda r: r.id):
-        by_split[record.split].append(record.model_dump(mode="python"))
     info: dict[str, dict] = {}
     target = folder / "data" / config
     target.mkdir(parents=True, exist_ok=True)
-    for split, rows in by_split.items():
-        if not rows:
+    for split in SPLITS:
+        rows = splits.get(split)
+        if rows is None or rows.count == 0:
             continue
-        table = pa.Table.from_pylist(rows, schema=schema)
-        per_shard = shard_rows(table)
-        count = math.ceil(len(rows) / per_shard)
-        files = []
+        if rows.max_bytes is not None and rows.max_bytes <= SHARD_BYTES:
+            per_shard = rows.count  # what the sizing pass would find (size <= SHARD_BYTES), without it
+        else:
+            nbytes = sum(table.nbytes for table in rows.groups())
+            per_shard = max(1, SHARD_BYTES // max(1, nbytes // rows.count))
+        count = math.ceil(rows.count / per_shard)
+        files, nbytes = [], 0
         for i, name in enumerate(shard_names(split, count)):
-            pq.write_table(
-                table.slice(i * per_shard, per_shard), target / name, row_group_size=ROW_GROUP_ROWS, **PARQUET_OPTIONS
-            )
+            with pq.ParquetWriter(target / name, schema, **PARQUET_OPTIONS) as writer:
+                for table in rows.groups(i * per_shard, min(rows.count, (i + 1) * per_shard)):
+                    writer.write_table(table, row_group_size=ROW_GROUP_ROWS)
+                    nbytes += table.nbytes
             files.append(f"data/{config}/{name}")
-        info[split] = {"num_examples": len(rows), "num_bytes": table.nbytes, "files": files}
+        info[split] = {"num_examples": rows.count, "num_bytes": nbytes, "files": files}
     return info
 
 
-def write_dataset(out: Path, records: dict[str, Sequence[BaseModel]], report: dict) -> dict:
+def write_dataset(out: Path, records: dict[str, dict[str, Rows] | Sequence[BaseModel]], report: dict) -> dict:
     """Build the whole folder at `out` atomically; returns the report with splits and outputs filled in."""
     out = Path(out)
-    _check_replaceable(out)
+    check_replaceable(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.parent / f".{out.name}.tmp-{os.getpid()}"
     if tmp.exists():
@@ -97,7 +123,7 @@ def write_dataset(out: Path, records: dict[str, Sequence[BaseModel]], report: di
     return report
 
 
-def _check_replaceable(out: Path) -> None:
+def check_replaceable(out: Path) -> None:
     if out.exists() and not (out / REPORT_NAME).exists():
         raise UserError(
             f"refusing to write into {out}: it exists and is not a vncyberdata build folder (no {REPORT_NAME})",

@@ -1,0 +1,122 @@
+"""The streaming build: records wait on disk, not in memory, and how they are chunked never shows in the output."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+
+from vncyberdata import build as build_module
+from vncyberdata import dedup, ids, spill
+from vncyberdata.build import Options, build
+from vncyberdata.engines import LocalEngine
+from vncyberdata.synthetic import generate
+
+
+def _files(folder):
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("spill")
+    generate(120, folder / "raw", seed=11, near_duplicates=0.15)
+    build(folder / "raw", folder / "default")
+    return folder
+
+
+def test_output_does_not_depend_on_the_spill_chunk_size(corpus, tmp_path, monkeypatch):
+    monkeypatch.setattr(spill, "CHUNK_ROWS", 7)  # 120 pages in 18 chunks: every gather crosses chunks
+    build(corpus / "raw", tmp_path / "small-chunks")
+    assert len(list((corpus / "default" / "data").rglob("*.parquet"))) >= 4
+    assert _files(tmp_path / "small-chunks") == _files(corpus / "default")
+
+
+def test_the_spill_folder_is_removed_after_a_build_and_after_a_failure(corpus, tmp_path, monkeypatch):
+    build(corpus / "raw", tmp_path / "ok")
+    assert [p.name for p in tmp_path.iterdir()] == ["ok"]
+
+    def broken(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(build_module.write, "write_dataset", broken)
+    with pytest.raises(OSError):
+        build(corpus / "raw", tmp_path / "failed")
+    assert [p.name for p in tmp_path.iterdir()] == ["ok"], "no spill folder and no half-written dataset left"
+
+
+def test_store_gives_rows_back_in_the_order_asked(corpus, tmp_path, monkeypatch):
+    """Take across chunk boundaries, backwards, repeated: rows come back as asked, values intact."""
+    import pyarrow.parquet as pq
+
+    from vncyberdata import schemas
+
+    monkeypatch.setattr(spill, "CHUNK_ROWS", 4)
+    rows = pq.read_table(next((corpus / "default" / "data" / "articles").glob("train-*.parquet"))).to_pylist()[:10]
+    store = spill.Store(tmp_path / "store", schemas.write_schema("articles"))
+    for row in rows:
+        hids = tuple(ids.headline_id(t) for t in row["related_headlines"])
+        store.add(spill.Item(row, (), dedup.signature(row["body"]), dedup.content_hash(row["body"]), hids))
+    wanted = [9, 3, 4, 5, 0, 9, 8]
+    assert store.take(wanted).to_pylist() == [rows[i] for i in wanted]
+    assert store.take([]).num_rows == 0
+
+
+def test_local_engine_reads_jobs_only_as_results_are_taken():
+    pulled = []
+
+    def jobs():
+        for i in range(10_000):
+            pulled.append(i)
+            yield i
+
+    engine = LocalEngine(workers=2, batch=8)
+    results = engine.map(abs, jobs())
+    assert [next(results) for _ in range(3)] == [0, 1, 2]
+    assert len(pulled) <= 4 * 2 * 8 + 8, "the pool holds a bounded window of jobs, not the whole corpus"
+    assert list(results) == list(range(3, 10_000))
+
+
+def test_banded_clusters_match_datasketch_lsh(corpus):
+    """cluster_signatures bands the signature matrix with numpy; the same clusters come out of datasketch's
+    own MinHashLSH index used one insert at a time."""
+    from datasketch import MinHashLSH
+
+    bodies = {}
+    for path in (corpus / "raw").glob("*.txt"):
+        bodies[path.stem] = path.read_text(encoding="utf-8")
+    ids_ = sorted(bodies)
+    groups, how = dedup.clusters([(i, bodies[i]) for i in ids_])
+
+    lsh, sketches, parent = MinHashLSH(threshold=dedup.THRESHOLD, num_perm=dedup.NUM_PERM), {}, {i: i for i in ids_}
+
+    def find(x):
+        while parent[x] != x:
+            x = parent[x]
+        return x
+
+    first = {}
+    for i in ids_:
+        digest = dedup.content_hash(bodies[i])
+        if digest in first:
+            a, b = find(i), find(first[digest])
+            parent[max(a, b)] = min(a, b)
+            continue
+        first[digest] = i
+        sketch = dedup.minhash(bodies[i])
+        for other in lsh.query(sketch):
+            if sketch.jaccard(sketches[other]) >= dedup.THRESHOLD:
+                a, b = find(i), find(other)
+                parent[max(a, b)] = min(a, b)
+        lsh.insert(i, sketch)
+        sketches[i] = sketch
+    expected = {}
+    for i in ids_:
+        expected.setdefault(find(i), []).append(i)
+    assert groups == expected
+    assert dedup.band_ranges() == list(lsh.hashranges)
+    assert sum(len(m) > 1 for m in groups.values()) >= 10, "the corpus has planted near-duplicates"
