@@ -53,6 +53,8 @@ def _break(seed_build, tmp_path, mutate):
         (lambda r: r.update(body=r["body"] + "\n\nChia sẻ"), "no site-chrome paragraph left in the body"),
         (lambda r: r.update(title=unicodedata.normalize("NFD", r["title"])), "title is NFC"),
         (lambda r: r.update(body=r["body"] + "\n\nGọi 0912 345 678 để được hỗ trợ."), "no phone, e-mail, id, account or card number left in the text"),
+        (lambda r: r["captions"][0].update(credit="ảnh: lienhe@example.vn"), "no phone, e-mail, id, account or card number left in the text"),
+        (lambda r: r["related_headlines"].append("Gọi 0912 345 678"), "no phone, e-mail, id, account or card number left in the text"),
         (lambda r: r.update(body="Quá ngắn."), "body length floor"),
         (lambda r: r.update(language="en"), "allowed languages"),
         (lambda r: r.update(body=r["body"] + "\n\nHai bên đã hoà giải."), "body has one tone style"),
@@ -80,3 +82,17 @@ def test_duplicate_ids_across_splits_and_wrong_counts_fail(seed_build, tmp_path)
     result = gate.run_gate(broken, _report(broken)["splits"], FLOORS, tmp_path / "out")
     failed = {o.type for o in result.failures() if o.config == "articles"}
     assert {"ids_unique", "row_counts_per_split"} <= failed
+
+
+def test_gx_batches_cross_shards_and_splits_and_lose_no_row(seed_build, monkeypatch):
+    """GX runs cost about a second each whatever their size, so batches span files and splits; every row is
+    in exactly one batch, in file order, and each batch names the splits it holds."""
+    monkeypatch.setitem(gate.GX_BATCH_ROWS, "headlines", 4)
+    batches = list(gate._gx_batches(seed_build, "headlines"))
+    everything = [r for _split, b in gate._batches(seed_build, "headlines") for r in b.to_pylist()]
+    assert [r for _label, t in batches for r in t.to_pylist()] == everything and len(everything) == 31
+    assert all(t.num_rows == 4 for _label, t in batches[:-1]) and len(batches) == 8
+    assert any("+" in label for label, _t in batches), "a batch that straddles two splits names both"
+    assert [label.split("+")[0] for label, _t in batches] == sorted(
+        (label.split("+")[0] for label, _t in batches), key=["train", "validation", "test"].index
+    )
