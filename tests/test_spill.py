@@ -29,9 +29,9 @@ def corpus(tmp_path_factory):
     return folder
 
 
-def test_output_does_not_depend_on_the_spill_chunk_size(corpus, tmp_path, monkeypatch):
-    monkeypatch.setattr(spill, "CHUNK_ROWS", 7)  # 120 pages in 18 chunks: every gather crosses chunks
-    build(corpus / "raw", tmp_path / "small-chunks")
+def test_output_does_not_depend_on_the_chunking_or_the_workers(corpus, tmp_path, monkeypatch):
+    monkeypatch.setattr(build_module, "FILES_PER_CHUNK", 7)  # 120 pages in 18 chunks: every gather crosses chunks
+    build(corpus / "raw", tmp_path / "small-chunks", Options(workers=2))
     assert len(list((corpus / "default" / "data").rglob("*.parquet"))) >= 4
     assert _files(tmp_path / "small-chunks") == _files(corpus / "default")
 
@@ -49,21 +49,29 @@ def test_the_spill_folder_is_removed_after_a_build_and_after_a_failure(corpus, t
     assert [p.name for p in tmp_path.iterdir()] == ["ok"], "no spill folder and no half-written dataset left"
 
 
-def test_store_gives_rows_back_in_the_order_asked(corpus, tmp_path, monkeypatch):
-    """Take across chunk boundaries, backwards, repeated: rows come back as asked, values intact."""
+def test_store_gives_rows_back_in_the_order_asked(corpus, tmp_path):
+    """Take across chunks, backwards, repeated: rows come back as asked, values intact."""
     import pyarrow.parquet as pq
 
     from vncyberdata import schemas
 
-    monkeypatch.setattr(spill, "CHUNK_ROWS", 4)
     rows = pq.read_table(next((corpus / "default" / "data" / "articles").glob("train-*.parquet"))).to_pylist()[:10]
     store = spill.Store(tmp_path / "store", schemas.write_schema("articles"))
-    for row in rows:
-        hids = tuple(ids.headline_id(t) for t in row["related_headlines"])
-        store.add(spill.Item(row, (), dedup.signature(row["body"]), dedup.content_hash(row["body"]), hids))
+    facts = []
+    for start in (0, 4, 8):  # three chunks: rows 0-3, 4-7, 8-9
+        items = [
+            spill.Item(row, (), dedup.signature(row["body"]), dedup.content_hash(row["body"]),
+                       tuple(ids.headline_id(t) for t in row["related_headlines"]))
+            for row in rows[start : start + 4]
+        ]
+        name, nbytes, placed = spill.write_chunk(store.chunk_folder, items, store.schema)
+        store.add_chunk(name, nbytes)
+        facts += [store.add(p) for p in placed]
     wanted = [9, 3, 4, 5, 0, 9, 8]
-    assert store.take(wanted).to_pylist() == [rows[i] for i in wanted]
+    assert store.take([(facts[i].chunk, facts[i].row) for i in wanted]).to_pylist() == [rows[i] for i in wanted]
     assert store.take([]).num_rows == 0
+    assert store.signatures().shape == (10, dedup.NUM_PERM)
+    assert store.sightings().num_rows == sum(len(r["related_headlines"]) for r in rows)
 
 
 def test_local_engine_reads_jobs_only_as_results_are_taken():
@@ -74,7 +82,7 @@ def test_local_engine_reads_jobs_only_as_results_are_taken():
             pulled.append(i)
             yield i
 
-    engine = LocalEngine(workers=2, batch=8)
+    engine = LocalEngine(workers=2, batch=8)  # 8 jobs per task, at most 4 tasks per worker in flight
     results = engine.map(abs, jobs())
     assert [next(results) for _ in range(3)] == [0, 1, 2]
     assert len(pulled) <= 4 * 2 * 8 + 8, "the pool holds a bounded window of jobs, not the whole corpus"

@@ -14,6 +14,7 @@ import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 
 import numpy as np
@@ -25,9 +26,9 @@ from .cache import ParseCache, fingerprint
 from .engines import make_engine
 from .errors import UserError
 from .parse import PARSER_VERSION, Parsed, Rejection, parse
-from .raw import RawFile, SidecarError, checksums, discover, read_sidecar
+from .raw import SIDECAR_SUFFIX, RawFile, SidecarError, checksums, discover, read_sidecar
 from .record import LINE_CLASSES, RawMeta
-from .spill import Fact, Item, Store
+from .spill import FILES_PER_CHUNK, Fact, Item, Placed, Store, write_chunk
 
 
 @dataclass
@@ -105,36 +106,65 @@ def _parse_one(job: tuple[str, str, str, str, str | None, str | None]) -> tuple[
     return rel, result, False
 
 
+def _parse_chunk(job: tuple[str, list]) -> tuple[str, int, list[tuple[str, Placed | Rejection, bool]]]:
+    """One worker task: parse a run of files, write their records to one chunk of the store's folder, and
+    return (chunk name, its Arrow size, per file (raw path, Placed or Rejection, cached)). Only the compact
+    Placed results travel back to the driver, never the text."""
+    chunk_folder, file_jobs = job
+    parsed = [_parse_one(tuple(j)) for j in file_jobs]
+    items = [result for _rel, result, _cached in parsed if isinstance(result, Item)]
+    name, nbytes, placed = write_chunk(Path(chunk_folder), items, schemas.write_schema("articles"))
+    placed_iter = iter(placed)
+    outcomes = [(rel, next(placed_iter) if isinstance(r, Item) else r, cached) for rel, r, cached in parsed]
+    return name, nbytes, outcomes
+
+
 def parse_files(
     items: Iterable[tuple[RawFile, RawMeta]], report: Report, options: Options, store: Store
 ) -> Iterator[Fact]:
-    """Parse every file on the chosen engine (a local process pool, or Ray) and put each record in the store;
-    yields its facts. Results come back in input order, so the output depends neither on the engine nor on
-    the number of workers."""
+    """Parse every file on the chosen engine (a local process pool, or Ray), the records going to the
+    store's chunks; yields each record's facts. Results come back in input order, so the output depends
+    neither on the engine nor on the number of workers."""
     known = {row["path"]: row["sha256"] for row in report.inputs}
     cache_dir = str(options.cache_dir) if options.cache_dir else None
     jobs = ((str(f.path), f.rel, f.format, meta.model_dump_json(), cache_dir, known.get(f.rel)) for f, meta in items)
+    chunks = ((str(store.chunk_folder), batch) for batch in _batched(jobs, FILES_PER_CHUNK))
     if options.cache_dir:
         fingerprint()  # computed once here, so forked workers share it even if the sources change mid-build
     engine = make_engine(options.engine, options.workers, options.ray_address)
-    for rel, result, cached in _with_progress(engine.map(_parse_one, jobs), options.progress):
-        report.cache_hits += cached
-        if isinstance(result, Rejection):
-            report.drop("parse_files", rel, result.code, result.message, result.hint, result.line)
-            continue
-        report.lines_total += len(result.line_classes)
-        report.line_classes.update(result.line_classes)
-        yield store.add(result)
+    progress = _progress(options.progress, sum(not r["path"].endswith(SIDECAR_SUFFIX) for r in report.inputs))
+    try:
+        for name, nbytes, outcomes in engine.map(_parse_chunk, chunks):
+            if name:
+                store.add_chunk(name, nbytes)
+            for rel, result, cached in outcomes:
+                report.cache_hits += cached
+                if isinstance(result, Rejection):
+                    report.drop("parse_files", rel, result.code, result.message, result.hint, result.line)
+                    continue
+                report.lines_total += len(result.line_classes)
+                report.line_classes.update(result.line_classes)
+                yield store.add(result)
+            if progress is not None:
+                progress.update(len(outcomes))
+    finally:
+        if progress is not None:
+            progress.close()
 
 
-def _with_progress(results: Iterable, show: bool) -> Iterator:
-    """The results, unchanged; with a progress bar (rate and ETA) on stderr when `show`."""
+def _batched(items: Iterable, size: int) -> Iterator[list]:
+    items = iter(items)
+    while batch := list(islice(items, size)):
+        yield batch
+
+
+def _progress(show: bool, total: int):
+    """A progress bar (rate and ETA) on stderr when `show`, else None."""
     if not show:
-        yield from results
-        return
+        return None
     from tqdm import tqdm
 
-    yield from tqdm(results, unit=" files", desc="parsing", file=sys.stderr)
+    return tqdm(total=total, unit=" files", desc="parsing", file=sys.stderr)
 
 
 def drop_duplicate_ids(items: Iterable[Fact], report: Report) -> Iterator[Fact]:
@@ -242,7 +272,7 @@ def article_rows(store: Store, kept: list[Fact]) -> write.Rows:
 
     def rows(start: int, stop: int) -> pa.Table:
         part = kept[start:stop]
-        table = store.take([f.index for f in part])
+        table = store.take([(f.chunk, f.row) for f in part])
         for name, values in (("cluster_id", [f.cluster_id for f in part]), ("cluster_size", [f.cluster_size for f in part])):
             i = schema.get_field_index(name)
             table = table.set_column(i, schema.field(i), pa.array(values, schema.field(i).type))

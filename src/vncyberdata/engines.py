@@ -1,8 +1,9 @@
 """Where the per-file work of a build runs: a local process pool, or a Ray cluster through Ray Data.
 
-An engine maps `build._parse_one` over the build's jobs and returns the results in job order. Everything
-after that (language filter, duplicate ids, near-duplicate clusters, split, sort, shards) works on the
-ordered results on the driver, so every engine gives the same bytes.
+An engine maps `build._parse_chunk` over the build's jobs (runs of files) and returns the results in job
+order. A task writes its records to a chunk of the build's spill folder and returns compact facts only;
+everything after that (language filter, duplicate ids, near-duplicate clusters, split, sort, shards) works
+on the ordered facts on the driver, so every engine gives the same bytes.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ class LocalEngine:
     (`ProcessPoolExecutor.map` would submit every job up front)."""
 
     workers: int = 1
-    batch: int = 32
+    batch: int = 1  # jobs per task; the build's jobs are already runs of files
 
     def map(self, fn: Callable, jobs: Iterable) -> Iterator:
         if self.workers <= 1:
@@ -56,7 +57,7 @@ class RayEngine:
 
     address: str | None = None
     num_cpus: int | None = None
-    batch_size: int = 64
+    batch_size: int = 1  # jobs per Ray task; the build's jobs are already runs of files
 
     def map(self, fn: Callable, jobs: Iterable) -> Iterator:
         try:

@@ -8,6 +8,7 @@ compare them with what is derived here.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import types
 import typing
@@ -73,6 +74,7 @@ def features(config: str):
     return datasets.Features.from_arrow_schema(arrow_schema(config))
 
 
+@functools.lru_cache(maxsize=None)  # asked for by every worker task; a Schema is immutable
 def write_schema(config: str) -> pa.Schema:
     """The schema Parquet files are written with: what `datasets` reads back, so declared == written."""
     return features(config).arrow_schema

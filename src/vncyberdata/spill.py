@@ -1,14 +1,18 @@
-"""The build's scratch store: parsed records go to disk as they arrive, memory keeps compact facts only.
+"""The build's scratch store: records are written to disk where they are parsed; the driver keeps facts.
 
-Articles are appended to uncompressed Arrow IPC files of `CHUNK_ROWS` rows (memory-mapped when read back,
-so gathering rows in id order touches only the pages of those rows); each record's MinHash signature goes
-to one flat file read as a matrix by the near-duplicate step; each related-headline sighting goes to an IPC
-file of (record, position, headline id, text). A record is known by its arrival index. The folder is a
-temporary directory that the build removes when it ends, whatever happens.
+A worker task parses `FILES_PER_CHUNK` pages and writes their article rows to one uncompressed Arrow IPC
+chunk in the store's folder (memory-mapped when read back, so gathering rows in id order touches only
+the pages of those rows); the driver receives per page only what the global steps need (`Placed`: ids,
+lengths, language, content hash, MinHash signature, headline sightings). It appends the signatures to one
+flat file read as a matrix by the near-duplicate step and the sightings to an IPC file of (record,
+position, headline id, text). A record is known by its arrival index and located by (chunk, row). The
+folder is a temporary directory that the build removes when it ends, whatever happens; with a Ray cluster
+it must be on storage every node sees (it sits beside the output folder).
 """
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,7 +21,7 @@ import pyarrow as pa
 
 from . import dedup, ids
 
-CHUNK_ROWS = 2048
+FILES_PER_CHUNK = 256
 SIGHTINGS = pa.schema(
     [("record", pa.int64()), ("position", pa.int32()), ("headline_id", pa.string()), ("text", pa.string())]
 )
@@ -46,11 +50,54 @@ class Item:
         )
 
 
+@dataclass(frozen=True)
+class Placed:
+    """One parsed page after its row went into a chunk: what the driver needs, without the text."""
+
+    chunk: str
+    row: int
+    id: str
+    raw_path: str
+    raw_sha256: str
+    body_len: int
+    lead_len: int
+    language: str
+    language_score: float
+    content_hash: str
+    line_classes: tuple[str, ...]
+    signature: np.ndarray
+    headlines: tuple[tuple[str, str], ...]  # (headline id, text) in page order
+
+
+def write_chunk(folder: Path, items: list[Item], schema: pa.Schema) -> tuple[str, int, list[Placed]]:
+    """Write the items' rows as one chunk in `folder` (run by a worker); returns (chunk name, its Arrow size,
+    the items as Placed). The name is derived from the first page's path, unique within a build."""
+    if not items:
+        return "", 0, []
+    table = pa.Table.from_pylist([item.row for item in items], schema=schema)
+    name = "articles-" + hashlib.sha256(items[0].row["raw_path"].encode()).hexdigest()[:20] + ".arrow"
+    tmp = Path(folder) / f".{name}.tmp"
+    with pa.ipc.new_file(str(tmp), schema) as writer:
+        writer.write_table(table)
+    tmp.rename(Path(folder) / name)
+    placed = [
+        Placed(
+            name, i, r["id"], r["raw_path"], r["raw_sha256"], len(r["body"]), len(r["lead"] or ""), r["language"],
+            r["language_score"], item.content_hash, item.line_classes, item.signature,
+            tuple(zip(item.headline_ids, r["related_headlines"], strict=True)),
+        )
+        for i, (item, r) in enumerate((item, item.row) for item in items)
+    ]
+    return name, table.nbytes, placed
+
+
 @dataclass(slots=True)
 class Fact:
     """What the global steps need to know about one parsed record (its text stays on disk)."""
 
-    index: int  # arrival order: where the record is in the store
+    index: int  # arrival order: the record's row in the signature matrix
+    chunk: int  # where its row is: the store's chunk number and the row in it
+    row: int
     id: str
     raw_path: str
     raw_sha256: str
@@ -66,42 +113,38 @@ class Fact:
 class Store:
     def __init__(self, folder: Path, schema: pa.Schema) -> None:
         self.folder = Path(folder)
-        self.folder.mkdir(parents=True, exist_ok=True)
+        self.chunk_folder = self.folder / "chunks"
+        self.chunk_folder.mkdir(parents=True, exist_ok=True)
         self.schema = schema
         self.count = 0
         self.nbytes = 0  # Arrow size of every row stored
-        self._rows: list[dict] = []
-        self._chunks = 0
+        self._chunks: dict[str, int] = {}
         self._signatures = open(self.folder / "signatures.u64", "wb")
         self._sightings = pa.ipc.new_file(str(self.folder / "sightings.arrow"), SIGHTINGS)
         self._seen: dict[str, list] = {name: [] for name in SIGHTINGS.names}
         self._sightings_bytes = 0
 
-    def add(self, item: Item) -> Fact:
-        """Store one parsed page; returns its facts."""
+    def add_chunk(self, name: str, nbytes: int) -> None:
+        """Register a chunk a worker wrote."""
+        self._chunks[name] = len(self._chunks)
+        self.nbytes += nbytes
+
+    def add(self, placed: Placed) -> Fact:
+        """Take in one placed page (its chunk registered); returns its facts."""
         index = self.count
         self.count += 1
-        row = item.row
-        self._rows.append(row)
-        self._signatures.write(item.signature.tobytes())
-        for position, (hid, text) in enumerate(zip(item.headline_ids, row["related_headlines"], strict=True)):
+        self._signatures.write(np.asarray(placed.signature, dtype=np.uint64).tobytes())
+        for position, (hid, text) in enumerate(placed.headlines):
             for name, value in zip(SIGHTINGS.names, (index, position, hid, text)):
                 self._seen[name].append(value)
-        if len(self._rows) == CHUNK_ROWS:
+        if len(self._seen["record"]) >= 8 * FILES_PER_CHUNK:
             self._flush()
         return Fact(
-            index, row["id"], row["raw_path"], row["raw_sha256"], len(row["body"]), len(row["lead"] or ""),
-            row["language"], row["language_score"], item.content_hash,
+            index, self._chunks[placed.chunk], placed.row, placed.id, placed.raw_path, placed.raw_sha256,
+            placed.body_len, placed.lead_len, placed.language, placed.language_score, placed.content_hash,
         )
 
     def _flush(self) -> None:
-        if self._rows:
-            table = pa.Table.from_pylist(self._rows, schema=self.schema)
-            self.nbytes += table.nbytes
-            with pa.ipc.new_file(str(self._chunk_path(self._chunks)), self.schema) as writer:
-                writer.write_table(table)
-            self._chunks += 1
-            self._rows = []
         if self._seen["record"]:
             table = pa.table(self._seen, schema=SIGHTINGS)
             self._sightings_bytes += table.nbytes
@@ -116,9 +159,7 @@ class Store:
         self._signatures.close()
         self._sightings.close()
         self.sightings_bytes = self._sightings_bytes
-
-    def _chunk_path(self, chunk: int) -> Path:
-        return self.folder / f"articles-{chunk:06d}.arrow"
+        self._paths = {number: self.chunk_folder / name for name, number in self._chunks.items()}
 
     def signatures(self) -> np.ndarray:
         """All signatures as a (records × permutations) matrix, memory-mapped."""
@@ -127,28 +168,28 @@ class Store:
             return np.zeros((0, dedup.NUM_PERM), dtype=np.uint64)
         return np.memmap(self.folder / "signatures.u64", dtype=np.uint64, mode="r", shape=(self.count, dedup.NUM_PERM))
 
-    def take(self, indices: list[int]) -> pa.Table:
-        """The article rows at `indices`, in that order, copied out of memory-mapped chunks that are unmapped
-        again before returning, so the pages stay resident no longer than one gather. Rows are cut as
-        slices and concatenated (not `Table.take`, which adds validity bitmaps to columns without nulls
-        and so changes the Arrow size the shards and the card report)."""
+    def take(self, locations: list[tuple[int, int]]) -> pa.Table:
+        """The article rows at (chunk, row) `locations`, in that order, copied out of memory-mapped chunks
+        that are unmapped again before returning, so the pages stay resident no longer than one gather.
+        Rows are cut as slices and concatenated (not `Table.take`, which adds validity bitmaps to columns
+        without nulls and so changes the Arrow size the shards and the card report)."""
         self.close()
-        if not len(indices):
+        if not locations:
             return self.schema.empty_table()
         maps: dict[int, tuple] = {}
         pieces = []
         try:
-            run_start = prev = indices[0]
-            for index in [*indices[1:], None]:
-                if index is not None and index == prev + 1 and index // CHUNK_ROWS == prev // CHUNK_ROWS:
-                    prev = index
+            (chunk, start), length = locations[0], 1
+            for location in [*locations[1:], None]:
+                if location is not None and location == (chunk, start + length):
+                    length += 1
                     continue
-                chunk = run_start // CHUNK_ROWS
                 if chunk not in maps:
-                    source = pa.memory_map(str(self._chunk_path(chunk)))
+                    source = pa.memory_map(str(self._paths[chunk]))
                     maps[chunk] = (source, pa.ipc.open_file(source).read_all())
-                pieces.append(maps[chunk][1].slice(run_start % CHUNK_ROWS, prev - run_start + 1))
-                run_start = prev = index
+                pieces.append(maps[chunk][1].slice(start, length))
+                if location is not None:
+                    (chunk, start), length = location, 1
             # an empty piece more makes combine_chunks copy even a single slice (no offsets left behind)
             return pa.concat_tables([*pieces, pieces[0].slice(0, 0)]).combine_chunks()
         finally:
