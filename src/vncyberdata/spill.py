@@ -50,12 +50,10 @@ class Item:
         )
 
 
-@dataclass(frozen=True)
-class Placed:
-    """One parsed page after its row went into a chunk: what the driver needs, without the text."""
+@dataclass(slots=True)
+class RecordFacts:
+    """What the global steps know of a record: enough to drop, rank and cluster it without its text."""
 
-    chunk: str
-    row: int
     id: str
     raw_path: str
     raw_sha256: str
@@ -64,6 +62,20 @@ class Placed:
     language: str
     language_score: float
     content_hash: str
+
+    @classmethod
+    def of(cls, row: dict, content_hash: str) -> "RecordFacts":
+        return cls(row["id"], row["raw_path"], row["raw_sha256"], len(row["body"]), len(row["lead"] or ""),
+                   row["language"], row["language_score"], content_hash)
+
+
+@dataclass(frozen=True)
+class Placed:
+    """One parsed page after its row went into a chunk: what the driver needs, without the text."""
+
+    chunk: str
+    row: int
+    facts: RecordFacts
     line_classes: tuple[str, ...]
     signature: np.ndarray
     headlines: tuple[tuple[str, str], ...]  # (headline id, text) in page order
@@ -81,31 +93,21 @@ def write_chunk(folder: Path, items: list[Item], schema: pa.Schema) -> tuple[str
         writer.write_table(table)
     tmp.rename(Path(folder) / name)
     placed = [
-        Placed(
-            name, i, r["id"], r["raw_path"], r["raw_sha256"], len(r["body"]), len(r["lead"] or ""), r["language"],
-            r["language_score"], item.content_hash, item.line_classes, item.signature,
-            tuple(zip(item.headline_ids, r["related_headlines"], strict=True)),
-        )
-        for i, (item, r) in enumerate((item, item.row) for item in items)
+        Placed(name, i, RecordFacts.of(item.row, item.content_hash), item.line_classes, item.signature,
+               tuple(zip(item.headline_ids, item.row["related_headlines"], strict=True)))
+        for i, item in enumerate(items)
     ]
     return name, table.nbytes, placed
 
 
 @dataclass(slots=True)
-class Fact:
-    """What the global steps need to know about one parsed record (its text stays on disk)."""
+class Fact(RecordFacts):
+    """A record's facts with where it is: its arrival index (its row in the signature matrix) and its
+    (chunk number, row); the near-duplicate step fills in its cluster."""
 
-    index: int  # arrival order: the record's row in the signature matrix
-    chunk: int  # where its row is: the store's chunk number and the row in it
-    row: int
-    id: str
-    raw_path: str
-    raw_sha256: str
-    body_len: int
-    lead_len: int
-    language: str
-    language_score: float
-    content_hash: str
+    index: int = 0
+    chunk: int = 0
+    row: int = 0
     cluster_id: str = ""
     cluster_size: int = 1
 
@@ -139,10 +141,9 @@ class Store:
                 self._seen[name].append(value)
         if len(self._seen["record"]) >= 8 * FILES_PER_CHUNK:
             self._flush()
-        return Fact(
-            index, self._chunks[placed.chunk], placed.row, placed.id, placed.raw_path, placed.raw_sha256,
-            placed.body_len, placed.lead_len, placed.language, placed.language_score, placed.content_hash,
-        )
+        f = placed.facts
+        return Fact(f.id, f.raw_path, f.raw_sha256, f.body_len, f.lead_len, f.language, f.language_score,
+                    f.content_hash, index=index, chunk=self._chunks[placed.chunk], row=placed.row)
 
     def _flush(self) -> None:
         if self._seen["record"]:
