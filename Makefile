@@ -7,7 +7,7 @@ export HF_HUB_OFFLINE := 1
 export HF_DATASETS_OFFLINE := 1
 export GX_ANALYTICS_ENABLED := false
 
-.PHONY: install build release validate test schema clean
+.PHONY: install build release validate test schema bench clean
 
 $(STAMP): pyproject.toml requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is needed: make PYTHON=/path/to/python3.11")'
@@ -31,6 +31,10 @@ test: $(STAMP)
 
 schema: $(STAMP)
 	$(BIN)/vncyberdata schema --write
+
+# Build benchmark on a synthetic corpus: `make bench` (10k articles), `make bench ARTICLES="10000 100000"`
+bench: $(STAMP)
+	$(BIN)/python benchmarks/build_bench.py $(if $(ARTICLES),--articles $(ARTICLES))
 
 clean:
 	rm -rf build/dataset

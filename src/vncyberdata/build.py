@@ -27,7 +27,7 @@ from .engines import make_engine
 from .errors import UserError
 from .parse import PARSER_VERSION, Parsed, Rejection, parse
 from .raw import SIDECAR_SUFFIX, RawFile, SidecarError, checksums, discover, read_sidecar
-from .record import LINE_CLASSES, RawMeta
+from .record import LINE_CLASSES, SPLITS, RawMeta
 from .spill import FILES_PER_CHUNK, Fact, Item, Placed, Store, write_chunk
 
 
@@ -87,13 +87,13 @@ class Options:
     ray_address: str | None = None
 
 
-def _parse_one(job: tuple[str, str, str, str, str | None, str | None]) -> tuple[str, Item | Rejection, bool]:
+def _parse_one(job: tuple[str, str, str, str, str | None, str | None, str | None]) -> tuple[str, Item | Rejection, bool]:
     """Parse one raw file (in a worker process when workers > 1): (raw path, result, whether it was cached).
     Everything per-record that the global steps need (signature, content hash, headline ids) is computed
     here, where the work is spread over the workers. With the sha256 the build already took of the file,
     a cache hit does not even read the file."""
-    path, rel, raw_format, sidecar_text, cache_dir, known_sha = job
-    cache = ParseCache(Path(cache_dir)) if cache_dir else None
+    path, rel, raw_format, sidecar_text, cache_dir, known_sha, cache_fingerprint = job
+    cache = ParseCache(Path(cache_dir), cache_fingerprint) if cache_dir else None
     sidecar = sidecar_text.encode("utf-8")
     if cache and known_sha and (result := cache.get(ParseCache.key(known_sha, sidecar, rel))) is not None:
         return rel, result, True
@@ -110,10 +110,10 @@ def _parse_chunk(job: tuple[str, list]) -> tuple[str, int, list[tuple[str, Place
     """One worker task: parse a run of files, write their records to one chunk of the store's folder, and
     return (chunk name, its Arrow size, per file (raw path, Placed or Rejection, cached)). Only the compact
     Placed results travel back to the driver, never the text."""
-    chunk_folder, file_jobs = job
+    chunk_folder, file_jobs, schema = job
     parsed = [_parse_one(tuple(j)) for j in file_jobs]
     items = [result for _rel, result, _cached in parsed if isinstance(result, Item)]
-    name, nbytes, placed = write_chunk(Path(chunk_folder), items, schemas.write_schema("articles"))
+    name, nbytes, placed = write_chunk(Path(chunk_folder), items, schema)
     placed_iter = iter(placed)
     outcomes = [(rel, next(placed_iter) if isinstance(r, Item) else r, cached) for rel, r, cached in parsed]
     return name, nbytes, outcomes
@@ -127,10 +127,10 @@ def parse_files(
     neither on the engine nor on the number of workers."""
     known = {row["path"]: row["sha256"] for row in report.inputs}
     cache_dir = str(options.cache_dir) if options.cache_dir else None
-    jobs = ((str(f.path), f.rel, f.format, meta.model_dump_json(), cache_dir, known.get(f.rel)) for f, meta in items)
-    chunks = ((str(store.chunk_folder), batch) for batch in _batched(jobs, FILES_PER_CHUNK))
-    if options.cache_dir:
-        fingerprint()  # computed once here, so forked workers share it even if the sources change mid-build
+    # the cache's fingerprint is taken once, here: workers use it even if the sources change mid-build
+    fp = fingerprint() if cache_dir else None
+    jobs = ((str(f.path), f.rel, f.format, meta.model_dump_json(), cache_dir, known.get(f.rel), fp) for f, meta in items)
+    chunks = ((str(store.chunk_folder), batch, store.schema) for batch in _batched(jobs, FILES_PER_CHUNK))
     engine = make_engine(options.engine, options.workers, options.ray_address)
     progress = _progress(options.progress, sum(not r["path"].endswith(SIDECAR_SUFFIX) for r in report.inputs))
     try:
@@ -285,7 +285,8 @@ def article_rows(store: Store, kept: list[Fact]) -> write.Rows:
 
 def headline_rows(store: Store, kept: list[Fact]) -> dict[str, write.Rows]:
     """One row per distinct related headline on the kept articles, per split in id order; the spelling kept
-    is the one on the smallest article id, and `seen_on` lists every sighting by article id and position."""
+    is the one on the smallest article id, and `seen_on` lists every sighting by article id and position.
+    The sightings stay an Arrow table; per headline only its first row and its split (one byte) are kept."""
     article_of = [None] * store.count
     for f in kept:
         article_of[f.index] = f.id
@@ -293,31 +294,34 @@ def headline_rows(store: Store, kept: list[Fact]) -> dict[str, write.Rows]:
     article_id = pa.array(article_of, pa.string()).take(seen.column("record"))
     seen = seen.append_column("article_id", article_id).filter(pc.is_valid(article_id))
     seen = seen.sort_by([("headline_id", "ascending"), ("article_id", "ascending"), ("position", "ascending")])
-    hids = seen.column("headline_id").to_numpy(zero_copy_only=False)
-    starts = np.flatnonzero(np.r_[True, hids[1:] != hids[:-1]]) if len(hids) else np.zeros(0, dtype=np.int64)
-    ends = np.r_[starts[1:], len(hids)].astype(np.int64)
-    by_split: dict[str, list[int]] = {}
-    for g, start in enumerate(starts.tolist()):
-        by_split.setdefault(ids.split_for(hids[start]), []).append(g)
+    seen = seen.combine_chunks()
+    hid = seen.column("headline_id").chunk(0) if seen.num_rows else pa.array([], pa.string())
+    changes = pc.not_equal(hid[1:], hid[:-1]).to_numpy(zero_copy_only=False) if seen.num_rows > 1 else np.zeros(0, bool)
+    starts = np.flatnonzero(np.r_[seen.num_rows > 0, changes]).astype(np.int64)
+    ends = np.r_[starts[1:], seen.num_rows].astype(np.int64)
+    split_code = np.empty(len(starts), dtype=np.int8)
+    first = hid.take(pa.array(starts))
+    for at in range(0, len(starts), 50_000):  # a slice of Python strings at a time
+        split_code[at : at + 50_000] = [SPLITS.index(ids.split_for(h)) for h in first[at : at + 50_000].to_pylist()]
     schema = schemas.write_schema("headlines")
 
-    def rows_of(groups: list[int]) -> write.Rows:
+    def rows_of(split: str, groups: np.ndarray) -> write.Rows:
         def rows(start: int, stop: int) -> pa.Table:
             chosen = groups[start:stop]
-            picked = np.concatenate([np.arange(starts[g], ends[g]) for g in chosen]) if chosen else np.zeros(0, np.int64)
+            lengths = ends[chosen] - starts[chosen]
+            # row numbers of every sighting of the chosen headlines: starts[g], starts[g] + 1, ... < ends[g]
+            picked = np.repeat(starts[chosen] - np.r_[0, np.cumsum(lengths)[:-1]], lengths) + np.arange(lengths.sum())
             part = seen.take(pa.array(picked)).to_pydict()
             out, at = [], 0
-            for g in chosen:
-                n = int(ends[g] - starts[g])
-                hid = part["headline_id"][at]
+            for n in lengths.tolist():
                 out.append({
-                    "id": hid,
+                    "id": part["headline_id"][at],
                     "text": part["text"][at],
                     "seen_on": [
                         {"article_id": a, "position": p}
                         for a, p in zip(part["article_id"][at : at + n], part["position"][at : at + n])
                     ],
-                    "split": ids.split_for(hid),
+                    "split": split,
                 })
                 at += n
             return pa.Table.from_pylist(out, schema=schema)
@@ -327,7 +331,11 @@ def headline_rows(store: Store, kept: list[Fact]) -> dict[str, write.Rows]:
         bound = 3 * store.sightings_bytes + 64 * len(groups) + 4096 * (len(groups) // write.ROW_GROUP_ROWS + 1)
         return write.Rows(len(groups), rows, bound)
 
-    return {split: rows_of(groups) for split, groups in by_split.items()}
+    return {
+        split: rows_of(split, np.flatnonzero(split_code == code))
+        for code, split in enumerate(SPLITS)
+        if np.any(split_code == code)
+    }
 
 
 def build(raw_dir: Path, out_dir: Path, options: Options = Options()) -> dict:

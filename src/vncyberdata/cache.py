@@ -40,8 +40,10 @@ def fingerprint() -> str:
 
 
 class ParseCache:
-    def __init__(self, root: Path) -> None:
-        self.folder = Path(root) / f"parse-{fingerprint()}"
+    def __init__(self, root: Path, fingerprint_: str | None = None) -> None:
+        """`fingerprint_` as the build's driver computed it (workers must not recompute it from sources that
+        may have changed on disk since the build started)."""
+        self.folder = Path(root) / f"parse-{fingerprint_ or fingerprint()}"
 
     @staticmethod
     def key(raw_sha256: str, sidecar: bytes, raw_path: str) -> str:

@@ -8,7 +8,6 @@ on the ordered facts on the driver, so every engine gives the same bytes.
 
 from __future__ import annotations
 
-import json
 import multiprocessing
 import pickle
 from collections import deque
@@ -37,13 +36,22 @@ class LocalEngine:
             return
         jobs = iter(jobs)
         window: deque = deque()
-        with ProcessPoolExecutor(max_workers=self.workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        with ProcessPoolExecutor(max_workers=self.workers, mp_context=_worker_context()) as pool:
             while True:
                 while len(window) < 4 * self.workers and (batch := list(islice(jobs, self.batch))):
                     window.append(pool.submit(_run_batch, fn, batch))
                 if not window:
                     return
                 yield from window.popleft().result()
+
+
+def _worker_context():
+    """Workers fork from a small server process that has imported the parsing code, not from the driver:
+    a worker forked from the driver would start with (and be charged for) the driver's whole heap, which
+    grows with the corpus."""
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["vncyberdata.build"])
+    return context
 
 
 def _run_batch(fn: Callable, batch: list) -> list:
@@ -78,7 +86,7 @@ class RayEngine:
         context = ray.data.DataContext.get_current()
         context.execution_options.preserve_order = True  # results must come back in job order
         context.enable_progress_bars = False
-        rows = [{"job": json.dumps(job)} for job in jobs]
+        rows = [{"job": pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL)} for job in jobs]
         if not rows:
             return
         dataset = ray.data.from_items(rows).map_batches(_remote_batch(fn), batch_size=self.batch_size, batch_format="default")
@@ -88,7 +96,7 @@ class RayEngine:
 
 def _remote_batch(fn: Callable) -> Callable:
     def run(batch: dict) -> dict:
-        return {"result": [_encode(fn(tuple(json.loads(job)))) for job in batch["job"]]}
+        return {"result": [_encode(fn(pickle.loads(job))) for job in batch["job"]]}
 
     return run
 

@@ -170,36 +170,44 @@ class Store:
         return np.memmap(self.folder / "signatures.u64", dtype=np.uint64, mode="r", shape=(self.count, dedup.NUM_PERM))
 
     def take(self, locations: list[tuple[int, int]]) -> pa.Table:
-        """The article rows at (chunk, row) `locations`, in that order, copied out of memory-mapped chunks
-        that are unmapped again before returning, so the pages stay resident no longer than one gather.
-        Rows are cut as slices and concatenated (not `Table.take`, which adds validity bitmaps to columns
-        without nulls and so changes the Arrow size the shards and the card report)."""
+        """The article rows at (chunk, row) `locations`, in that order.
+
+        Each chunk is memory-mapped only while its wanted rows are copied out, so at most one chunk's pages
+        are resident at a time (a map holds every page it read ahead until it is closed). Rows are cut as
+        slices and concatenated, never `Table.take`, which adds validity bitmaps to columns without nulls and
+        so would change the Arrow size the shards and the card report."""
         self.close()
         if not locations:
             return self.schema.empty_table()
-        maps: dict[int, tuple] = {}
-        pieces = []
-        try:
-            (chunk, start), length = locations[0], 1
-            for location in [*locations[1:], None]:
-                if location is not None and location == (chunk, start + length):
-                    length += 1
-                    continue
-                if chunk not in maps:
-                    source = pa.memory_map(str(self._paths[chunk]))
-                    maps[chunk] = (source, pa.ipc.open_file(source).read_all())
-                pieces.append(maps[chunk][1].slice(start, length))
-                if location is not None:
-                    (chunk, start), length = location, 1
-            # an empty piece more makes combine_chunks copy even a single slice (no offsets left behind)
-            return pa.concat_tables([*pieces, pieces[0].slice(0, 0)]).combine_chunks()
-        finally:
-            pieces.clear()
-            for source, _ in maps.values():
-                source.close()
+        wanted: dict[int, list[int]] = {}
+        for chunk, row in locations:
+            wanted.setdefault(chunk, []).append(row)
+        compact: dict[int, tuple[pa.Table, dict[int, int]]] = {}
+        for chunk, rows in wanted.items():
+            rows = sorted(set(rows))
+            with pa.memory_map(str(self._paths[chunk])) as source:
+                table = pa.ipc.open_file(source).read_all()
+                compact[chunk] = (_copy_rows(table, [(r, 1) for r in rows]), {r: i for i, r in enumerate(rows)})
+                del table
+        runs: list[tuple[pa.Table, int, int]] = []  # (table, start, length), merged when consecutive
+        for chunk, row in locations:
+            table, where = compact[chunk]
+            at = where[row]
+            if runs and runs[-1][0] is table and runs[-1][1] + runs[-1][2] == at:
+                runs[-1] = (table, runs[-1][1], runs[-1][2] + 1)
+            else:
+                runs.append((table, at, 1))
+        return _copy_rows(None, runs)
 
     def sightings(self) -> pa.Table:
         """Every related-headline sighting, read into memory (not mapped: the file is gone with the store)."""
         self.close()
         with pa.OSFile(str(self.folder / "sightings.arrow")) as source:
             return pa.ipc.open_file(source).read_all()
+
+
+def _copy_rows(table: pa.Table | None, runs: list) -> pa.Table:
+    """A fresh, contiguous table of the given row runs: (start, length) of `table`, or (table, start, length)
+    when `table` is None. The extra empty piece makes combine_chunks copy even a single run."""
+    pieces = [table.slice(a, n) for a, n in runs] if table is not None else [t.slice(a, n) for t, a, n in runs]
+    return pa.concat_tables([*pieces, pieces[0].slice(0, 0)]).combine_chunks()
