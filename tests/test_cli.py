@@ -68,6 +68,23 @@ def test_build_strict_exit_code(tmp_path, capsys):
     assert main(["build", "--raw", str(raw), "--out", str(out), "--strict"]) == 1
 
 
+def test_build_lists_the_first_drops_and_points_at_the_report_for_the_rest(tmp_path, capsys):
+    from vncyberdata.cli import DROPS_SHOWN
+
+    raw = tmp_path / "raw"
+    shutil.copytree(RAW, raw)
+    for i in range(DROPS_SHOWN + 5):
+        (raw / f"empty{i:02d}.txt").write_text("   \n")
+        (raw / f"empty{i:02d}.meta.json").write_text('{"publisher": "X", "license": "L"}')
+    out = tmp_path / "out"
+    assert main(["build", "--raw", str(raw), "--out", str(out), "--no-cache"]) == 0
+    err = capsys.readouterr().err
+    listed = [line for line in err.splitlines() if "/empty" in line and ".txt" in line]
+    assert len(listed) == DROPS_SHOWN
+    assert "... and 5 more dropped files" in err and str(out / "build-report.json") in err
+    assert len(json.loads((out / "build-report.json").read_text())["drops"]) == DROPS_SHOWN + 5
+
+
 def test_schema_check_command(capsys):
     assert main(["schema", "--check", "--dir", str(REPO / "schema")]) == 0
 

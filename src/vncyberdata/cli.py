@@ -16,6 +16,9 @@ from .offline import ensure_offline
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 
 
+DROPS_SHOWN = 20  # on stderr; a corpus with planted or real duplicates drops thousands
+
+
 def cmd_build(args: argparse.Namespace) -> int:
     """Parse every raw file and write the dataset folder (Parquet, card, build report)."""
     import os
@@ -41,9 +44,12 @@ def cmd_build(args: argparse.Namespace) -> int:
     print(f"  lines: {report['lines']['total']} ({classes})")
     for rel in report["ignored"]:
         print(f"  ignored (not a raw file type, or outside the raw folder): {rel}", file=sys.stderr)
-    for d in report["drops"]:
+    for d in report["drops"][:DROPS_SHOWN]:
         where = f"{args.raw}/{d['raw_path']}" + (f":{d['line']}" if d["line"] else "")
         print(f"{where}: {d['reason']} {d['message']} (hint: {d['hint']})", file=sys.stderr)
+    if len(report["drops"]) > DROPS_SHOWN:
+        print(f"... and {len(report['drops']) - DROPS_SHOWN} more dropped files: every one is listed under"
+              f" \"drops\" in {out / 'build-report.json'}", file=sys.stderr)
     print(f"  dropped: {len(report['drops'])}" + (f" {report['dropped']}" if report["drops"] else ""))
     if not args.no_cache:
         parsed = next(step["in"] for step in report["steps"] if step["step"] == "parse_files")

@@ -173,9 +173,10 @@ class Store:
         """The article rows at (chunk, row) `locations`, in that order.
 
         Each chunk is memory-mapped only while its wanted rows are copied out, so at most one chunk's pages
-        are resident at a time (a map holds every page it read ahead until it is closed). Rows are cut as
-        slices and concatenated, never `Table.take`, which adds validity bitmaps to columns without nulls and
-        so would change the Arrow size the shards and the card report."""
+        are resident at a time (a map holds every page it read ahead until it is closed). The result is
+        assembled from slices by one concatenation, which also drops the validity bitmaps `Table.take` adds
+        to columns without nulls: the Arrow size the shards and the card report does not depend on how
+        the rows were gathered."""
         self.close()
         if not locations:
             return self.schema.empty_table()
@@ -187,7 +188,8 @@ class Store:
             rows = sorted(set(rows))
             with pa.memory_map(str(self._paths[chunk])) as source:
                 table = pa.ipc.open_file(source).read_all()
-                compact[chunk] = (_copy_rows(table, [(r, 1) for r in rows]), {r: i for i, r in enumerate(rows)})
+                # take copies the rows out (its validity bitmaps are dropped again by the final concatenation)
+                compact[chunk] = (table.take(pa.array(rows)), {r: i for i, r in enumerate(rows)})
                 del table
         runs: list[tuple[pa.Table, int, int]] = []  # (table, start, length), merged when consecutive
         for chunk, row in locations:
@@ -197,7 +199,7 @@ class Store:
                 runs[-1] = (table, runs[-1][1], runs[-1][2] + 1)
             else:
                 runs.append((table, at, 1))
-        return _copy_rows(None, runs)
+        return _copy_rows(runs)
 
     def sightings(self) -> pa.Table:
         """Every related-headline sighting, read into memory (not mapped: the file is gone with the store)."""
@@ -206,8 +208,8 @@ class Store:
             return pa.ipc.open_file(source).read_all()
 
 
-def _copy_rows(table: pa.Table | None, runs: list) -> pa.Table:
-    """A fresh, contiguous table of the given row runs: (start, length) of `table`, or (table, start, length)
-    when `table` is None. The extra empty piece makes combine_chunks copy even a single run."""
-    pieces = [table.slice(a, n) for a, n in runs] if table is not None else [t.slice(a, n) for t, a, n in runs]
+def _copy_rows(runs: list[tuple[pa.Table, int, int]]) -> pa.Table:
+    """A fresh, contiguous table of the (table, start, length) runs. The extra empty piece makes
+    combine_chunks copy even a single run."""
+    pieces = [t.slice(a, n) for t, a, n in runs]
     return pa.concat_tables([*pieces, pieces[0].slice(0, 0)]).combine_chunks()
