@@ -125,7 +125,7 @@ def parse_files(
     """Parse every file on the chosen engine (a local process pool, or Ray), the records going to the
     store's chunks; yields each record's facts. Results come back in input order, so the output depends
     neither on the engine nor on the number of workers."""
-    known = {row["path"]: row["sha256"] for row in report.inputs}
+    known = {row["path"]: row["sha256"] for row in report.inputs if not row["path"].endswith(SIDECAR_SUFFIX)}
     cache_dir = str(options.cache_dir) if options.cache_dir else None
     # the cache's fingerprint is taken once, here: workers use it even if the sources change mid-build
     fp = fingerprint() if cache_dir else None

@@ -82,11 +82,9 @@ def checksums(root: Path, files: list[RawFile]) -> list[dict]:
     for f in files:
         for path in (f.path, f.sidecar):
             try:
-                with open(path, "rb") as fh:
-                    size = os.fstat(fh.fileno()).st_size
-                    digest = hashlib.file_digest(fh, "sha256").hexdigest()
+                size, digest = path.stat().st_size, sha256_file(path)
             except FileNotFoundError:
-                continue
+                continue  # a missing sidecar is reported by read_sidecars, with its fix
             rows.append({"path": path.relative_to(root).as_posix(), "size": size, "sha256": digest})
     return sorted(rows, key=lambda r: r["path"])
 
@@ -111,8 +109,5 @@ def read_sidecar(path: Path) -> RawMeta | SidecarError:
 
 
 def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
     with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+        return hashlib.file_digest(fh, "sha256").hexdigest()
