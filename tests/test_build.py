@@ -273,3 +273,20 @@ def test_shards_follow_the_target_size_and_load_as_one_split(tmp_path, monkeypat
     ds = datasets.load_dataset(str(tmp_path / "dataset"), split="train", cache_dir=str(tmp_path / "cache"))
     assert len(ds) == report["splits"]["articles"]["train"]
     assert ds["id"] == sorted(ds["id"]), "shards are consecutive slices of the id order"
+
+
+def test_report_pins_every_input_and_is_plain_indented_json(seed_build):
+    """The inputs are kept as Arrow columns and written an item at a time; the file is still exactly what
+    json.dumps gives, and every raw file and sidecar is listed with its size and sha256, in path order."""
+    text = (seed_build / "build-report.json").read_text(encoding="utf-8")
+    report = json.loads(text)
+    assert text == json.dumps(report, ensure_ascii=False, indent=2) + "\n"
+    expected = [
+        {"path": p.relative_to(RAW).as_posix(), "size": p.stat().st_size, "sha256": hashlib.sha256(p.read_bytes()).hexdigest()}
+        for p in sorted(RAW.iterdir())
+        if p.suffix in (".txt", ".json") and not p.name.startswith(".")
+    ]
+    assert report["inputs"] == sorted(expected, key=lambda r: r["path"]) and len(expected) >= 4
+    assert [s["step"] for s in report["steps"]] == [
+        "read_sidecars", "parse_files", "keep_vietnamese", "drop_duplicate_ids", "drop_near_duplicates"
+    ], "steps are listed in the order they run"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
+import numpy as np
 import pytest
 
 from vncyberdata import build as build_module
@@ -50,28 +51,46 @@ def test_the_spill_folder_is_removed_after_a_build_and_after_a_failure(corpus, t
 
 
 def test_store_gives_rows_back_in_the_order_asked(corpus, tmp_path):
-    """Take across chunks, backwards, repeated: rows come back as asked, values intact."""
+    """Take across chunks, backwards, repeated: rows come back as asked, values intact; facts, signatures,
+    band keys and sightings come back for every record."""
     import pyarrow.parquet as pq
 
     from vncyberdata import schemas
 
     rows = pq.read_table(next((corpus / "default" / "data" / "articles").glob("train-*.parquet"))).to_pylist()[:10]
-    store = spill.Store(tmp_path / "store", schemas.write_schema("articles"))
-    facts = []
+    store = spill.Store(tmp_path / "store", schemas.write_schema("articles"), expected_records=10_000)
+    assert store.buckets > 1, "sightings are spread over several buckets"
+    items = [
+        spill.Item(row, (), dedup.signature(row["body"]), dedup.content_hash(row["body"]),
+                   tuple(ids.headline_id(t) for t in row["related_headlines"]))
+        for row in rows
+    ]
     for start in (0, 4, 8):  # three chunks: rows 0-3, 4-7, 8-9
-        items = [
-            spill.Item(row, (), dedup.signature(row["body"]), dedup.content_hash(row["body"]),
-                       tuple(ids.headline_id(t) for t in row["related_headlines"]))
-            for row in rows[start : start + 4]
-        ]
-        name, nbytes, placed = spill.write_chunk(store.chunk_folder, items, store.schema)
-        store.add_chunk(name, nbytes)
-        facts += [store.add(p) for p in placed]
+        store.add(spill.write_chunk(store.chunk_folder, items[start : start + 4], store.schema))
+    facts = store.facts()
+    assert facts.column("id").to_pylist() == [r["id"] for r in rows]
+    assert facts.column("index").to_pylist() == list(range(10))
+    locations = list(zip(facts.column("chunk").to_pylist(), facts.column("row").to_pylist()))
+    assert locations == [(0, 0), (0, 1), (0, 2), (0, 3), (1, 0), (1, 1), (1, 2), (1, 3), (2, 0), (2, 1)]
     wanted = [9, 3, 4, 5, 0, 9, 8]
-    assert store.take([(facts[i].chunk, facts[i].row) for i in wanted]).to_pylist() == [rows[i] for i in wanted]
+    assert store.take([locations[i] for i in wanted]).to_pylist() == [rows[i] for i in wanted]
     assert store.take([]).num_rows == 0
-    assert store.signatures().shape == (10, dedup.NUM_PERM)
-    assert store.sightings().num_rows == sum(len(r["related_headlines"]) for r in rows)
+    assert (store.signature_rows([7, 2]) == [items[7].signature, items[2].signature]).all()
+    for b in range(dedup.BANDS):
+        assert (store.band(b) == dedup.band_keys(np.array([i.signature for i in items]))[:, b]).all()
+    seen = store.sightings()
+    assert sorted(zip(seen.column("record").to_pylist(), seen.column("position").to_pylist(),
+                      seen.column("text").to_pylist())) == [
+        (i, p, t) for i, r in enumerate(rows) for p, t in enumerate(r["related_headlines"])
+    ]
+    buckets = [b.column("headline_id").to_pylist() for b in store.sighting_buckets()]
+    assert all(max(a) < min(b) for a, b in zip(buckets, buckets[1:]) if a and b), "buckets in headline-id order"
+
+
+def test_output_does_not_depend_on_the_number_of_headline_buckets(corpus, tmp_path, monkeypatch):
+    monkeypatch.setattr(spill, "bucket_count", lambda records: 7)
+    build(corpus / "raw", tmp_path / "buckets")
+    assert _files(tmp_path / "buckets") == _files(corpus / "default")
 
 
 def test_local_engine_reads_jobs_only_as_results_are_taken():
@@ -90,8 +109,8 @@ def test_local_engine_reads_jobs_only_as_results_are_taken():
 
 
 def test_banded_clusters_match_datasketch_lsh(corpus):
-    """cluster_signatures bands the signature matrix with numpy; the same clusters come out of datasketch's
-    own MinHashLSH index used one insert at a time."""
+    """cluster_keys bands the signatures with numpy, one band key column at a time; the same clusters come
+    out of datasketch's own MinHashLSH index used one insert at a time."""
     from datasketch import MinHashLSH
 
     bodies = {}

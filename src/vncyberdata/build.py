@@ -1,8 +1,10 @@
 """The build: raw folder → records → dataset folder.
 
-The pipeline is a list of steps; each step takes an iterator of items and the build report and yields
-items. A step that drops an item records why in the report (a reason code, the file, the line and a hint)
-instead of raising: one bad raw file never stops the others.
+The pipeline is a list of steps, each taking what the previous one gave and the build report: the first
+steps stream raw files; parse_files writes the records to the spill store and returns their facts as one
+Arrow table (a row per record), which every later step filters. A step that drops an item records why in
+the report (a reason code, the file, the line and a hint) instead of raising: one bad raw file never stops
+the others.
 """
 
 from __future__ import annotations
@@ -26,16 +28,16 @@ from .cache import ParseCache, fingerprint
 from .engines import make_engine
 from .errors import UserError
 from .parse import PARSER_VERSION, Parsed, Rejection, parse
-from .raw import SIDECAR_SUFFIX, RawFile, SidecarError, checksums, discover, read_sidecar
+from .raw import INPUTS, Inputs, RawFile, SidecarError, checksums, discover, read_sidecar
 from .record import LINE_CLASSES, SPLITS, RawMeta
-from .spill import FILES_PER_CHUNK, Fact, Item, Placed, Store, write_chunk
+from .spill import FILES_PER_CHUNK, Chunk, Item, Store, write_chunk
 
 
 @dataclass
 class Report:
     """What the build saw and did; written to `build-report.json` (deterministic: no times, no absolute paths)."""
 
-    inputs: list[dict] = field(default_factory=list)
+    inputs: Inputs = field(default_factory=lambda: Inputs(INPUTS.empty_table()))
     ignored: list[str] = field(default_factory=list)
     steps: list[dict] = field(default_factory=list)
     drops: list[dict] = field(default_factory=list)
@@ -64,7 +66,9 @@ class Report:
         }
 
 
-Step = Callable[[Iterable, Report], Iterator]
+# A step takes what the previous one gave and the report: the first steps stream files, then from
+# parse_files on every step takes and returns the facts table (one row per record, spill.PLACED).
+Step = Callable[[Iterable | pa.Table, Report], Iterator | pa.Table]
 
 
 def read_sidecars(files: Iterable[RawFile], report: Report) -> Iterator[tuple[RawFile, RawMeta]]:
@@ -106,50 +110,43 @@ def _parse_one(job: tuple[str, str, str, str, str | None, str | None, str | None
     return rel, result, False
 
 
-def _parse_chunk(job: tuple[str, list]) -> tuple[str, int, list[tuple[str, Placed | Rejection, bool]]]:
-    """One worker task: parse a run of files, write their records to one chunk of the store's folder, and
-    return (chunk name, its Arrow size, per file (raw path, Placed or Rejection, cached)). Only the compact
-    Placed results travel back to the driver, never the text."""
+def _parse_chunk(job: tuple[str, list, pa.Schema]) -> tuple[Chunk, list[tuple[str, Rejection | None, bool]]]:
+    """One worker task: parse a run of files and write their records to one chunk of the store's folder;
+    returns the chunk's columns and per file (raw path, its Rejection or None, whether it was cached).
+    Only compact columns travel back to the driver, never the text."""
     chunk_folder, file_jobs, schema = job
     parsed = [_parse_one(tuple(j)) for j in file_jobs]
-    items = [result for _rel, result, _cached in parsed if isinstance(result, Item)]
-    name, nbytes, placed = write_chunk(Path(chunk_folder), items, schema)
-    placed_iter = iter(placed)
-    outcomes = [(rel, next(placed_iter) if isinstance(r, Item) else r, cached) for rel, r, cached in parsed]
-    return name, nbytes, outcomes
+    chunk = write_chunk(Path(chunk_folder), [r for _rel, r, _cached in parsed if isinstance(r, Item)], schema)
+    return chunk, [(rel, r if isinstance(r, Rejection) else None, cached) for rel, r, cached in parsed]
 
 
-def parse_files(
-    items: Iterable[tuple[RawFile, RawMeta]], report: Report, options: Options, store: Store
-) -> Iterator[Fact]:
+def parse_files(items: Iterable[tuple[RawFile, RawMeta]], report: Report, options: Options, store: Store) -> pa.Table:
     """Parse every file on the chosen engine (a local process pool, or Ray), the records going to the
-    store's chunks; yields each record's facts. Results come back in input order, so the output depends
+    store's chunks; returns the facts of every record (spill.PLACED) in input order, so the output depends
     neither on the engine nor on the number of workers."""
-    known = {row["path"]: row["sha256"] for row in report.inputs if not row["path"].endswith(SIDECAR_SUFFIX)}
     cache_dir = str(options.cache_dir) if options.cache_dir else None
     # the cache's fingerprint is taken once, here: workers use it even if the sources change mid-build
     fp = fingerprint() if cache_dir else None
-    jobs = ((str(f.path), f.rel, f.format, meta.model_dump_json(), cache_dir, known.get(f.rel), fp) for f, meta in items)
+    known = report.inputs.sha256_lookup()  # files arrive in path order, as the inputs are sorted
+    jobs = ((str(f.path), f.rel, f.format, meta.model_dump_json(), cache_dir, known(f.rel), fp) for f, meta in items)
     chunks = ((str(store.chunk_folder), batch, store.schema) for batch in _batched(jobs, FILES_PER_CHUNK))
     engine = make_engine(options.engine, options.workers, options.ray_address)
-    progress = _progress(options.progress, sum(not r["path"].endswith(SIDECAR_SUFFIX) for r in report.inputs))
+    progress = _progress(options.progress, report.inputs.raw_files())
     try:
-        for name, nbytes, outcomes in engine.map(_parse_chunk, chunks):
-            if name:
-                store.add_chunk(name, nbytes)
-            for rel, result, cached in outcomes:
+        for chunk, outcomes in engine.map(_parse_chunk, chunks):
+            for rel, rejection, cached in outcomes:
                 report.cache_hits += cached
-                if isinstance(result, Rejection):
-                    report.drop("parse_files", rel, result.code, result.message, result.hint, result.line)
-                    continue
-                report.lines_total += len(result.line_classes)
-                report.line_classes.update(result.line_classes)
-                yield store.add(result)
+                if rejection is not None:
+                    report.drop("parse_files", rel, rejection.code, rejection.message, rejection.hint, rejection.line)
+            report.lines_total += sum(chunk.line_classes.values())
+            report.line_classes.update(chunk.line_classes)
+            store.add(chunk)
             if progress is not None:
                 progress.update(len(outcomes))
     finally:
         if progress is not None:
             progress.close()
+    return store.facts()
 
 
 def _batched(items: Iterable, size: int) -> Iterator[list]:
@@ -167,63 +164,82 @@ def _progress(show: bool, total: int):
     return tqdm(total=total, unit=" files", desc="parsing", file=sys.stderr)
 
 
-def drop_duplicate_ids(items: Iterable[Fact], report: Report) -> Iterator[Fact]:
-    """Two files that parse to the same id are one article: keep the most complete, ties by sha256."""
-    by_id: dict[str, list[Fact]] = {}
-    for item in items:
-        by_id.setdefault(item.id, []).append(item)
-    for record_id in sorted(by_id):
-        group = sorted(by_id[record_id], key=lambda f: (-f.body_len, f.raw_sha256, f.raw_path))
-        kept = group[0]
-        for other in group[1:]:
+def keep_vietnamese(facts: pa.Table, report: Report) -> pa.Table:
+    """The dataset is Vietnamese: pages identified as another language are dropped, with the score."""
+    vi = pc.fill_null(pc.equal(facts.column("language"), "vi"), False)
+    if pc.all(vi).as_py() is not False:
+        return facts  # no copy when every page is Vietnamese
+    for a in facts.filter(pc.invert(vi)).select(["raw_path", "language", "language_score"]).to_pylist():
+        report.drop(
+            "keep_vietnamese",
+            a["raw_path"],
+            "not_vietnamese",
+            f"identified as {a['language']!r} (probability {a['language_score']})",
+            "only Vietnamese pages belong in raw/; remove the file or save the Vietnamese version of the page",
+        )
+    return facts.filter(vi)
+
+
+def drop_duplicate_ids(facts: pa.Table, report: Report) -> pa.Table:
+    """Two files that parse to the same id are one article: keep the most complete, ties by sha256.
+    Returns the facts in id order."""
+    facts = facts.take(pc.sort_indices(facts, [("id", "ascending"), ("body_len", "descending"),
+                                               ("raw_sha256", "ascending"), ("raw_path", "ascending")]))
+    first = _starts(facts.column("id"))
+    if not first.all():
+        group = np.maximum.accumulate(np.where(first, np.arange(len(first)), 0))
+        paths = facts.column("raw_path")
+        for at in np.flatnonzero(~first).tolist():
+            record_id, kept = facts.column("id")[at].as_py(), paths[int(group[at])].as_py()
             report.drop(
                 "drop_duplicate_ids",
-                other.raw_path,
+                paths[at].as_py(),
                 "duplicate_id",
-                f"same article id {record_id} as {kept.raw_path} (kept: longer body or smaller sha256)",
+                f"same article id {record_id} as {kept} (kept: longer body or smaller sha256)",
                 "remove one of the two files, or give them distinct sidecar URLs if they are different articles",
             )
-        yield kept
+    return facts if first.all() else facts.filter(pa.array(first))
 
 
-def keep_vietnamese(items: Iterable[Fact], report: Report) -> Iterator[Fact]:
-    """The dataset is Vietnamese: pages identified as another language are dropped, with the score."""
-    for a in items:
-        if a.language == "vi":
-            yield a
-        else:
-            report.drop(
-                "keep_vietnamese",
-                a.raw_path,
-                "not_vietnamese",
-                f"identified as {a.language!r} (probability {a.language_score})",
-                "only Vietnamese pages belong in raw/; remove the file or save the Vietnamese version of the page",
-            )
+def _starts(column: pa.ChunkedArray) -> np.ndarray:
+    """Where a run of equal values begins in a sorted column (a boolean per row)."""
+    n = len(column)
+    if n < 2:
+        return np.ones(n, dtype=bool)
+    column = column.combine_chunks()
+    return np.r_[True, pc.not_equal(column[1:], column[:-1]).to_numpy(zero_copy_only=False)]
 
 
-def drop_near_duplicates(items: Iterable[Fact], report: Report, store: Store) -> Iterator[Fact]:
-    """One record per cluster of exact or near duplicates (see dedup.py); the cluster is recorded on it."""
-    facts = {f.id: f for f in items}  # ids are unique here (drop_duplicate_ids)
-    order = sorted(facts)
-    groups, how = dedup.cluster_signatures(
-        order, [facts[i].content_hash for i in order], store.signatures(), np.array([facts[i].index for i in order])
-    )
-    for root in sorted(groups):
-        members = [facts[m] for m in groups[root]]
-        members.sort(key=lambda f: (-f.body_len, -f.lead_len, f.id))
-        kept = members[0]
-        for other in members[1:]:
-            kind = how[other.id] if how[other.id] != "single" else how[kept.id]
+def drop_near_duplicates(facts: pa.Table, report: Report, store: Store) -> pa.Table:
+    """One record per cluster of exact or near duplicates (see dedup.py); the kept record carries its
+    cluster (`cluster_size`; its cluster id is its own id). Facts come and go in id order."""
+    hashes = facts.column("content_hash").combine_chunks()
+    hashes = np.frombuffer(hashes.buffers()[1], dtype="S32", count=len(hashes), offset=hashes.offset * 32)
+    root, how = dedup.cluster_keys(hashes, facts.column("index").to_numpy(), store.band, store.signature_rows)
+    size = np.bincount(root, minlength=len(root))[root] if len(root) else np.zeros(0, dtype=np.int64)
+    keep = size == 1
+    grouped = np.flatnonzero(size > 1)
+    if len(grouped):
+        body_len = facts.column("body_len").to_numpy()[grouped]
+        lead_len = facts.column("lead_len").to_numpy()[grouped]
+        # the most complete text first (longest body, then lead), ties by the smaller id (position)
+        ranked = grouped[np.lexsort((grouped, -lead_len, -body_len, root[grouped]))]
+        heads = _starts(pa.chunked_array([pa.array(root[ranked])]))
+        keep[ranked[heads]] = True
+        kept_at = ranked[np.maximum.accumulate(np.where(heads, np.arange(len(ranked)), 0))]
+        paths, ids_ = facts.column("raw_path"), facts.column("id")
+        for at, kept in zip(ranked[~heads].tolist(), kept_at[~heads].tolist()):
+            kind = dedup.HOW[how[at] if how[at] else how[kept]]
             report.drop(
                 "drop_near_duplicates",
-                other.raw_path,
+                paths[at].as_py(),
                 f"{kind}_duplicate",
-                f"{'same text' if kind == 'exact' else 'nearly the same text'} as {kept.raw_path} "
-                f"(kept: id {kept.id}, the most complete text of a cluster of {len(members)})",
+                f"{'same text' if kind == 'exact' else 'nearly the same text'} as {paths[kept].as_py()} "
+                f"(kept: id {ids_[kept].as_py()}, the most complete text of a cluster of {size[at]})",
                 "nothing to do if it is a re-scrape or a syndicated copy; otherwise make the texts differ",
             )
-        kept.cluster_id, kept.cluster_size = kept.id, len(members)
-        yield kept
+    facts = facts.append_column("cluster_size", pa.array(size, pa.int64()))
+    return facts.filter(pa.array(keep))
 
 
 def pipeline(store: Store, options: Options = Options()) -> list[Step]:
@@ -244,76 +260,101 @@ def _bind(step: Callable, **kwargs) -> Step:
     return bound
 
 
-def run_pipeline(files: Iterable[RawFile], report: Report, steps: list[Step]) -> list[Fact]:
-    stream: Iterable = files
+def run_pipeline(files: Iterable[RawFile], report: Report, steps: list[Step]) -> pa.Table:
+    data: Iterable | pa.Table = files
     for step in steps:
-        stream = _counted(step, stream, report)
-    return list(stream)
+        data = _counted(step, data, report)
+    return data
 
 
-def _counted(step: Step, items: Iterable, report: Report) -> Iterator:
+def _counted(step: Step, data: Iterable | pa.Table, report: Report) -> Iterator | pa.Table:
+    """Run `step`, recording how many items (files, then records) went in and came out."""
     counts = {"step": step.__name__, "in": 0, "out": 0}
     report.steps.append(counts)
+    if isinstance(data, pa.Table):
+        counts["in"] = data.num_rows
+    else:
+        data = _counting(data, counts, "in")
+    out = step(data, report)
+    if isinstance(out, pa.Table):
+        counts["out"] = out.num_rows
+        return out
+    return _counting(out, counts, "out")
 
-    def counting_in() -> Iterator:
-        for item in items:
-            counts["in"] += 1
-            yield item
 
-    for out in step(counting_in(), report):
-        counts["out"] += 1
-        yield out
+def _counting(items: Iterable, counts: dict, key: str) -> Iterator:
+    for item in items:
+        counts[key] += 1
+        yield item
 
 
-def article_rows(store: Store, kept: list[Fact]) -> write.Rows:
-    """The kept articles of one split, in id order, gathered from the store a row group at a time."""
-    kept = sorted(kept, key=lambda f: f.id)
+def article_rows(store: Store, kept: pa.Table) -> write.Rows:
+    """The kept articles of one split (their facts, in id order), gathered from the store a row group at a time."""
     schema = store.schema
+    chunk, row = kept.column("chunk").to_numpy(), kept.column("row").to_numpy()
+    cluster = {"cluster_id": kept.column("id"), "cluster_size": kept.column("cluster_size")}
 
     def rows(start: int, stop: int) -> pa.Table:
-        part = kept[start:stop]
-        table = store.take([(f.chunk, f.row) for f in part])
-        for name, values in (("cluster_id", [f.cluster_id for f in part]), ("cluster_size", [f.cluster_size for f in part])):
+        table = store.take(list(zip(chunk[start:stop].tolist(), row[start:stop].tolist())))
+        for name, values in cluster.items():
             i = schema.get_field_index(name)
-            table = table.set_column(i, schema.field(i), pa.array(values, schema.field(i).type))
+            table = table.set_column(i, schema.field(i), pa.array(values[start:stop].to_pylist(), schema.field(i).type))
         return table
 
     # gathered row groups hold a subset of the stored rows; each adds at most an offset and a bitmap byte per
     # column to what the store's chunks measured
-    return write.Rows(len(kept), rows, store.nbytes + 4096 * (len(kept) // write.ROW_GROUP_ROWS + 1))
+    return write.Rows(kept.num_rows, rows, store.nbytes + 4096 * (kept.num_rows // write.ROW_GROUP_ROWS + 1))
 
 
-def headline_rows(store: Store, kept: list[Fact]) -> dict[str, write.Rows]:
+SEEN = pa.schema([("headline_id", pa.string()), ("text", pa.string()), ("article_id", pa.string()),
+                  ("position", pa.int32())])
+
+
+def headline_rows(store: Store, kept: pa.Table) -> dict[str, write.Rows]:
     """One row per distinct related headline on the kept articles, per split in id order; the spelling kept
     is the one on the smallest article id, and `seen_on` lists every sighting by article id and position.
-    The sightings stay an Arrow table; per headline only its first row and its split (one byte) are kept."""
-    article_of = [None] * store.count
-    for f in kept:
-        article_of[f.index] = f.id
-    seen = store.sightings()
-    article_id = pa.array(article_of, pa.string()).take(seen.column("record"))
-    seen = seen.append_column("article_id", article_id).filter(pc.is_valid(article_id))
-    seen = seen.sort_by([("headline_id", "ascending"), ("article_id", "ascending"), ("position", "ascending")])
-    seen = seen.combine_chunks()
-    hid = seen.column("headline_id").chunk(0) if seen.num_rows else pa.array([], pa.string())
-    changes = pc.not_equal(hid[1:], hid[:-1]).to_numpy(zero_copy_only=False) if seen.num_rows > 1 else np.zeros(0, bool)
-    starts = np.flatnonzero(np.r_[seen.num_rows > 0, changes]).astype(np.int64)
-    ends = np.r_[starts[1:], seen.num_rows].astype(np.int64)
-    split_code = np.empty(len(starts), dtype=np.int8)
-    first = hid.take(pa.array(starts))
-    for at in range(0, len(starts), 50_000):  # a slice of Python strings at a time
-        split_code[at : at + 50_000] = [SPLITS.index(ids.split_for(h)) for h in first[at : at + 50_000].to_pylist()]
+
+    The store's sighting buckets (ordered by headline id) are sorted one at a time; each bucket's sightings
+    go, grouped by headline, to one IPC file per split, so a split's rows are later read back a row group
+    at a time. Memory: one bucket, plus per headline its number of sightings."""
+    kept_ids = kept.column("id").combine_chunks()
+    slot = np.full(store.count, -1, dtype=np.int64)
+    slot[kept.column("index").to_numpy()] = np.arange(kept.num_rows)
+    paths = {split: store.folder / f"headlines-{split}.arrow" for split in SPLITS}
+    writers = {split: pa.ipc.new_file(str(path), SEEN) for split, path in paths.items()}
+    lengths: dict[str, list[np.ndarray]] = {split: [] for split in SPLITS}
+    try:
+        for bucket in store.sighting_buckets():
+            at = slot[bucket.column("record").to_numpy()]
+            mine = at >= 0
+            seen = pa.table(
+                [bucket.column("headline_id").filter(mine), bucket.column("text").filter(mine),
+                 kept_ids.take(pa.array(at[mine])), bucket.column("position").filter(mine)],
+                schema=SEEN,
+            )
+            seen = seen.sort_by([("headline_id", "ascending"), ("article_id", "ascending"), ("position", "ascending")])
+            seen = seen.combine_chunks()
+            starts = np.flatnonzero(_starts(seen.column("headline_id")))
+            counts = np.diff(np.r_[starts, seen.num_rows]).astype(np.int64)
+            firsts = seen.column("headline_id").take(pa.array(starts)).to_pylist()
+            split_code = np.array([SPLITS.index(ids.split_for(h)) for h in firsts], dtype=np.int8)
+            per_row = np.repeat(split_code, counts)
+            for code, split in enumerate(SPLITS):
+                if np.any(split_code == code):
+                    writers[split].write_table(seen.filter(pa.array(per_row == code)))
+                    lengths[split].append(counts[split_code == code])
+    finally:
+        for writer in writers.values():
+            writer.close()
     schema = schemas.write_schema("headlines")
 
-    def rows_of(split: str, groups: np.ndarray) -> write.Rows:
+    def rows_of(split: str, counts: np.ndarray) -> write.Rows:
+        offsets = np.r_[0, np.cumsum(counts)].astype(np.int64)  # sightings of headline g: offsets[g]..offsets[g+1]
+
         def rows(start: int, stop: int) -> pa.Table:
-            chosen = groups[start:stop]
-            lengths = ends[chosen] - starts[chosen]
-            # row numbers of every sighting of the chosen headlines: starts[g], starts[g] + 1, ... < ends[g]
-            picked = np.repeat(starts[chosen] - np.r_[0, np.cumsum(lengths)[:-1]], lengths) + np.arange(lengths.sum())
-            part = seen.take(pa.array(picked)).to_pydict()
+            part = _read_rows(paths[split], int(offsets[start]), int(offsets[stop])).to_pydict()
             out, at = [], 0
-            for n in lengths.tolist():
+            for n in counts[start:stop].tolist():
                 out.append({
                     "id": part["headline_id"][at],
                     "text": part["text"][at],
@@ -328,21 +369,48 @@ def headline_rows(store: Store, kept: list[Fact]) -> dict[str, write.Rows]:
 
         # a headline row holds its id and text once (as the sightings do) and per sighting an article id,
         # a position and list/struct offsets: within three times the sightings' size plus 64 bytes a row
-        bound = 3 * store.sightings_bytes + 64 * len(groups) + 4096 * (len(groups) // write.ROW_GROUP_ROWS + 1)
-        return write.Rows(len(groups), rows, bound)
+        bound = 3 * store.sightings_bytes + 64 * len(counts) + 4096 * (len(counts) // write.ROW_GROUP_ROWS + 1)
+        return write.Rows(len(counts), rows, bound)
 
-    return {
-        split: rows_of(split, np.flatnonzero(split_code == code))
-        for code, split in enumerate(SPLITS)
-        if np.any(split_code == code)
-    }
+    return {split: rows_of(split, np.concatenate(lengths[split])) for split in SPLITS if lengths[split]}
+
+
+def _read_rows(path: Path, start: int, stop: int) -> pa.Table:
+    """Rows [start, stop) of an IPC file, reading only the record batches that hold them."""
+    with pa.OSFile(str(path)) as source:
+        reader = pa.ipc.open_file(source)
+        pieces, first = [], 0
+        for i in range(reader.num_record_batches):
+            if first >= stop:
+                break
+            batch = reader.get_batch(i)
+            last = first + batch.num_rows
+            if last > start:
+                pieces.append(batch.slice(max(0, start - first), min(stop, last) - max(start, first)))
+            first = last
+        return pa.Table.from_batches(pieces, schema=reader.schema)
+
+
+def _release_memory() -> None:
+    """Hand the memory Arrow's allocator keeps for reuse back to the system at the end of a phase: what a
+    phase freed must not add to the next phase's peak."""
+    pa.default_memory_pool().release_unused()
+
+
+def _split_codes(record_ids: pa.ChunkedArray) -> np.ndarray:
+    """Each id's split as its index in SPLITS, converting 50,000 ids to Python strings at a time."""
+    codes = np.empty(len(record_ids), dtype=np.int8)
+    for at in range(0, len(record_ids), 50_000):
+        part = record_ids.slice(at, 50_000).to_pylist()
+        codes[at : at + len(part)] = [SPLITS.index(ids.split_for(i)) for i in part]
+    return codes
 
 
 def build(raw_dir: Path, out_dir: Path, options: Options = Options()) -> dict:
     """Build the dataset folder `out_dir` from `raw_dir`; returns the report (also written to the folder).
 
-    Memory holds compact facts per record, never the corpus: records wait in a spill store next to the
-    output until they are written, a row group at a time, in id order. The report's `cache_hits` (not
+    Memory holds a few columns of facts per record (~150 bytes), never the corpus: records wait in a spill
+    store next to the output until they are written, a row group at a time, in id order. The report's `cache_hits` (not
     written to the folder: it would make the report depend on the cache) says how many parses came from
     the cache."""
     raw_dir = Path(raw_dir)
@@ -352,17 +420,22 @@ def build(raw_dir: Path, out_dir: Path, options: Options = Options()) -> dict:
     write.check_replaceable(out_dir)
     files, ignored = discover(raw_dir)
     report = Report(inputs=checksums(raw_dir, files), ignored=ignored)
+    _release_memory()
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=f".{out_dir.name}.spill-", dir=out_dir.parent) as scratch:
-        store = Store(Path(scratch), schemas.write_schema("articles"))
+        store = Store(Path(scratch), schemas.write_schema("articles"), expected_records=len(files))
         kept = run_pipeline(files, report, pipeline(store, options))
-        store.close()
-        by_split: dict[str, list[Fact]] = {}
-        for f in kept:
-            by_split.setdefault(ids.split_for(f.id), []).append(f)
+        del files  # the pipeline is done with them
+        _release_memory()
+        split_of = _split_codes(kept.column("id"))
         sources = {
-            "articles": {split: article_rows(store, facts) for split, facts in by_split.items()},
+            "articles": {
+                split: article_rows(store, kept.filter(pa.array(split_of == code)))
+                for code, split in enumerate(SPLITS)
+                if np.any(split_of == code)
+            },
             "headlines": headline_rows(store, kept),
         }
+        _release_memory()
         written = write.write_dataset(out_dir, sources, report.to_dict())
     return {**written, "cache_hits": report.cache_hits}

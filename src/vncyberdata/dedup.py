@@ -13,7 +13,7 @@ Everything is deterministic: records are visited in id order and every set is so
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import numpy as np
 
@@ -53,23 +53,6 @@ def signature(body: str):
     return minhash(body).hashvalues
 
 
-class _UnionFind:
-    def __init__(self) -> None:
-        self.parent: dict[str, str] = {}
-
-    def find(self, x: str) -> str:
-        self.parent.setdefault(x, x)
-        while self.parent[x] != x:
-            self.parent[x] = self.parent[self.parent[x]]
-            x = self.parent[x]
-        return x
-
-    def union(self, a: str, b: str) -> None:
-        ra, rb = self.find(a), self.find(b)
-        if ra != rb:
-            self.parent[max(ra, rb)] = min(ra, rb)
-
-
 BANDS, BAND_ROWS = 9, 13  # what datasketch's MinHashLSH picks for THRESHOLD and NUM_PERM (a test checks);
 # written down because asking it means importing scipy, a second of every build
 
@@ -77,6 +60,21 @@ BANDS, BAND_ROWS = 9, 13  # what datasketch's MinHashLSH picks for THRESHOLD and
 def band_ranges() -> list[tuple[int, int]]:
     """The LSH bands (start, end) over a signature."""
     return [(b * BAND_ROWS, (b + 1) * BAND_ROWS) for b in range(BANDS)]
+
+
+def band_keys(signatures: np.ndarray) -> np.ndarray:
+    """(records, BANDS) uint64: a 64-bit BLAKE2b of each band of each signature. Records share a key where
+    their band is equal (a collision of two unequal bands, ~2^-64 a pair, only adds a candidate pair that
+    the Jaccard estimate then judges)."""
+    signatures = np.ascontiguousarray(signatures, dtype=np.uint64).reshape(-1, NUM_PERM)
+    out = np.empty((len(signatures), BANDS), dtype=np.uint64)
+    for i, row in enumerate(signatures):
+        for b, (start, end) in enumerate(band_ranges()):
+            out[i, b] = int.from_bytes(hashlib.blake2b(row[start:end].tobytes(), digest_size=8).digest(), "little")
+    return out
+
+
+HOW = ("single", "exact", "near")
 
 
 def clusters(records: Iterable[tuple]) -> tuple[dict[str, list[str]], dict[str, str]]:
@@ -87,52 +85,63 @@ def clusters(records: Iterable[tuple]) -> tuple[dict[str, list[str]], dict[str, 
     matrix = np.array(
         [given[0] if given else signature(body) for _, body, *given in rows], dtype=np.uint64
     ).reshape(len(rows), NUM_PERM)
-    return cluster_signatures([r[0] for r in rows], [content_hash(r[1]) for r in rows], matrix, np.arange(len(rows)))
+    hashes = np.array([bytes.fromhex(content_hash(r[1])) for r in rows], dtype="S32")
+    bands = band_keys(matrix)
+    root, how = cluster_keys(hashes, np.arange(len(rows)), lambda b: bands[:, b], lambda at: matrix[at])
+    names = [r[0] for r in rows]
+    groups: dict[str, list[str]] = {}
+    for pos, r in enumerate(root.tolist()):
+        groups.setdefault(names[r], []).append(names[pos])
+    return groups, {name: HOW[h] for name, h in zip(names, how.tolist())}
 
 
-def cluster_signatures(
-    ids: list[str], hashes: list[str], matrix: np.ndarray, rows: np.ndarray
-) -> tuple[dict[str, list[str]], dict[str, str]]:
-    """The clusters of records given in ascending id order, each with its content hash and the row of its
-    MinHash signature in `matrix` (which may be a memory map: only one band of the chosen rows is in memory
-    at a time).
+def cluster_keys(
+    hashes: np.ndarray, rows: np.ndarray, band: Callable[[int], np.ndarray], signatures: Callable[[np.ndarray], np.ndarray]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Clusters of N records given in ascending id order: their content hashes (N fixed-size byte strings),
+    `rows` (where each record's band keys and signature are stored), `band(b)` (band b's key of every
+    stored record) and `signatures(rows)` (their MinHash values). Returns per record the position of its
+    cluster's root (the smallest position, i.e. id, of the cluster) and an index into HOW.
 
     A record whose content hash an earlier record has is an exact duplicate of it. The others are
     candidates of each other when one LSH band of their signatures is equal (datasketch's banding for
-    THRESHOLD, done here with numpy over the whole matrix rather than one insert at a time, so no index of
-    every key lives in memory) and neighbours when their estimated Jaccard is at least THRESHOLD. A record
-    is "near" when it has a neighbour with a smaller id."""
-    uf = _UnionFind()
-    how: dict[str, str] = {}
-    first: dict[str, str] = {}
-    reps: list[int] = []  # positions (in `ids`) of the first record of each content hash
-    for pos, (record_id, digest) in enumerate(zip(ids, hashes, strict=True)):
-        uf.find(record_id)
-        how[record_id] = "single"
-        if digest in first:
-            uf.union(record_id, first[digest])
-            how[record_id] = "exact"
-        else:
-            first[digest] = record_id
-            reps.append(pos)
-    rep_rows = np.asarray(rows, dtype=np.int64)[reps] if reps else np.zeros(0, dtype=np.int64)
+    THRESHOLD, done here with numpy one band at a time, so no index of every key lives in memory) and
+    neighbours when their estimated Jaccard is at least THRESHOLD. A record is "near" when it has a
+    neighbour with a smaller id. Memory: a few integer arrays of N, whatever the corpus."""
+    n = len(hashes)
+    rows = np.asarray(rows, dtype=np.int64)
+    _, first, inverse = np.unique(hashes, return_index=True, return_inverse=True)
+    parent = first[inverse.ravel()].astype(np.int64)  # exact duplicates point at the first of their hash
+    how = np.where(parent != np.arange(n), 1, 0).astype(np.int8)
+    reps = np.flatnonzero(parent == np.arange(n))
     pairs: set[tuple[int, int]] = set()
-    for start, end in band_ranges():
-        band = np.ascontiguousarray(matrix[rep_rows, start:end]) if len(rep_rows) else np.zeros((0, end - start))
-        keys = band.view(np.dtype((np.void, band.dtype.itemsize * (end - start)))).ravel()
-        _, label = np.unique(keys, return_inverse=True)
-        order = np.argsort(label.ravel(), kind="stable")  # stable: members of a bucket stay ascending
-        bounds = np.flatnonzero(np.diff(label.ravel()[order])) + 1
+    for b in range(BANDS):
+        keys = band(b)[rows[reps]] if len(reps) else np.zeros(0, dtype=np.uint64)
+        order = np.argsort(keys, kind="stable")  # stable: members of a bucket stay ascending
+        bounds = np.flatnonzero(np.diff(keys[order])) + 1
         for members in np.split(order, bounds):
             if len(members) > 1:
-                m = members.tolist()
+                m = reps[members].tolist()
                 pairs.update((a, b) for i, a in enumerate(m) for b in m[i + 1 :])
-    for a, b in sorted(pairs):
-        same = np.count_nonzero(np.asarray(matrix[rep_rows[a]]) == np.asarray(matrix[rep_rows[b]])) / NUM_PERM
-        if same >= THRESHOLD:
-            uf.union(ids[reps[a]], ids[reps[b]])
-            how[ids[reps[b]]] = "near"
-    groups: dict[str, list[str]] = {}
-    for record_id in sorted(how):
-        groups.setdefault(uf.find(record_id), []).append(record_id)
-    return groups, how
+    if pairs:
+        pairs_ = sorted(pairs)
+        involved = sorted({p for pair in pairs_ for p in pair})
+        sig = dict(zip(involved, signatures(rows[involved])))
+        for a, b in pairs_:
+            if np.count_nonzero(sig[a] == sig[b]) / NUM_PERM >= THRESHOLD:
+                ra, rb = _find(parent, a), _find(parent, b)
+                if ra != rb:
+                    parent[max(ra, rb)] = min(ra, rb)
+                how[b] = 2
+    while True:  # every record straight to its root
+        jumped = parent[parent]
+        if np.array_equal(jumped, parent):
+            return parent, how
+        parent = jumped
+
+
+def _find(parent: np.ndarray, x: int) -> int:
+    while parent[x] != x:
+        parent[x] = parent[parent[x]]
+        x = int(parent[x])
+    return x

@@ -5,18 +5,22 @@ from __future__ import annotations
 import hashlib
 import os
 import json
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.compute as pc
 from pydantic import ValidationError
 
 from .record import RawMeta
 
 RAW_SUFFIXES = {".txt": "text", ".html": "html", ".htm": "html"}
 SIDECAR_SUFFIX = ".meta.json"
+INPUTS = pa.schema([("path", pa.string()), ("size", pa.int64()), ("sha256", pa.binary(32))])
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RawFile:
     root: Path
     rel: str  # POSIX path relative to root: the record's raw_path
@@ -76,17 +80,85 @@ def discover(root: Path) -> tuple[list[RawFile], list[str]]:
     return found, ignored
 
 
-def checksums(root: Path, files: list[RawFile]) -> list[dict]:
+class Inputs(Sequence):
+    """The build's pinned inputs, {path, size, sha256} rows sorted by path, kept as Arrow columns (the digest
+    as 32 bytes: ~80 bytes a file where a dict is ~400): a row becomes a dict only when it is read."""
+
+    def __init__(self, table: pa.Table) -> None:
+        self.table = table
+
+    def __len__(self) -> int:
+        return self.table.num_rows
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return _rows(self.table.slice(*_slice_bounds(i, len(self))))
+        if i < 0:
+            i += len(self)
+        if not 0 <= i < len(self):
+            raise IndexError(i)
+        return _rows(self.table.slice(i, 1))[0]
+
+    def __iter__(self) -> Iterator[dict]:
+        for batch in self.table.to_batches(max_chunksize=10_000):
+            yield from _rows(batch)
+
+    def raw_files(self) -> int:
+        """How many inputs are raw files (not sidecars)."""
+        return len(self) - pc.sum(pc.ends_with(self.table.column("path"), SIDECAR_SUFFIX)).as_py() if len(self) else 0
+
+    def sha256_lookup(self) -> Callable[[str], str | None]:
+        """A function path → its sha256 (None if it is not an input), for paths asked in ascending order:
+        a merge with the sorted inputs, a batch at a time."""
+        batches = iter(self.table.select(["path", "sha256"]).to_batches(max_chunksize=8192))
+        state = {"paths": [], "digests": [], "at": 0}
+
+        def lookup(path: str) -> str | None:
+            while True:
+                if state["at"] == len(state["paths"]):
+                    batch = next(batches, None)
+                    if batch is None:
+                        return None
+                    state.update(paths=batch.column(0).to_pylist(), digests=[d.hex() for d in batch.column(1).to_pylist()], at=0)
+                    continue
+                here = state["paths"][state["at"]]
+                if here < path:
+                    state["at"] += 1
+                    continue
+                return state["digests"][state["at"]] if here == path else None
+
+        return lookup
+
+
+def _rows(table: pa.Table | pa.RecordBatch) -> list[dict]:
+    return [{"path": p, "size": n, "sha256": d.hex()} for p, n, d in zip(*(c.to_pylist() for c in table.columns))]
+
+
+def _slice_bounds(s: slice, n: int) -> tuple[int, int]:
+    start, stop, step = s.indices(n)
+    if step != 1:
+        raise ValueError("only contiguous slices of the inputs")
+    return start, max(0, stop - start)
+
+
+def checksums(root: Path, files: list[RawFile]) -> Inputs:
     """Sorted {path, size, sha256} for every raw file and its sidecar: the build's pinned inputs."""
-    rows = []
+    batches, rows = [], {"path": [], "size": [], "sha256": []}
     for f in files:
         for path in (f.path, f.sidecar):
             try:
                 size, digest = path.stat().st_size, sha256_file(path)
             except FileNotFoundError:
                 continue  # a missing sidecar is reported by read_sidecars, with its fix
-            rows.append({"path": path.relative_to(root).as_posix(), "size": size, "sha256": digest})
-    return sorted(rows, key=lambda r: r["path"])
+            rows["path"].append(path.relative_to(root).as_posix())
+            rows["size"].append(size)
+            rows["sha256"].append(bytes.fromhex(digest))
+            if len(rows["path"]) == 8192:  # as Arrow a batch at a time: no list of every path in memory
+                batches.append(pa.record_batch(rows, schema=INPUTS))
+                rows = {name: [] for name in rows}
+    batches.append(pa.record_batch(rows, schema=INPUTS))
+    table = pa.Table.from_batches(batches, schema=INPUTS)
+    return Inputs(table.take(pc.sort_indices(table, [("path", "ascending")])).combine_chunks())
 
 
 def read_sidecar(path: Path) -> RawMeta | SidecarError:

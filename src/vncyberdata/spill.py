@@ -1,18 +1,22 @@
-"""The build's scratch store: records are written to disk where they are parsed; the driver keeps facts.
+"""The build's scratch store: records are written to disk where they are parsed; the driver keeps columns.
 
 A worker task parses `FILES_PER_CHUNK` pages and writes their article rows to one uncompressed Arrow IPC
 chunk in the store's folder (memory-mapped when read back, so gathering rows in id order touches only
-the pages of those rows); the driver receives per page only what the global steps need (`Placed`: ids,
-lengths, language, content hash, MinHash signature, headline sightings). It appends the signatures to one
-flat file read as a matrix by the near-duplicate step and the sightings to an IPC file of (record,
-position, headline id, text). A record is known by its arrival index and located by (chunk, row). The
-folder is a temporary directory that the build removes when it ends, whatever happens; with a Ray cluster
-it must be on storage every node sees (it sits beside the output folder).
+the pages of those rows). What the global steps need comes back as columns (`Chunk`): per record its facts
+(id, path, lengths, language, content hash) as an Arrow batch, its MinHash signature and LSH band keys as
+numpy rows, its related-headline sightings as an Arrow batch. The driver keeps the facts as Arrow columns
+(~150 bytes a record), appends signatures and band keys to flat files, and files each sighting under a
+bucket of headline ids (an IPC file per bucket, buckets ordered by id) so the headline step can sort one
+bucket at a time. A record is known by its arrival index and located by (chunk, row). The folder is a
+temporary directory that the build removes when it ends, whatever happens; with a Ray cluster it must be
+on storage every node sees (it sits beside the output folder).
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,9 +26,16 @@ import pyarrow as pa
 from . import dedup, ids
 
 FILES_PER_CHUNK = 256
+FACTS = pa.schema([
+    ("id", pa.string()), ("raw_path", pa.string()), ("raw_sha256", pa.string()), ("body_len", pa.int64()),
+    ("lead_len", pa.int64()), ("language", pa.string()), ("language_score", pa.float64()),
+    ("content_hash", pa.binary(32)),
+])
+PLACED = pa.schema([*FACTS, ("index", pa.int64()), ("chunk", pa.int32()), ("row", pa.int32())])
 SIGHTINGS = pa.schema(
     [("record", pa.int64()), ("position", pa.int32()), ("headline_id", pa.string()), ("text", pa.string())]
 )
+SIGHTINGS_PER_BUCKET = 20_000  # about 4 MB of Arrow: what the headline step sorts at a time
 
 
 @dataclass(frozen=True)
@@ -50,166 +61,208 @@ class Item:
         )
 
 
-@dataclass(slots=True)
-class RecordFacts:
-    """What the global steps know of a record: enough to drop, rank and cluster it without its text."""
-
-    id: str
-    raw_path: str
-    raw_sha256: str
-    body_len: int
-    lead_len: int
-    language: str
-    language_score: float
-    content_hash: str
-
-    @classmethod
-    def of(cls, row: dict, content_hash: str) -> "RecordFacts":
-        return cls(row["id"], row["raw_path"], row["raw_sha256"], len(row["body"]), len(row["lead"] or ""),
-                   row["language"], row["language_score"], content_hash)
-
-
 @dataclass(frozen=True)
-class Placed:
-    """One parsed page after its row went into a chunk: what the driver needs, without the text."""
+class Chunk:
+    """What a worker returns for the records it wrote to one chunk (row i of every part is record i)."""
 
-    chunk: str
-    row: int
-    facts: RecordFacts
-    line_classes: tuple[str, ...]
-    signature: np.ndarray
-    headlines: tuple[tuple[str, str], ...]  # (headline id, text) in page order
+    name: str  # "" when the run of files gave no record
+    nbytes: int  # Arrow size of the chunk's rows
+    facts: pa.RecordBatch  # FACTS
+    signatures: np.ndarray  # (records, dedup.NUM_PERM) uint64
+    bands: np.ndarray  # (records, dedup.BANDS) uint64
+    sightings: pa.RecordBatch  # SIGHTINGS, `record` being the row in this chunk
+    line_classes: Counter
 
-
-def write_chunk(folder: Path, items: list[Item], schema: pa.Schema) -> tuple[str, int, list[Placed]]:
-    """Write the items' rows as one chunk in `folder` (run by a worker); returns (chunk name, its Arrow size,
-    the items as Placed). The name is derived from the first page's path, unique within a build."""
-    if not items:
-        return "", 0, []
-    table = pa.Table.from_pylist([item.row for item in items], schema=schema)
-    name = "articles-" + hashlib.sha256(items[0].row["raw_path"].encode()).hexdigest()[:20] + ".arrow"
-    tmp = Path(folder) / f".{name}.tmp"
-    with pa.ipc.new_file(str(tmp), schema) as writer:
-        writer.write_table(table)
-    tmp.rename(Path(folder) / name)
-    placed = [
-        Placed(name, i, RecordFacts.of(item.row, item.content_hash), item.line_classes, item.signature,
-               tuple(zip(item.headline_ids, item.row["related_headlines"], strict=True)))
-        for i, item in enumerate(items)
-    ]
-    return name, table.nbytes, placed
+    def __len__(self) -> int:
+        return self.facts.num_rows
 
 
-@dataclass(slots=True)
-class Fact(RecordFacts):
-    """A record's facts with where it is: its arrival index (its row in the signature matrix) and its
-    (chunk number, row); the near-duplicate step fills in its cluster."""
+def write_chunk(folder: Path, items: list[Item], schema: pa.Schema) -> Chunk:
+    """Write the items' rows as one chunk in `folder` (run by a worker); the name is derived from the first
+    page's path, unique within a build."""
+    rows = [item.row for item in items]
+    facts = pa.RecordBatch.from_pydict(
+        {
+            "id": [r["id"] for r in rows],
+            "raw_path": [r["raw_path"] for r in rows],
+            "raw_sha256": [r["raw_sha256"] for r in rows],
+            "body_len": [len(r["body"]) for r in rows],
+            "lead_len": [len(r["lead"] or "") for r in rows],
+            "language": [r["language"] for r in rows],
+            "language_score": [r["language_score"] for r in rows],
+            "content_hash": [bytes.fromhex(item.content_hash) for item in items],
+        },
+        schema=FACTS,
+    )
+    signatures = np.array([item.signature for item in items], dtype=np.uint64).reshape(len(items), dedup.NUM_PERM)
+    seen: dict[str, list] = {name: [] for name in SIGHTINGS.names}
+    for i, item in enumerate(items):
+        for position, (hid, text) in enumerate(zip(item.headline_ids, item.row["related_headlines"], strict=True)):
+            for name, value in zip(SIGHTINGS.names, (i, position, hid, text)):
+                seen[name].append(value)
+    lines = Counter()
+    for item in items:
+        lines.update(item.line_classes)
+    name, nbytes = "", 0
+    if items:
+        table = pa.Table.from_pylist(rows, schema=schema)
+        name = "articles-" + hashlib.sha256(rows[0]["raw_path"].encode()).hexdigest()[:20] + ".arrow"
+        tmp = Path(folder) / f".{name}.tmp"
+        with pa.ipc.new_file(str(tmp), schema) as writer:
+            writer.write_table(table)
+        tmp.rename(Path(folder) / name)
+        nbytes = table.nbytes
+    return Chunk(name, nbytes, facts, signatures, dedup.band_keys(signatures),
+                 pa.RecordBatch.from_pydict(seen, schema=SIGHTINGS), lines)
 
-    index: int = 0
-    chunk: int = 0
-    row: int = 0
-    cluster_id: str = ""
-    cluster_size: int = 1
+
+def bucket_count(records: int) -> int:
+    """Headline buckets for a corpus of about `records` pages (~5 headlines a page): one for small corpora.
+    The count changes nothing in the output, only how much the headline step holds at a time."""
+    return int(min(256, max(1, records * 5 // SIGHTINGS_PER_BUCKET)))
 
 
 class Store:
-    def __init__(self, folder: Path, schema: pa.Schema) -> None:
+    def __init__(self, folder: Path, schema: pa.Schema, expected_records: int = 0) -> None:
         self.folder = Path(folder)
         self.chunk_folder = self.folder / "chunks"
         self.chunk_folder.mkdir(parents=True, exist_ok=True)
         self.schema = schema
         self.count = 0
         self.nbytes = 0  # Arrow size of every row stored
-        self._chunks: dict[str, int] = {}
+        self.sightings_bytes = 0
+        self._paths: list[Path] = []
+        self._facts: list[pa.RecordBatch] = []
         self._signatures = open(self.folder / "signatures.u64", "wb")
-        self._sightings = pa.ipc.new_file(str(self.folder / "sightings.arrow"), SIGHTINGS)
-        self._seen: dict[str, list] = {name: [] for name in SIGHTINGS.names}
-        self._sightings_bytes = 0
+        self._bands = open(self.folder / "bands.u64", "wb")
+        self.buckets = bucket_count(expected_records)
+        self._bucket_writers = [
+            pa.ipc.new_file(str(self.folder / f"sightings-{b:03d}.arrow"), SIGHTINGS) for b in range(self.buckets)
+        ]
+        self._closed = False
 
-    def add_chunk(self, name: str, nbytes: int) -> None:
-        """Register a chunk a worker wrote."""
-        self._chunks[name] = len(self._chunks)
-        self.nbytes += nbytes
+    def add(self, chunk: Chunk) -> pa.RecordBatch:
+        """Take in one chunk's results; returns its facts with each record's index, chunk number and row."""
+        first = self.count
+        number = len(self._paths)
+        if chunk.name:
+            self._paths.append(self.chunk_folder / chunk.name)
+            self.nbytes += chunk.nbytes
+        n = len(chunk)
+        self.count += n
+        self._signatures.write(np.ascontiguousarray(chunk.signatures, dtype=np.uint64).tobytes())
+        self._bands.write(np.ascontiguousarray(chunk.bands, dtype=np.uint64).tobytes())
+        self._file_sightings(chunk.sightings, first)
+        placed = pa.RecordBatch.from_arrays(
+            [*chunk.facts.columns, pa.array(np.arange(first, first + n, dtype=np.int64)),
+             pa.array(np.full(n, number, dtype=np.int32)), pa.array(np.arange(n, dtype=np.int32))],
+            schema=PLACED,
+        )
+        self._facts.append(placed)
+        return placed
 
-    def add(self, placed: Placed) -> Fact:
-        """Take in one placed page (its chunk registered); returns its facts."""
-        index = self.count
-        self.count += 1
-        self._signatures.write(np.asarray(placed.signature, dtype=np.uint64).tobytes())
-        for position, (hid, text) in enumerate(placed.headlines):
-            for name, value in zip(SIGHTINGS.names, (index, position, hid, text)):
-                self._seen[name].append(value)
-        if len(self._seen["record"]) >= 8 * FILES_PER_CHUNK:
-            self._flush()
-        f = placed.facts
-        return Fact(f.id, f.raw_path, f.raw_sha256, f.body_len, f.lead_len, f.language, f.language_score,
-                    f.content_hash, index=index, chunk=self._chunks[placed.chunk], row=placed.row)
-
-    def _flush(self) -> None:
-        if self._seen["record"]:
-            table = pa.table(self._seen, schema=SIGHTINGS)
-            self._sightings_bytes += table.nbytes
-            self._sightings.write_table(table)
-            self._seen = {name: [] for name in SIGHTINGS.names}
+    def _file_sightings(self, seen: pa.RecordBatch, first: int) -> None:
+        """Each sighting goes to the bucket of its headline id (ids are uniform hex: the first four digits
+        order the buckets)."""
+        if not seen.num_rows:
+            return
+        seen = pa.RecordBatch.from_arrays(
+            [pa.array(seen.column(0).to_numpy() + first), *seen.columns[1:]], schema=SIGHTINGS
+        )
+        self.sightings_bytes += seen.nbytes
+        if self.buckets == 1:
+            self._bucket_writers[0].write_batch(seen)
+            return
+        prefix = np.array([int(h[:4], 16) for h in seen.column(2).to_pylist()], dtype=np.int64)
+        bucket = prefix * self.buckets >> 16
+        order = np.argsort(bucket, kind="stable")
+        seen = seen.take(pa.array(order))
+        bucket = bucket[order]
+        bounds = np.flatnonzero(np.diff(bucket)) + 1
+        for start, stop in zip(np.r_[0, bounds], np.r_[bounds, len(bucket)]):
+            self._bucket_writers[int(bucket[start])].write_batch(seen.slice(int(start), int(stop - start)))
 
     def close(self) -> None:
         """Finish writing; the store is read-only afterwards. Reading anything closes it first."""
-        if self._signatures.closed:
+        if self._closed:
             return
-        self._flush()
+        self._closed = True
         self._signatures.close()
-        self._sightings.close()
-        self.sightings_bytes = self._sightings_bytes
-        self._paths = {number: self.chunk_folder / name for name, number in self._chunks.items()}
+        self._bands.close()
+        for writer in self._bucket_writers:
+            writer.close()
 
-    def signatures(self) -> np.ndarray:
-        """All signatures as a (records × permutations) matrix, memory-mapped."""
+    def facts(self) -> pa.Table:
+        """Every record's facts (PLACED), in arrival order, as one contiguous table. The store hands them
+        over (it keeps no copy), so this is called once."""
         self.close()
-        if self.count == 0:
-            return np.zeros((0, dedup.NUM_PERM), dtype=np.uint64)
-        return np.memmap(self.folder / "signatures.u64", dtype=np.uint64, mode="r", shape=(self.count, dedup.NUM_PERM))
+        table = pa.Table.from_batches(self._facts, schema=PLACED).combine_chunks()
+        self._facts = []
+        return table
+
+    def band(self, b: int) -> np.ndarray:
+        """Band `b`'s key of every record, read a block of records at a time (not memory-mapped: the
+        mapped pages of the whole file would count against the build's memory)."""
+        self.close()
+        out = np.empty(self.count, dtype=np.uint64)
+        block = 1 << 16
+        with open(self.folder / "bands.u64", "rb") as fh:
+            for start in range(0, self.count, block):
+                rows = np.fromfile(fh, dtype=np.uint64, count=min(block, self.count - start) * dedup.BANDS)
+                out[start : start + len(rows) // dedup.BANDS] = rows.reshape(-1, dedup.BANDS)[:, b]
+        return out
+
+    def signature_rows(self, indices: np.ndarray) -> np.ndarray:
+        """The MinHash signatures of the records at `indices` (arrival order), one read each."""
+        self.close()
+        out = np.empty((len(indices), dedup.NUM_PERM), dtype=np.uint64)
+        width = dedup.NUM_PERM * 8
+        with open(self.folder / "signatures.u64", "rb") as fh:
+            for i, index in enumerate(np.asarray(indices, dtype=np.int64).tolist()):
+                fh.seek(index * width)
+                out[i] = np.frombuffer(fh.read(width), dtype=np.uint64)
+        return out
 
     def take(self, locations: list[tuple[int, int]]) -> pa.Table:
         """The article rows at (chunk, row) `locations`, in that order.
 
         Each chunk is memory-mapped only while its wanted rows are copied out, so at most one chunk's pages
-        are resident at a time (a map holds every page it read ahead until it is closed). The result is
-        assembled from slices by one concatenation, which also drops the validity bitmaps `Table.take` adds
-        to columns without nulls: the Arrow size the shards and the card report does not depend on how
-        the rows were gathered."""
+        are resident at a time (a map holds every page it read ahead until it is closed). The rows are put
+        in order by one `take` over the pieces (not one slice per row: thousands of tiny arrays cost far
+        more memory than the rows)."""
         self.close()
         if not locations:
             return self.schema.empty_table()
         wanted: dict[int, list[int]] = {}
         for chunk, row in locations:
             wanted.setdefault(chunk, []).append(row)
-        compact: dict[int, tuple[pa.Table, dict[int, int]]] = {}
+        pieces, where, at = [], {}, 0  # where: (chunk, row) → row in the concatenation of the pieces
         for chunk, rows in wanted.items():
             rows = sorted(set(rows))
             with pa.memory_map(str(self._paths[chunk])) as source:
                 table = pa.ipc.open_file(source).read_all()
-                # take copies the rows out (its validity bitmaps are dropped again by the final concatenation)
-                compact[chunk] = (table.take(pa.array(rows)), {r: i for i, r in enumerate(rows)})
+                pieces.append(table.take(pa.array(rows)))  # copies the rows out of the map
                 del table
-        runs: list[tuple[pa.Table, int, int]] = []  # (table, start, length), merged when consecutive
-        for chunk, row in locations:
-            table, where = compact[chunk]
-            at = where[row]
-            if runs and runs[-1][0] is table and runs[-1][1] + runs[-1][2] == at:
-                runs[-1] = (table, runs[-1][1], runs[-1][2] + 1)
-            else:
-                runs.append((table, at, 1))
-        return _copy_rows(runs)
+            where.update({(chunk, r): at + i for i, r in enumerate(rows)})
+            at += len(rows)
+        gathered = pa.concat_tables(pieces).take(pa.array([where[loc] for loc in locations]))
+        return _canonical(gathered)
+
+    def sighting_buckets(self) -> Iterator[pa.Table]:
+        """The related-headline sightings a bucket at a time, buckets in headline-id order (ids within a
+        bucket unordered). Read into memory, not mapped: the files are gone with the store."""
+        self.close()
+        for b in range(self.buckets):
+            with pa.OSFile(str(self.folder / f"sightings-{b:03d}.arrow")) as source:
+                yield pa.ipc.open_file(source).read_all()
 
     def sightings(self) -> pa.Table:
-        """Every related-headline sighting, read into memory (not mapped: the file is gone with the store)."""
-        self.close()
-        with pa.OSFile(str(self.folder / "sightings.arrow")) as source:
-            return pa.ipc.open_file(source).read_all()
+        """Every sighting (tests and small corpora)."""
+        return pa.concat_tables(list(self.sighting_buckets()))
 
 
-def _copy_rows(runs: list[tuple[pa.Table, int, int]]) -> pa.Table:
-    """A fresh, contiguous table of the (table, start, length) runs. The extra empty piece makes
-    combine_chunks copy even a single run."""
-    pieces = [t.slice(a, n) for t, a, n in runs]
-    return pa.concat_tables([*pieces, pieces[0].slice(0, 0)]).combine_chunks()
+def _canonical(table: pa.Table) -> pa.Table:
+    """A fresh, contiguous copy: the concatenation (with an empty piece, so that even one chunk is copied)
+    drops the validity bitmaps `take` adds to columns without nulls, so the Arrow size the shards and the
+    card report does not depend on how the rows were gathered."""
+    return pa.concat_tables([table, table.slice(0, 0)]).combine_chunks()

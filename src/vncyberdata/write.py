@@ -115,12 +115,35 @@ def write_dataset(out: Path, records: dict[str, dict[str, Rows] | Sequence[BaseM
             {"path": p.relative_to(tmp).as_posix(), "size": p.stat().st_size, "sha256": sha256_file(p)}
             for p in sorted(tmp.rglob("*.parquet"))
         ]
-        (tmp / REPORT_NAME).write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        write_report(tmp / REPORT_NAME, report)
         _replace(tmp, out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return report
+
+
+def write_report(path: Path, report: dict) -> None:
+    """`report` as indented JSON, the bytes `json.dumps(report, ensure_ascii=False, indent=2)` gives, but
+    top-level values that are lazy sequences (the build's inputs, kept as Arrow columns) are written an
+    item at a time instead of being made into one list first."""
+    def dumps(value, depth: int) -> str:
+        return json.dumps(value, ensure_ascii=False, indent=2).replace("\n", "\n" + "  " * depth)
+
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write("{")
+        for n, (key, value) in enumerate(report.items()):
+            fh.write(("," if n else "") + "\n  " + json.dumps(key, ensure_ascii=False) + ": ")
+            if isinstance(value, Sequence) and not isinstance(value, list | tuple | str) and len(value):
+                fh.write("[")
+                for i, item in enumerate(value):
+                    fh.write(("," if i else "") + "\n    " + dumps(item, 2))
+                fh.write("\n  ]")
+            elif isinstance(value, Sequence) and not isinstance(value, list | tuple | str):
+                fh.write("[]")
+            else:
+                fh.write(dumps(value, 1))
+        fh.write("\n}\n" if report else "}\n")
 
 
 def check_replaceable(out: Path) -> None:
