@@ -425,7 +425,9 @@ def build(raw_dir: Path, out_dir: Path, options: Options = Options()) -> dict:
     with tempfile.TemporaryDirectory(prefix=f".{out_dir.name}.spill-", dir=out_dir.parent) as scratch:
         store = Store(Path(scratch), schemas.write_schema("articles"), expected_records=len(files))
         kept = run_pipeline(files, report, pipeline(store, options))
-        del files  # the pipeline is done with them
+        # the writers need only where each kept record is and its cluster; the pipeline's files are done with
+        kept = kept.select(["id", "index", "chunk", "row", "cluster_size"]).combine_chunks()
+        del files
         _release_memory()
         split_of = _split_codes(kept.column("id"))
         sources = {
