@@ -290,3 +290,21 @@ def test_report_pins_every_input_and_is_plain_indented_json(seed_build):
     assert [s["step"] for s in report["steps"]] == [
         "read_sidecars", "parse_files", "keep_vietnamese", "drop_duplicate_ids", "drop_near_duplicates"
     ], "steps are listed in the order they run"
+
+
+def test_streamed_report_is_byte_for_byte_json_dumps(tmp_path):
+    """write_report streams lazy sequences and formats flat rows itself; the bytes stay json.dumps's."""
+    import pyarrow as pa
+
+    from vncyberdata.raw import INPUTS, Inputs
+    from vncyberdata.write import write_report
+
+    for rows in ([], [{"path": "a/ư.txt", "size": 3, "sha256": b"\x01" * 32}, {"path": 'b"q', "size": 1, "sha256": b"\x02" * 32}]):
+        report = {
+            "n": 1, "inputs": Inputs(pa.Table.from_pylist(rows, schema=INPUTS)), "nested": {"y": [1, {"z": "ệ"}], "w": []},
+            "empty": {}, "drops": [{"a": None, "b": 1.5, "c": "x\n"}], "ignored": [], "flat": {"k": True},
+        }
+        write_report(tmp_path / "r.json", report)
+        plain = dict(report, inputs=list(report["inputs"]))
+        assert (tmp_path / "r.json").read_text(encoding="utf-8") == json.dumps(plain, ensure_ascii=False, indent=2) + "\n"
+        assert [r["sha256"] for r in plain["inputs"]] == [r["sha256"].hex() for r in rows]

@@ -118,11 +118,14 @@ def cluster_keys(
     for b in range(BANDS):
         keys = band(b)[rows[reps]] if len(reps) else np.zeros(0, dtype=np.uint64)
         order = np.argsort(keys, kind="stable")  # stable: members of a bucket stay ascending
-        bounds = np.flatnonzero(np.diff(keys[order])) + 1
-        for members in np.split(order, bounds):
-            if len(members) > 1:
-                m = reps[members].tolist()
-                pairs.update((a, b) for i, a in enumerate(m) for b in m[i + 1 :])
+        same = keys[order][1:] == keys[order][:-1]  # only buckets of two or more records are visited
+        starts = np.flatnonzero(same & ~np.r_[False, same[:-1]])
+        for start in starts.tolist():
+            stop = start + 1
+            while stop < len(same) and same[stop]:
+                stop += 1
+            m = reps[order[start : stop + 1]].tolist()
+            pairs.update((a, b) for i, a in enumerate(m) for b in m[i + 1 :])
     if pairs:
         pairs_ = sorted(pairs)
         involved = sorted({p for pair in pairs_ for p in pair})

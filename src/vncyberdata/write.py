@@ -123,12 +123,29 @@ def write_dataset(out: Path, records: dict[str, dict[str, Rows] | Sequence[BaseM
     return report
 
 
+_SCALARS = (str, int, bool, type(None))
+
+
+def _scalar(v: str | int | bool | None) -> str:
+    """A JSON scalar exactly as `json.dumps(..., ensure_ascii=False)` writes it."""
+    if isinstance(v, str):
+        return json.encoder.encode_basestring(v)
+    if v is None or isinstance(v, bool):
+        return "null" if v is None else ("true" if v else "false")
+    return int.__repr__(v)
+
+
 def write_report(path: Path, report: dict) -> None:
     """`report` as indented JSON, the bytes `json.dumps(report, ensure_ascii=False, indent=2)` gives, but
     top-level values that are lazy sequences (the build's inputs, kept as Arrow columns) are written an
     item at a time instead of being made into one list first."""
     def dumps(value, depth: int) -> str:
-        return json.dumps(value, ensure_ascii=False, indent=2).replace("\n", "\n" + "  " * depth)
+        pad = "  " * depth
+        if isinstance(value, dict) and value and all(type(v) in _SCALARS for v in value.values()):
+            # a flat row (an input file): each scalar as json writes it, without its Python indenting encoder
+            inner = ",\n".join(f"{pad}  {_scalar(k)}: {_scalar(v)}" for k, v in value.items())
+            return "{\n" + inner + "\n" + pad + "}"
+        return json.dumps(value, ensure_ascii=False, indent=2).replace("\n", "\n" + pad)
 
     with open(path, "w", encoding="utf-8") as fh:
         fh.write("{")
