@@ -32,6 +32,8 @@ def corpus(tmp_path_factory):
 
 def test_output_does_not_depend_on_the_chunking_or_the_workers(corpus, tmp_path, monkeypatch):
     monkeypatch.setattr(build_module, "FILES_PER_CHUNK", 7)  # 120 pages in 18 chunks: every gather crosses chunks
+    monkeypatch.setattr(build_module, "PART_ROWS", 9)  # and ~12 id ranges: a row group spans partitions
+    monkeypatch.setattr(spill, "PARTITION_FLUSH", 2)  # partitions appended to a few rows at a time
     build(corpus / "raw", tmp_path / "small-chunks", Options(workers=2))
     assert len(list((corpus / "default" / "data").rglob("*.parquet"))) >= 4
     assert _files(tmp_path / "small-chunks") == _files(corpus / "default")
@@ -72,9 +74,12 @@ def test_store_gives_rows_back_in_the_order_asked(corpus, tmp_path):
     assert facts.column("index").to_pylist() == list(range(10))
     locations = list(zip(facts.column("chunk").to_pylist(), facts.column("row").to_pylist()))
     assert locations == [(0, 0), (0, 1), (0, 2), (0, 3), (1, 0), (1, 1), (1, 2), (1, 3), (2, 0), (2, 1)]
-    wanted = [9, 3, 4, 5, 0, 9, 8]
-    assert store.take([locations[i] for i in wanted]).to_pylist() == [rows[i] for i in wanted]
-    assert store.take([]).num_rows == 0
+    keys = np.array([2, 0, 1, 2, 0, 0, 2, 1, 0, 2])
+    files = store.partition(facts.column("chunk").to_numpy(), facts.column("row").to_numpy(), keys)
+    for key, path in files.items():
+        got = store.read_partition(path).to_pylist()
+        assert got == [rows[i] for i in np.flatnonzero(keys == key)], "each row in its partition, in chunk order"
+    assert sorted(files) == [0, 1, 2]
     assert (store.signature_rows([7, 2]) == [items[7].signature, items[2].signature]).all()
     for b in range(dedup.BANDS):
         assert (store.band(b) == dedup.band_keys(np.array([i.signature for i in items]))[:, b]).all()

@@ -30,7 +30,7 @@ from .errors import UserError
 from .parse import PARSER_VERSION, Parsed, Rejection, parse
 from .raw import INPUTS, Inputs, RawFile, SidecarError, checksums, discover, read_sidecar
 from .record import LINE_CLASSES, SPLITS, RawMeta
-from .spill import FILES_PER_CHUNK, Chunk, Item, Store, write_chunk
+from .spill import FILES_PER_CHUNK, Chunk, Item, Store, canonical, write_chunk
 
 
 @dataclass
@@ -288,22 +288,67 @@ def _counting(items: Iterable, counts: dict, key: str) -> Iterator:
         yield item
 
 
-def article_rows(store: Store, kept: pa.Table) -> write.Rows:
-    """The kept articles of one split (their facts, in id order), gathered from the store a row group at a time."""
+PART_ROWS = 5_000  # kept articles per id-range partition of the gather, on average (one row group)
+MAX_PARTS = 128  # per split: the partition files open at once stay few (3 × 128)
+
+
+def article_rows(store: Store, kept: pa.Table, split_of: np.ndarray) -> dict[str, write.Rows]:
+    """The kept articles (their facts in id order, and each one's split code) as Rows per split in id order.
+
+    Gathering is an external sort by id range: one pass over the chunks, in order, copies every kept row to
+    the file of its (split, id range) partition; the writer then reads one partition at a time, sorts it by
+    id and slices its row groups from it. Each chunk and each partition is read once, and memory holds one
+    chunk, one partition (~PART_ROWS rows) and the rows pending per partition."""
     schema = store.schema
-    chunk, row = kept.column("chunk").to_numpy(), kept.column("row").to_numpy()
-    cluster = {"cluster_id": kept.column("id"), "cluster_size": kept.column("cluster_size")}
+    parts = max(1, min(MAX_PARTS, kept.num_rows // PART_ROWS))
+    ids_ = kept.column("id")
+    part = np.empty(kept.num_rows, dtype=np.int64)
+    for at in range(0, kept.num_rows, 50_000):  # ids are uniform hex: their first 8 digits give the range
+        part[at : at + 50_000] = [int(i[:8], 16) * parts >> 32 for i in ids_.slice(at, 50_000).to_pylist()]
+    files = store.partition(kept.column("chunk").to_numpy(), kept.column("row").to_numpy(),
+                            split_of.astype(np.int64) * parts + part)
+    out = {}
+    for code, split in enumerate(SPLITS):
+        mine = split_of == code
+        if not mine.any():
+            continue
+        facts = kept.filter(pa.array(mine))
+        offsets = np.r_[0, np.cumsum(np.bincount(part[mine], minlength=parts))]
+        out[split] = write.Rows(facts.num_rows, _partition_rows(store, schema, facts, offsets, code * parts, files),
+                                # gathered row groups hold a subset of the stored rows; each adds at most an
+                                # offset and a bitmap byte per column to what the store's chunks measured
+                                store.nbytes + 4096 * (facts.num_rows // write.ROW_GROUP_ROWS + 1))
+    return out
+
+
+def _partition_rows(store: Store, schema: pa.Schema, facts: pa.Table, offsets: np.ndarray, first_key: int,
+                    files: dict) -> Callable[[int, int], pa.Table]:
+    """rows(start, stop) of one split, from its partitions (the last one read is kept for the next call)."""
+    cluster = {"cluster_id": facts.column("id"), "cluster_size": facts.column("cluster_size")}
+    loaded: dict[int, pa.Table] = {}
+
+    def partition(p: int) -> pa.Table:
+        if p not in loaded:
+            loaded.clear()
+            table = store.read_partition(files[first_key + p])
+            loaded[p] = table.take(pc.sort_indices(table, [("id", "ascending")]))
+        return loaded[p]
 
     def rows(start: int, stop: int) -> pa.Table:
-        table = store.take(list(zip(chunk[start:stop].tolist(), row[start:stop].tolist())))
+        pieces = []
+        for p in range(int(np.searchsorted(offsets, start, side="right")) - 1, len(offsets) - 1):
+            if offsets[p] >= stop:
+                break
+            if offsets[p + 1] > max(start, offsets[p]):  # a partition without rows of this split has no file
+                a, b = max(start, offsets[p]) - offsets[p], min(stop, offsets[p + 1]) - offsets[p]
+                pieces.append(partition(p).slice(int(a), int(b - a)))
+        table = canonical(pa.concat_tables(pieces))
         for name, values in cluster.items():
             i = schema.get_field_index(name)
             table = table.set_column(i, schema.field(i), pa.array(values[start:stop].to_pylist(), schema.field(i).type))
         return table
 
-    # gathered row groups hold a subset of the stored rows; each adds at most an offset and a bitmap byte per
-    # column to what the store's chunks measured
-    return write.Rows(kept.num_rows, rows, store.nbytes + 4096 * (kept.num_rows // write.ROW_GROUP_ROWS + 1))
+    return rows
 
 
 SEEN = pa.schema([("headline_id", pa.string()), ("text", pa.string()), ("article_id", pa.string()),
@@ -431,11 +476,7 @@ def build(raw_dir: Path, out_dir: Path, options: Options = Options()) -> dict:
         _release_memory()
         split_of = _split_codes(kept.column("id"))
         sources = {
-            "articles": {
-                split: article_rows(store, kept.filter(pa.array(split_of == code)))
-                for code, split in enumerate(SPLITS)
-                if np.any(split_of == code)
-            },
+            "articles": article_rows(store, kept, split_of),
             "headlines": headline_rows(store, kept),
         }
         _release_memory()

@@ -35,6 +35,7 @@ PLACED = pa.schema([*FACTS, ("index", pa.int64()), ("chunk", pa.int32()), ("row"
 SIGHTINGS = pa.schema(
     [("record", pa.int64()), ("position", pa.int32()), ("headline_id", pa.string()), ("text", pa.string())]
 )
+PARTITION_FLUSH = 128  # rows of one partition held before they are appended to its file
 SIGHTINGS_PER_BUCKET = 20_000  # about 4 MB of Arrow: what the headline step sorts at a time
 
 
@@ -223,30 +224,53 @@ class Store:
                 out[i] = np.frombuffer(fh.read(width), dtype=np.uint64)
         return out
 
-    def take(self, locations: list[tuple[int, int]]) -> pa.Table:
-        """The article rows at (chunk, row) `locations`, in that order.
-
-        Each chunk is memory-mapped only while its wanted rows are copied out, so at most one chunk's pages
-        are resident at a time (a map holds every page it read ahead until it is closed). The rows are put
-        in order by one `take` over the pieces (not one slice per row: thousands of tiny arrays cost far
-        more memory than the rows)."""
+    def partition(self, chunk: np.ndarray, row: np.ndarray, keys: np.ndarray) -> dict[int, Path]:
+        """Copy the rows at (`chunk`, `row`) out of the chunks into one IPC file per key in `keys` (a
+        partition), reading each chunk once, in order, mapped only while its rows are copied out. Rows wait
+        in memory until PARTITION_FLUSH of a partition are pending. Returns {key: file}; within a file rows
+        are in chunk order (the caller sorts)."""
         self.close()
-        if not locations:
-            return self.schema.empty_table()
-        wanted: dict[int, list[int]] = {}
-        for chunk, row in locations:
-            wanted.setdefault(chunk, []).append(row)
-        pieces, where, at = [], {}, 0  # where: (chunk, row) → row in the concatenation of the pieces
-        for chunk, rows in wanted.items():
-            rows = sorted(set(rows))
-            with pa.memory_map(str(self._paths[chunk])) as source:
-                table = pa.ipc.open_file(source).read_all()
-                pieces.append(table.take(pa.array(rows)))  # copies the rows out of the map
-                del table
-            where.update({(chunk, r): at + i for i, r in enumerate(rows)})
-            at += len(rows)
-        gathered = pa.concat_tables(pieces).take(pa.array([where[loc] for loc in locations]))
-        return _canonical(gathered)
+        order = np.lexsort((row, chunk))
+        chunk, row, keys = chunk[order], row[order], keys[order]
+        pending: dict[int, list[pa.Table]] = {}
+        files: dict[int, Path] = {}
+        writers: dict[int, pa.ipc.RecordBatchFileWriter] = {}
+
+        def flush(key: int) -> None:
+            if key not in writers:
+                files[key] = self.folder / f"part-{key:05d}.arrow"
+                writers[key] = pa.ipc.new_file(str(files[key]), self.schema)
+            writers[key].write_table(pa.concat_tables(pending.pop(key)))
+
+        try:
+            bounds = np.flatnonzero(np.diff(chunk)) + 1
+            for start, stop in zip(np.r_[0, bounds].tolist(), np.r_[bounds, len(chunk)].tolist()):
+                if start == stop:
+                    continue
+                by_key = np.argsort(keys[start:stop], kind="stable")
+                run_rows, run_keys = row[start:stop][by_key], keys[start:stop][by_key]
+                edges = np.flatnonzero(np.diff(run_keys)) + 1
+                with pa.memory_map(str(self._paths[int(chunk[start])])) as source:
+                    table = pa.ipc.open_file(source).read_all()
+                    for a, b in zip(np.r_[0, edges].tolist(), np.r_[edges, len(run_keys)].tolist()):
+                        key = int(run_keys[a])
+                        # a take per partition: fresh buffers, where slices of one take would each keep the
+                        # whole chunk's copy alive while they wait
+                        pending.setdefault(key, []).append(table.take(pa.array(run_rows[a:b])))
+                        if sum(t.num_rows for t in pending[key]) >= PARTITION_FLUSH:
+                            flush(key)
+                    del table
+            for key in list(pending):
+                flush(key)
+        finally:
+            for writer in writers.values():
+                writer.close()
+        return files
+
+    def read_partition(self, path: Path) -> pa.Table:
+        """A partition file, read into memory (not mapped)."""
+        with pa.OSFile(str(path)) as source:
+            return pa.ipc.open_file(source).read_all()
 
     def sighting_buckets(self) -> Iterator[pa.Table]:
         """The related-headline sightings a bucket at a time, buckets in headline-id order (ids within a
@@ -261,7 +285,7 @@ class Store:
         return pa.concat_tables(list(self.sighting_buckets()))
 
 
-def _canonical(table: pa.Table) -> pa.Table:
+def canonical(table: pa.Table) -> pa.Table:
     """A fresh, contiguous copy: the concatenation (with an empty piece, so that even one chunk is copied)
     drops the validity bitmaps `take` adds to columns without nulls, so the Arrow size the shards and the
     card report does not depend on how the rows were gathered."""
