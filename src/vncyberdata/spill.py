@@ -35,7 +35,7 @@ PLACED = pa.schema([*FACTS, ("index", pa.int64()), ("chunk", pa.int32()), ("row"
 SIGHTINGS = pa.schema(
     [("record", pa.int64()), ("position", pa.int32()), ("headline_id", pa.string()), ("text", pa.string())]
 )
-PARTITION_FLUSH = 128  # rows of one partition held before they are appended to its file
+STAGE_ROWS = 4_096  # rows copied out of the chunks before they are sorted into the partition files
 SIGHTINGS_PER_BUCKET = 20_000  # about 4 MB of Arrow: what the headline step sorts at a time
 
 
@@ -226,42 +226,44 @@ class Store:
 
     def partition(self, chunk: np.ndarray, row: np.ndarray, keys: np.ndarray) -> dict[int, Path]:
         """Copy the rows at (`chunk`, `row`) out of the chunks into one IPC file per key in `keys` (a
-        partition), reading each chunk once, in order, mapped only while its rows are copied out. Rows wait
-        in memory until PARTITION_FLUSH of a partition are pending. Returns {key: file}; within a file rows
-        are in chunk order (the caller sorts)."""
+        partition), reading each chunk once, in order, mapped only while its rows are copied out. Copied rows
+        are staged until STAGE_ROWS wait, then sorted by key (one copy) and appended to the partitions' files
+        one batch per partition: few, large tables in memory, never thousands of tiny ones. Returns {key:
+        file}; within a file rows are in chunk order (the caller sorts)."""
         self.close()
         order = np.lexsort((row, chunk))
         chunk, row, keys = chunk[order], row[order], keys[order]
-        pending: dict[int, list[pa.Table]] = {}
         files: dict[int, Path] = {}
         writers: dict[int, pa.ipc.RecordBatchFileWriter] = {}
+        staged: list[pa.Table] = []
+        staged_keys: list[np.ndarray] = []
 
-        def flush(key: int) -> None:
-            if key not in writers:
-                files[key] = self.folder / f"part-{key:05d}.arrow"
-                writers[key] = pa.ipc.new_file(str(files[key]), self.schema)
-            writers[key].write_table(pa.concat_tables(pending.pop(key)))
+        def flush() -> None:
+            table, where = pa.concat_tables(staged), np.concatenate(staged_keys)
+            staged.clear()
+            staged_keys.clear()
+            by_key = np.argsort(where, kind="stable")
+            table, where = table.take(pa.array(by_key)), where[by_key]
+            edges = np.flatnonzero(np.diff(where)) + 1
+            for a, b in zip(np.r_[0, edges].tolist(), np.r_[edges, len(where)].tolist()):
+                key = int(where[a])
+                if key not in writers:
+                    files[key] = self.folder / f"part-{key:05d}.arrow"
+                    writers[key] = pa.ipc.new_file(str(files[key]), self.schema)
+                writers[key].write_table(table.slice(a, b - a))
 
         try:
             bounds = np.flatnonzero(np.diff(chunk)) + 1
             for start, stop in zip(np.r_[0, bounds].tolist(), np.r_[bounds, len(chunk)].tolist()):
                 if start == stop:
                     continue
-                by_key = np.argsort(keys[start:stop], kind="stable")
-                run_rows, run_keys = row[start:stop][by_key], keys[start:stop][by_key]
-                edges = np.flatnonzero(np.diff(run_keys)) + 1
                 with pa.memory_map(str(self._paths[int(chunk[start])])) as source:
-                    table = pa.ipc.open_file(source).read_all()
-                    for a, b in zip(np.r_[0, edges].tolist(), np.r_[edges, len(run_keys)].tolist()):
-                        key = int(run_keys[a])
-                        # a take per partition: fresh buffers, where slices of one take would each keep the
-                        # whole chunk's copy alive while they wait
-                        pending.setdefault(key, []).append(table.take(pa.array(run_rows[a:b])))
-                        if sum(t.num_rows for t in pending[key]) >= PARTITION_FLUSH:
-                            flush(key)
-                    del table
-            for key in list(pending):
-                flush(key)
+                    staged.append(pa.ipc.open_file(source).read_all().take(pa.array(row[start:stop])))
+                staged_keys.append(keys[start:stop])
+                if sum(len(k) for k in staged_keys) >= STAGE_ROWS:
+                    flush()
+            if staged:
+                flush()
         finally:
             for writer in writers.values():
                 writer.close()
