@@ -224,7 +224,8 @@ def drop_near_duplicates(facts: pa.Table, report: Report, store: Store) -> pa.Ta
         lead_len = facts.column("lead_len").to_numpy()[grouped]
         # the most complete text first (longest body, then lead), ties by the smaller id (position)
         ranked = grouped[np.lexsort((grouped, -lead_len, -body_len, root[grouped]))]
-        heads = _starts(pa.chunked_array([pa.array(root[ranked])]))
+        roots = root[ranked]
+        heads = np.r_[True, roots[1:] != roots[:-1]]  # the first (most complete) member of each cluster
         keep[ranked[heads]] = True
         kept_at = ranked[np.maximum.accumulate(np.where(heads, np.arange(len(ranked)), 0))]
         paths, ids_ = facts.column("raw_path"), facts.column("id")
