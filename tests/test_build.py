@@ -308,3 +308,15 @@ def test_streamed_report_is_byte_for_byte_json_dumps(tmp_path):
         plain = dict(report, inputs=list(report["inputs"]))
         assert (tmp_path / "r.json").read_text(encoding="utf-8") == json.dumps(plain, ensure_ascii=False, indent=2) + "\n"
         assert [r["sha256"] for r in plain["inputs"]] == [r["sha256"].hex() for r in rows]
+
+
+def test_a_folder_where_the_sidecar_should_be_is_reported_not_a_crash(tmp_path):
+    raw = tmp_path / "raw"
+    shutil.copytree(RAW, raw)
+    (raw / "folder.txt").write_text("Tiêu đề\nĐoạn một.\nĐoạn hai.\n", encoding="utf-8")
+    (raw / "folder.meta.json").mkdir()
+    report = build(raw, tmp_path / "dataset")
+    (drop,) = report["drops"]
+    assert (drop["raw_path"], drop["reason"]) == ("folder.txt", "missing_sidecar")
+    assert "is a folder" in drop["message"] and "folder.meta.json" in drop["hint"]
+    assert sum(report["splits"]["articles"].values()) == 2

@@ -44,7 +44,7 @@ class SidecarError:
 
 
 def sidecar_for(path: Path) -> Path:
-    return path.with_name(path.name[: -len(path.suffix)] + SIDECAR_SUFFIX)
+    return path.with_name(sidecar_rel(path.name))
 
 
 def sidecar_rel(rel: str) -> str:
@@ -154,8 +154,8 @@ def checksums(root: Path, files: list[RawFile]) -> Inputs:
         for rel in (f.rel, sidecar_rel(f.rel)):
             try:
                 size, digest = _size_and_digest(os.path.join(base, rel))
-            except FileNotFoundError:
-                continue  # a missing sidecar is reported by read_sidecars, with its fix
+            except (FileNotFoundError, IsADirectoryError):
+                continue  # a missing sidecar (or a folder in its place) is reported by read_sidecars, with its fix
             rows["path"].append(rel)
             rows["size"].append(size)
             rows["sha256"].append(digest)
@@ -171,11 +171,17 @@ def read_sidecar(path: Path) -> RawMeta | SidecarError:
     try:
         with open(path, "rb") as fh:
             text = fh.read().decode("utf-8", errors="replace")
-    except (FileNotFoundError, IsADirectoryError):
+    except FileNotFoundError:
         return SidecarError(
             "missing_sidecar",
             f"no sidecar {path.name}",
             f"create {path.name} with at least publisher and license (schema/raw-meta.schema.json)",
+        )
+    except IsADirectoryError:
+        return SidecarError(
+            "missing_sidecar",
+            f"{path.name} is a folder, not a sidecar file",
+            f"rename the folder and create {path.name} as a JSON file with at least publisher and license",
         )
     try:
         data = json.loads(text)
