@@ -160,6 +160,9 @@ def main() -> None:
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
+        from vncyberdata import memory
+
+        memory.prefer_jemalloc()  # as the CLI does, before pyarrow loads
         print(json.dumps(run_one(args.articles[0], args.workers, args.seed)))
         return
     print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}; workers {args.workers}; SYNTHETIC corpus")

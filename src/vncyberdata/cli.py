@@ -10,6 +10,7 @@ import json
 import sys
 from pathlib import Path
 
+from . import memory
 from .errors import UserError
 from .offline import ensure_offline
 
@@ -346,6 +347,7 @@ def make_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    memory.prefer_jemalloc()  # before any command imports pyarrow
     ensure_offline()
     parser = make_parser()
     args = parser.parse_args(argv)  # exits 2 on a usage problem

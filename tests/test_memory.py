@@ -1,0 +1,71 @@
+"""Arrow's memory pool: the CLI and the build run with jemalloc when pyarrow has it (it keeps far less of
+what a phase frees than the default mimalloc: see memory.py), a pool the user chose is kept, and the
+caller's pool is what it was after a build."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pyarrow as pa
+import pytest
+
+from conftest import RAW
+from vncyberdata import build as build_module
+from vncyberdata import memory
+
+
+def _has_jemalloc() -> bool:
+    try:
+        pa.jemalloc_memory_pool()
+    except NotImplementedError:
+        return False
+    return sys.platform == "linux"
+
+
+needs_jemalloc = pytest.mark.skipif(not _has_jemalloc(), reason="this pyarrow has no jemalloc pool")
+
+PROBE = (
+    "from vncyberdata import memory; memory.prefer_jemalloc(); "
+    "import pyarrow as pa; print(pa.default_memory_pool().backend_name)"
+)
+
+
+def _probe(**env: str) -> str:
+    clean = {k: v for k, v in os.environ.items() if k != memory.ENV}
+    done = subprocess.run([sys.executable, "-c", PROBE], env={**clean, **env}, capture_output=True, text=True, check=True)
+    return done.stdout.strip()
+
+
+@needs_jemalloc
+def test_a_fresh_process_gets_jemalloc_for_arrow_and_its_internals():
+    assert _probe() == "jemalloc"
+
+
+def test_a_pool_the_user_chose_is_kept():
+    assert _probe(**{memory.ENV: "system"}) == "system"
+
+
+def test_importing_the_cli_does_not_load_pyarrow():
+    """Otherwise `prefer_jemalloc` in cli.main would come too late to reach Arrow's C++ internals."""
+    code = "import sys; import vncyberdata.cli; print('pyarrow' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"
+
+
+@needs_jemalloc
+def test_build_runs_on_jemalloc_and_gives_the_callers_pool_back(tmp_path, monkeypatch):
+    monkeypatch.delenv(memory.ENV, raising=False)
+    before = pa.default_memory_pool()
+    seen = []
+    discover = build_module.discover
+
+    def spy(root):
+        seen.append(pa.default_memory_pool().backend_name)
+        return discover(root)
+
+    monkeypatch.setattr(build_module, "discover", spy)
+    build_module.build(RAW, tmp_path / "dataset")
+    assert seen == ["jemalloc"]
+    assert pa.default_memory_pool().backend_name == before.backend_name
