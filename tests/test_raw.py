@@ -6,7 +6,7 @@ import os
 
 from conftest import RAW
 
-from vncyberdata.raw import SidecarError, checksums, discover, read_sidecar, sha256_file
+from vncyberdata.raw import SidecarError, discover, open_raw, pins_batch, read_sidecar, sha256_file, sorted_inputs
 
 SEEDS = {
     "000_950e53a0e89c16ec.txt": "bfe658cb8abecc83430239e17fa8285949f61432f12ee5efdadfa907cbdc17cb",
@@ -49,8 +49,26 @@ def test_sidecar_errors_carry_code_line_and_hint(tmp_path):
     assert isinstance(missing, SidecarError) and missing.code == "missing_sidecar"
 
 
-def test_checksums_are_sorted_and_cover_sidecars():
-    files, _ = discover(RAW)
-    rows = checksums(RAW, files)
-    assert [r["path"] for r in rows] == sorted(r["path"] for r in rows)
-    assert len(rows) == 4 and all(len(r["sha256"]) == 64 for r in rows)
+def test_pins_come_from_the_bytes_read_and_inputs_are_sorted_by_path(tmp_path):
+    """A raw file and its sidecar are pinned from the bytes the parse gets; a missing sidecar is not an
+    input; the inputs are sorted by path even when a later file's sidecar sorts before an earlier file."""
+    (tmp_path / "a.n.txt").write_bytes(b"Title\nBody.\n")
+    (tmp_path / "a.n.meta.json").write_text('{"publisher": "P", "license": "test"}')
+    (tmp_path / "a.txt").write_bytes(b"Other\n")
+    (tmp_path / "a.meta.json").write_text('{"publisher": "P", "license": "test"}')
+    (tmp_path / "lonely.txt").write_bytes(b"x")
+    files, _ = discover(tmp_path)
+    assert [f.rel for f in files] == ["a.n.txt", "a.txt", "lonely.txt"]
+    opened = [open_raw(str(tmp_path), f.rel) for f in files]
+    raw, meta, pins = opened[0]
+    assert raw == b"Title\nBody.\n" and meta.publisher == "P"
+    assert pins == [(rel, (tmp_path / rel).stat().st_size, bytes.fromhex(sha256_file(tmp_path / rel)))
+                    for rel in ("a.n.txt", "a.n.meta.json")]
+    _raw, missing, lonely = opened[2]
+    assert isinstance(missing, SidecarError) and missing.code == "missing_sidecar" and len(lonely) == 1
+    inputs = sorted_inputs([pins_batch(p) for _r, _m, p in opened])
+    assert [r["path"] for r in inputs] == ["a.meta.json", "a.n.meta.json", "a.n.txt", "a.txt", "lonely.txt"]
+    assert all(len(r["sha256"]) == 64 for r in inputs)
+    assert list(sorted_inputs([pins_batch([])])) == []
+
+

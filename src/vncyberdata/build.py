@@ -1,8 +1,9 @@
 """The build: raw folder → records → dataset folder.
 
-The pipeline is a list of steps, each taking what the previous one gave and the build report: the first
-steps stream raw files; parse_files writes the records to the spill store and returns their facts as one
-Arrow table (a row per record), which every later step filters. A step that drops an item records why in
+The pipeline is a list of steps, each taking what the previous one gave and the build report: the first,
+parse_files, streams the raw files to the workers, which read each file and its sidecar, pin them (size,
+sha256) and parse them (FILE_STEPS), writing the records to the spill store; it returns their facts as one
+Arrow table (a row per record), which every later step filters. The driver itself never reads a raw file. A step that drops an item records why in
 the report (a reason code, the file, the line and a hint) instead of raising: one bad raw file never stops
 the others.
 """
@@ -10,7 +11,6 @@ the others.
 from __future__ import annotations
 
 import functools
-import hashlib
 import sys
 import tempfile
 from collections import Counter
@@ -28,8 +28,8 @@ from .cache import ParseCache, fingerprint
 from .engines import make_engine
 from .errors import UserError
 from .parse import PARSER_VERSION, Parsed, Rejection, parse
-from .raw import INPUTS, Inputs, RawFile, SidecarError, checksums, discover, read_sidecar
-from .record import LINE_CLASSES, SPLITS, RawMeta
+from .raw import INPUTS, Inputs, RawFile, SidecarError, discover, open_raw, pins_batch, sorted_inputs
+from .record import LINE_CLASSES, SPLITS
 from .spill import FILES_PER_CHUNK, Chunk, Item, Store, canonical, write_chunk
 
 
@@ -66,18 +66,9 @@ class Report:
         }
 
 
-# A step takes what the previous one gave and the report: the first steps stream files, then from
-# parse_files on every step takes and returns the facts table (one row per record, spill.PLACED).
-Step = Callable[[Iterable | pa.Table, Report], Iterator | pa.Table]
-
-
-def read_sidecars(files: Iterable[RawFile], report: Report) -> Iterator[tuple[RawFile, RawMeta]]:
-    for f in files:
-        meta = read_sidecar(f.sidecar)
-        if isinstance(meta, SidecarError):
-            report.drop("read_sidecars", f.rel, meta.code, f"{f.sidecar.name}: {meta.message}", meta.hint, meta.line)
-        else:
-            yield f, meta
+# A step takes what the previous one gave and the report: parse_files takes the raw files, every later step
+# takes and returns the facts table (one row per record, spill.PLACED).
+Step = Callable[[Iterable | pa.Table, Report], pa.Table]
 
 
 @dataclass(frozen=True)
@@ -91,62 +82,87 @@ class Options:
     ray_address: str | None = None
 
 
-def _parse_one(job: tuple[str, str, str, str, str | None, str | None, str | None]) -> tuple[str, Item | Rejection, bool]:
-    """Parse one raw file (in a worker process when workers > 1): (raw path, result, whether it was cached).
-    Everything per-record that the global steps need (signature, content hash, headline ids) is computed
-    here, where the work is spread over the workers. With the sha256 the build already took of the file,
-    a cache hit does not even read the file."""
-    path, rel, raw_format, sidecar_text, cache_dir, known_sha, cache_fingerprint = job
+# What a worker does to each file, in order; the report counts files in and out of each (build-report.json
+# "steps"), before the steps that run on the facts of every record.
+FILE_STEPS = ("read_sidecars", "parse_files")
+
+
+def _parse_one(job: tuple[str, str, str, str | None, str | None]) -> tuple[str, str, Item | Rejection | SidecarError, bool, list]:
+    """Read one raw file and its sidecar and parse them (in a worker process when workers > 1): (raw path,
+    the file step it ended at, its result, whether the parse came from the cache, the pins of the files
+    read). Everything per-record that the global steps need (signature, content hash, headline ids) is
+    computed here, where the work is spread over the workers."""
+    root, rel, raw_format, cache_dir, cache_fingerprint = job
+    raw, meta, pins = open_raw(root, rel)
+    if isinstance(meta, SidecarError):
+        return rel, "read_sidecars", meta, False, pins
     cache = ParseCache(Path(cache_dir), cache_fingerprint) if cache_dir else None
-    sidecar = sidecar_text.encode("utf-8")
-    if cache and known_sha and (result := cache.get(ParseCache.key(known_sha, sidecar, rel))) is not None:
-        return rel, result, True
-    raw = Path(path).read_bytes()
-    result = parse(raw, RawMeta.model_validate_json(sidecar_text), rel, raw_format=raw_format)
+    key = ParseCache.key(pins[0][2].hex(), meta.model_dump_json().encode("utf-8"), rel) if cache else None
+    if cache and (result := cache.get(key)) is not None:
+        return rel, "parse_files", result, True, pins
+    result = parse(raw, meta, rel, raw_format=raw_format)
     if isinstance(result, Parsed):
         result = Item.of(result)
-    if cache:  # keyed by the bytes parsed, in case the file changed since it was checksummed
-        cache.put(ParseCache.key(hashlib.sha256(raw).hexdigest(), sidecar, rel), result)
-    return rel, result, False
+    if cache:
+        cache.put(key, result)
+    return rel, "parse_files", result, False, pins
 
 
-def _parse_chunk(job: tuple[str, list, pa.Schema]) -> tuple[Chunk, list[tuple[str, Rejection | None, bool]]]:
-    """One worker task: parse a run of files and write their records to one chunk of the store's folder;
-    returns the chunk's columns and per file (raw path, its Rejection or None, whether it was cached).
+def _parse_chunk(job: tuple[str, list, pa.Schema]) -> tuple[Chunk, list[tuple[str, str, Rejection | SidecarError]], int, int, pa.RecordBatch]:
+    """One worker task: read and parse a run of files and write their records to one chunk of the store's
+    folder. Returns the chunk's columns, the dropped files as (raw path, file step, why), how many files
+    reached the parse, how many parses were cached, and the pins of every file read as one Arrow batch.
     Only compact columns travel back to the driver, never the text."""
     chunk_folder, file_jobs, schema = job
-    parsed = [_parse_one(tuple(j)) for j in file_jobs]
-    chunk = write_chunk(Path(chunk_folder), [r for _rel, r, _cached in parsed if isinstance(r, Item)], schema)
-    return chunk, [(rel, r if isinstance(r, Rejection) else None, cached) for rel, r, cached in parsed]
+    done = [_parse_one(tuple(j)) for j in file_jobs]
+    items = [result for _rel, _step, result, _cached, _pins in done if isinstance(result, Item)]
+    chunk = write_chunk(Path(chunk_folder), items, schema)
+    drops = [(rel, step, result) for rel, step, result, _cached, _pins in done if not isinstance(result, Item)]
+    parsed = sum(step == "parse_files" for _rel, step, _result, _cached, _pins in done)
+    cached = sum(c for _rel, _step, _result, c, _pins in done)
+    return chunk, drops, parsed, cached, pins_batch([pin for *_rest, pins in done for pin in pins])
 
 
-def parse_files(items: Iterable[tuple[RawFile, RawMeta]], report: Report, options: Options, store: Store) -> pa.Table:
-    """Parse every file on the chosen engine (a local process pool, or Ray), the records going to the
-    store's chunks; returns the facts of every record (spill.PLACED) in input order, so the output depends
-    neither on the engine nor on the number of workers."""
+def parse_files(files: Iterable[RawFile], report: Report, options: Options, store: Store, total: int = 0) -> pa.Table:
+    """Read every file with its sidecar and parse it on the chosen engine (a local process pool, or Ray),
+    the records going to the store's chunks; returns the facts of every record (spill.PLACED) in input
+    order, so the output depends neither on the engine nor on the number of workers. The workers also pin
+    every file they read (path, size, sha256): the report's inputs. `total` (files) sizes the progress bar.
+
+    The step counts itself: one entry in the report's steps per FILE_STEPS step."""
     cache_dir = str(options.cache_dir) if options.cache_dir else None
     # the cache's fingerprint is taken once, here: workers use it even if the sources change mid-build
     fp = fingerprint() if cache_dir else None
-    known = report.inputs.sha256_lookup()  # files arrive in path order, as the inputs are sorted
-    jobs = ((str(f.path), f.rel, f.format, meta.model_dump_json(), cache_dir, known(f.rel), fp) for f, meta in items)
+    sidecars, parsing = counts = [{"step": step, "in": 0, "out": 0} for step in FILE_STEPS]
+    report.steps += counts
+    jobs = ((str(f.root), f.rel, f.format, cache_dir, fp) for f in files)
     chunks = ((str(store.chunk_folder), batch, store.schema) for batch in _batched(jobs, FILES_PER_CHUNK))
     engine = make_engine(options.engine, options.workers, options.ray_address)
-    progress = _progress(options.progress, report.inputs.raw_files())
+    progress = _progress(options.progress, total)
+    pins: list[pa.RecordBatch] = []
     try:
-        for chunk, outcomes in engine.map(_parse_chunk, chunks):
-            for rel, rejection, cached in outcomes:
-                report.cache_hits += cached
-                if rejection is not None:
-                    report.drop("parse_files", rel, rejection.code, rejection.message, rejection.hint, rejection.line)
+        for chunk, drops, parsed, cached, chunk_pins in engine.map(_parse_chunk, chunks):
+            for rel, step, why in drops:
+                report.drop(step, rel, why.code, why.message, why.hint, why.line)
+            files_in = parsed + sum(step == "read_sidecars" for _rel, step, _why in drops)
+            sidecars["in"] += files_in
+            sidecars["out"] += parsed
+            parsing["in"] += parsed
+            pins.append(chunk_pins)
+            report.cache_hits += cached
             report.lines_total += sum(chunk.line_classes.values())
             report.line_classes.update(chunk.line_classes)
             store.add(chunk)
             if progress is not None:
-                progress.update(len(outcomes))
+                progress.update(files_in)
     finally:
         if progress is not None:
             progress.close()
-    return store.facts()
+    report.inputs = sorted_inputs(pins)
+    facts = store.facts()
+    parsing["out"] = facts.num_rows
+    return facts
+parse_files.counts_itself = True
 
 
 def _batched(items: Iterable, size: int) -> Iterator[list]:
@@ -243,12 +259,12 @@ def drop_near_duplicates(facts: pa.Table, report: Report, store: Store) -> pa.Ta
     return facts.filter(pa.array(keep))
 
 
-def pipeline(store: Store, options: Options = Options()) -> list[Step]:
-    """The build's steps in order. parse_files turns pages into facts, their records going to `store`; the
-    steps after it decide on facts alone. Options say how to run, never what to produce."""
+def pipeline(store: Store, options: Options = Options(), total: int = 0) -> list[Step]:
+    """The build's steps in order. parse_files reads and parses the raw files in the workers (FILE_STEPS),
+    turning pages into facts, their records going to `store`; the steps after it decide on facts alone.
+    Options say how to run, never what to produce."""
     return [
-        read_sidecars,
-        _bind(parse_files, options=options, store=store),
+        _bind(parse_files, options=options, store=store, total=total),
         keep_vietnamese,
         drop_duplicate_ids,
         _bind(drop_near_duplicates, store=store),
@@ -268,25 +284,15 @@ def run_pipeline(files: Iterable[RawFile], report: Report, steps: list[Step]) ->
     return data
 
 
-def _counted(step: Step, data: Iterable | pa.Table, report: Report) -> Iterator | pa.Table:
-    """Run `step`, recording how many items (files, then records) went in and came out."""
-    counts = {"step": step.__name__, "in": 0, "out": 0}
+def _counted(step: Step, data: Iterable | pa.Table, report: Report) -> pa.Table:
+    """Run `step`, recording how many records went in and came out (the step over files counts itself)."""
+    if getattr(step, "counts_itself", False):
+        return step(data, report)
+    counts = {"step": step.__name__, "in": data.num_rows, "out": 0}
     report.steps.append(counts)
-    if isinstance(data, pa.Table):
-        counts["in"] = data.num_rows
-    else:
-        data = _counting(data, counts, "in")
     out = step(data, report)
-    if isinstance(out, pa.Table):
-        counts["out"] = out.num_rows
-        return out
-    return _counting(out, counts, "out")
-
-
-def _counting(items: Iterable, counts: dict, key: str) -> Iterator:
-    for item in items:
-        counts[key] += 1
-        yield item
+    counts["out"] = out.num_rows
+    return out
 
 
 PART_ROWS = 5_000  # kept articles per id-range partition of the gather, on average (one row group)
@@ -470,12 +476,11 @@ def _build(raw_dir: Path, out_dir: Path, options: Options) -> dict:
         raise UserError(f"raw folder {raw_dir} does not exist", "pass --raw DIR pointing at the folder of raw files")
     write.check_replaceable(out_dir)
     files, ignored = discover(raw_dir)
-    report = Report(inputs=checksums(raw_dir, files), ignored=ignored)
-    memory.release_unused()
+    report = Report(ignored=ignored)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=f".{out_dir.name}.spill-", dir=out_dir.parent) as scratch:
         store = Store(Path(scratch), schemas.write_schema("articles"), expected_records=len(files))
-        kept = run_pipeline(_drain(files), report, pipeline(store, options))
+        kept = run_pipeline(_drain(files), report, pipeline(store, options, total=len(files)))
         # the writers need only where each kept record is and its cluster
         kept = kept.select(["id", "index", "chunk", "row", "cluster_size"]).combine_chunks()
         memory.release_unused()

@@ -181,10 +181,14 @@ class GateResult:
 
 
 def _batches(folder: Path, config: str, columns: list[str] | None = None, splits=SPLITS) -> Iterator:
+    """(split, record batch of at most BATCH_ROWS rows) in file order, a row group read at a time
+    (`iter_batches` reads ahead several row groups: ~100 MB more at the peak on an 8-group shard)."""
     for split in splits:
         for path in sorted((folder / "data" / config).glob(f"{split}-*.parquet")):
-            for batch in pq.ParquetFile(path).iter_batches(batch_size=BATCH_ROWS, columns=columns):
-                yield split, batch
+            parquet = pq.ParquetFile(path)
+            for group in range(parquet.num_row_groups):
+                for batch in parquet.read_row_group(group, columns=columns).to_batches(max_chunksize=BATCH_ROWS):
+                    yield split, batch
 
 
 def _gx_batches(folder: Path, config: str) -> Iterator[tuple[str, pa.Table]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import json
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -108,32 +108,6 @@ class Inputs(Sequence):
         for batch in self.table.to_batches(max_chunksize=10_000):
             yield from _rows(batch)
 
-    def raw_files(self) -> int:
-        """How many inputs are raw files (not sidecars)."""
-        return len(self) - pc.sum(pc.ends_with(self.table.column("path"), SIDECAR_SUFFIX)).as_py() if len(self) else 0
-
-    def sha256_lookup(self) -> Callable[[str], str | None]:
-        """A function path → its sha256 (None if it is not an input), for paths asked in ascending order:
-        a merge with the sorted inputs, a batch at a time."""
-        batches = iter(self.table.select(["path", "sha256"]).to_batches(max_chunksize=8192))
-        state = {"paths": [], "digests": [], "at": 0}
-
-        def lookup(path: str) -> str | None:
-            while True:
-                if state["at"] == len(state["paths"]):
-                    batch = next(batches, None)
-                    if batch is None:
-                        return None
-                    state.update(paths=batch.column(0).to_pylist(), digests=[d.hex() for d in batch.column(1).to_pylist()], at=0)
-                    continue
-                here = state["paths"][state["at"]]
-                if here < path:
-                    state["at"] += 1
-                    continue
-                return state["digests"][state["at"]] if here == path else None
-
-        return lookup
-
 
 def _rows(table: pa.Table | pa.RecordBatch) -> list[dict]:
     return [{"path": p, "size": n, "sha256": d.hex()} for p, n, d in zip(*(c.to_pylist() for c in table.columns))]
@@ -146,43 +120,61 @@ def _slice_bounds(s: slice, n: int) -> tuple[int, int]:
     return start, max(0, stop - start)
 
 
-def checksums(root: Path, files: list[RawFile]) -> Inputs:
-    """Sorted {path, size, sha256} for every raw file and its sidecar: the build's pinned inputs."""
-    batches, rows = [], {"path": [], "size": [], "sha256": []}
-    base = os.fspath(root)
-    for f in files:
-        for rel in (f.rel, sidecar_rel(f.rel)):
-            try:
-                size, digest = _size_and_digest(os.path.join(base, rel))
-            except (FileNotFoundError, IsADirectoryError):
-                continue  # a missing sidecar (or a folder in its place) is reported by read_sidecars, with its fix
-            rows["path"].append(rel)
-            rows["size"].append(size)
-            rows["sha256"].append(digest)
-            if len(rows["path"]) == 8192:  # as Arrow a batch at a time: no list of every path in memory
-                batches.append(pa.record_batch(rows, schema=INPUTS))
-                rows = {name: [] for name in rows}
-    batches.append(pa.record_batch(rows, schema=INPUTS))
+def open_raw(root: str, rel: str) -> tuple[bytes, RawMeta | SidecarError, list[tuple[str, int, bytes]]]:
+    """Read a raw file and its sidecar, once each (in the worker that parses the file): the bytes to parse,
+    the sidecar's metadata or why it is unusable, and the (path, size, sha256) pins of the files read. The
+    pins and the parse come from the same bytes, so a file changed mid-build cannot make them disagree."""
+    with open(os.path.join(root, rel), "rb") as fh:
+        raw = fh.read()
+    pins = [(rel, len(raw), hashlib.sha256(raw).digest())]
+    side = sidecar_rel(rel)
+    data = _sidecar_bytes(os.path.join(root, side))
+    if isinstance(data, SidecarError):  # a missing sidecar (or a folder in its place) is not an input
+        return raw, data, pins
+    pins.append((side, len(data), hashlib.sha256(data).digest()))
+    return raw, sidecar_meta(data), pins
+
+
+def pins_batch(pins: list[tuple[str, int, bytes]]) -> pa.RecordBatch:
+    """(path, size, sha256) rows as an INPUTS batch."""
+    paths, sizes, digests = (list(column) for column in zip(*pins)) if pins else ([], [], [])
+    return pa.record_batch([pa.array(paths, pa.string()), pa.array(sizes, pa.int64()), pa.array(digests, pa.binary(32))],
+                           schema=INPUTS)
+
+
+def sorted_inputs(batches: list[pa.RecordBatch]) -> Inputs:
+    """The pins of every file read, sorted by path: the build's pinned inputs."""
     table = pa.Table.from_batches(batches, schema=INPUTS)
     return Inputs(table.take(pc.sort_indices(table, [("path", "ascending")])).combine_chunks())
 
 
 def read_sidecar(path: Path) -> RawMeta | SidecarError:
+    data = _sidecar_bytes(path)
+    return data if isinstance(data, SidecarError) else sidecar_meta(data)
+
+
+def _sidecar_bytes(path: str | Path) -> bytes | SidecarError:
+    name = os.path.basename(path)
     try:
         with open(path, "rb") as fh:
-            text = fh.read().decode("utf-8", errors="replace")
+            return fh.read()
     except FileNotFoundError:
         return SidecarError(
             "missing_sidecar",
-            f"no sidecar {path.name}",
-            f"create {path.name} with at least publisher and license (schema/raw-meta.schema.json)",
+            f"no sidecar {name}",
+            f"create {name} with at least publisher and license (schema/raw-meta.schema.json)",
         )
     except IsADirectoryError:
         return SidecarError(
             "missing_sidecar",
-            f"{path.name} is a folder, not a sidecar file",
-            f"rename the folder and create {path.name} as a JSON file with at least publisher and license",
+            f"{name} is a folder, not a sidecar file",
+            f"rename the folder and create {name} as a JSON file with at least publisher and license",
         )
+
+
+def sidecar_meta(data: bytes) -> RawMeta | SidecarError:
+    """A sidecar's bytes as metadata, or the JSON or schema problem (with its line when JSON says)."""
+    text = data.decode("utf-8", errors="replace")
     try:
         data = json.loads(text)
     except json.JSONDecodeError as err:
