@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+from pathlib import Path
 
 import datasets
 import pytest
@@ -152,6 +153,29 @@ def test_bad_raw_files_are_reported_and_the_rest_builds(tmp_path):
     }
     for d in report["drops"]:
         assert d["message"] and d["hint"]
+
+
+def test_a_file_gone_since_discovery_is_dropped_not_a_crash(tmp_path, monkeypatch):
+    """The workers read the files after discovery: one deleted (or unreadable) by then is dropped with
+    unreadable_file and a hint; it is not an input, and every other file is built."""
+    from vncyberdata import build as build_module
+    from vncyberdata.raw import RawFile
+
+    raw = tmp_path / "raw"
+    shutil.copytree(RAW, raw)
+    discover = build_module.discover
+
+    def with_ghost(root):
+        files, ignored = discover(root)
+        return sorted(files + [RawFile(Path(root), "gone.txt", "text")], key=lambda f: f.rel), ignored
+
+    monkeypatch.setattr(build_module, "discover", with_ghost)
+    report = build(raw, tmp_path / "dataset")
+    (drop,) = report["drops"]
+    assert (drop["raw_path"], drop["reason"], drop["step"]) == ("gone.txt", "unreadable_file", "read_sidecars")
+    assert "gone.txt" in drop["message"] and drop["hint"]
+    assert "gone.txt" not in [r["path"] for r in report["inputs"]]
+    assert sum(report["splits"]["articles"].values()) == 2
 
 
 def test_duplicate_article_is_dropped_with_reason(tmp_path):

@@ -11,7 +11,7 @@ import pyarrow.parquet as pq
 import pytest
 from conftest import REPO
 
-from vncyberdata import gate, schemas
+from vncyberdata import gate, loading, schemas
 
 FLOORS = gate.load_floors(REPO / "schema" / "floors.toml")
 
@@ -84,12 +84,26 @@ def test_duplicate_ids_across_splits_and_wrong_counts_fail(seed_build, tmp_path)
     assert {"ids_unique", "row_counts_per_split"} <= failed
 
 
+def test_dataset_scans_read_small_batches_in_file_order(seed_build):
+    """loading.batches (the gate's, the statistics' and the release hashes' reader) gives every row once, in
+    split and file order, in batches of at most `rows`, with the columns asked for."""
+    got = list(loading.batches(seed_build, "headlines", ["id", "split"], rows=3))
+    assert all(b.num_rows <= 3 for _split, b in got) and all(b.schema.names == ["id", "split"] for _s, b in got)
+    assert all(row["split"] == split for split, b in got for row in b.to_pylist())
+    expected = [r for split in ("train", "validation", "test")
+                for path in sorted((seed_build / "data" / "headlines").glob(f"{split}-*.parquet"))
+                for r in pq.read_table(path, columns=["id", "split"]).to_pylist()]
+    assert [r for _s, b in got for r in b.to_pylist()] == expected and len(expected) == 31
+
+
 def test_gx_batches_cross_shards_and_splits_and_lose_no_row(seed_build, monkeypatch):
     """GX runs cost about a second each whatever their size, so batches span files and splits; every row is
     in exactly one batch, in file order, and each batch names the splits it holds."""
     monkeypatch.setitem(gate.GX_BATCH_ROWS, "headlines", 4)
     batches = list(gate._gx_batches(seed_build, "headlines"))
-    everything = [r for _split, b in gate._batches(seed_build, "headlines") for r in b.to_pylist()]
+    everything = [r for split in ("train", "validation", "test")
+                  for path in sorted((seed_build / "data" / "headlines").glob(f"{split}-*.parquet"))
+                  for r in pq.read_table(path).to_pylist()]
     assert [r for _label, t in batches for r in t.to_pylist()] == everything and len(everything) == 31
     assert all(t.num_rows == 4 for _label, t in batches[:-1]) and len(batches) == 8
     assert any("+" in label for label, _t in batches), "a batch that straddles two splits names both"

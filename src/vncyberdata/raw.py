@@ -37,7 +37,7 @@ class RawFile:
 
 @dataclass(frozen=True)
 class SidecarError:
-    code: str  # missing_sidecar | sidecar_json | sidecar_schema
+    code: str  # missing_sidecar | sidecar_json | sidecar_schema | unreadable_file
     message: str
     hint: str
     line: int | None = None
@@ -124,8 +124,11 @@ def open_raw(root: str, rel: str) -> tuple[bytes, RawMeta | SidecarError, list[t
     """Read a raw file and its sidecar, once each (in the worker that parses the file): the bytes to parse,
     the sidecar's metadata or why it is unusable, and the (path, size, sha256) pins of the files read. The
     pins and the parse come from the same bytes, so a file changed mid-build cannot make them disagree."""
-    with open(os.path.join(root, rel), "rb") as fh:
-        raw = fh.read()
+    try:
+        with open(os.path.join(root, rel), "rb") as fh:
+            raw = fh.read()
+    except OSError as err:  # removed since discovery, unreadable, or a disk error: this file only is dropped
+        return b"", _unreadable(rel, err), []
     pins = [(rel, len(raw), hashlib.sha256(raw).digest())]
     side = sidecar_rel(rel)
     data = _sidecar_bytes(os.path.join(root, side))
@@ -170,6 +173,16 @@ def _sidecar_bytes(path: str | Path) -> bytes | SidecarError:
             f"{name} is a folder, not a sidecar file",
             f"rename the folder and create {name} as a JSON file with at least publisher and license",
         )
+    except OSError as err:
+        return _unreadable(name, err)
+
+
+def _unreadable(name: str, err: OSError) -> SidecarError:
+    return SidecarError(
+        "unreadable_file",
+        f"cannot read {name}: {err.strerror or err}",
+        "check that the file still exists and is readable (permissions, disk), then build again",
+    )
 
 
 def sidecar_meta(data: bytes) -> RawMeta | SidecarError:

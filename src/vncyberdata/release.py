@@ -18,11 +18,10 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pyarrow.parquet as pq
-
 from . import __version__, card, croissant, gate, schemas, stats
 from .build import build
 from .errors import UserError
+from .loading import batches
 from .raw import sha256_file
 from .record import MODELS, SPLITS
 
@@ -109,11 +108,10 @@ def record_hashes(folder: Path) -> dict[str, dict[str, dict[str, str]]]:
         out[config] = {}
         for split in SPLITS:
             rows: dict[str, str] = {}
-            for path in sorted((folder / "data" / config).glob(f"{split}-*.parquet")):
-                for batch in pq.ParquetFile(path).iter_batches(batch_size=5_000):
-                    for row in batch.to_pylist():
-                        text = json.dumps(row, ensure_ascii=False, sort_keys=True, default=str)
-                        rows[row["id"]] = hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
+            for _split, batch in batches(folder, config, splits=(split,)):
+                for row in batch.to_pylist():
+                    text = json.dumps(row, ensure_ascii=False, sort_keys=True, default=str)
+                    rows[row["id"]] = hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
             if rows:
                 out[config][split] = rows
     return out

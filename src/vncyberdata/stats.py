@@ -8,8 +8,7 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
-import pyarrow.parquet as pq
-
+from .loading import batches
 from .record import MODELS, SPLITS
 
 LENGTH_BINS = (0, 500, 1_000, 2_000, 4_000, 8_000, 16_000)
@@ -17,11 +16,9 @@ START, END = "<!-- statistics:start -->", "<!-- statistics:end -->"
 
 
 def _rows(folder: Path, config: str, columns: list[str]):
-    for split in SPLITS:
-        for path in sorted((folder / "data" / config).glob(f"{split}-*.parquet")):
-            for batch in pq.ParquetFile(path).iter_batches(batch_size=10_000, columns=columns):
-                for row in batch.to_pylist():
-                    yield split, row
+    for split, batch in batches(folder, config, columns):
+        for row in batch.to_pylist():
+            yield split, row
 
 
 def compute(folder: Path) -> dict:
