@@ -32,7 +32,7 @@ def corpus(tmp_path_factory):
 
 def test_output_does_not_depend_on_the_chunking_or_the_workers(corpus, tmp_path, monkeypatch):
     monkeypatch.setattr(build_module, "FILES_PER_CHUNK", 7)  # 120 pages in 18 chunks: every gather crosses chunks
-    monkeypatch.setattr(build_module, "PART_ROWS", 9)  # and ~12 id ranges: a row group spans partitions
+    monkeypatch.setattr(build_module, "_rows_per_partition", lambda largest: 9)  # a row group spans partitions
     monkeypatch.setattr(spill, "STAGE_ROWS", 20)  # partitions appended to several times
     build(corpus / "raw", tmp_path / "small-chunks", Options(workers=2))
     assert len(list((corpus / "default" / "data").rglob("*.parquet"))) >= 4

@@ -295,32 +295,40 @@ def _counted(step: Step, data: Iterable | pa.Table, report: Report) -> pa.Table:
     return out
 
 
-PART_ROWS = 5_000  # kept articles per id-range partition of the gather, on average (one row group)
-MAX_PARTS = 128  # per split: the partition files open at once stay few (3 × 128)
+MAX_PARTS = 128  # partition files per split: the files open at once stay few (3 × 128)
+
+
+def _rows_per_partition(largest_split: int) -> int:
+    """Rows per partition: whole row groups (one, until a split has more than MAX_PARTS of them), so a row
+    group is read from one partition; only a shard boundary inside a row group reads two."""
+    groups = max(1, -(-largest_split // write.ROW_GROUP_ROWS))
+    return write.ROW_GROUP_ROWS * -(-groups // MAX_PARTS)
 
 
 def article_rows(store: Store, kept: pa.Table, split_of: np.ndarray) -> dict[str, write.Rows]:
     """The kept articles (their facts in id order, and each one's split code) as Rows per split in id order.
 
-    Gathering is an external sort by id range: one pass over the chunks, in order, copies every kept row to
-    the file of its (split, id range) partition; the writer then reads one partition at a time, sorts it by
-    id and slices its row groups from it. Each chunk and each partition is read once, and memory holds one
-    chunk, one partition (~PART_ROWS rows) and the rows pending per partition."""
+    Gathering is an external sort: one pass over the chunks, in order, copies every kept row to the file
+    of its partition (a run of whole row groups of its split, in id order); the writer then reads one
+    partition at a time, sorts it by id and writes its row groups. Each chunk and each partition is read
+    once, and memory holds one chunk, one partition and the rows staged for the partition files."""
     schema = store.schema
-    parts = max(1, min(MAX_PARTS, kept.num_rows // PART_ROWS))
-    ids_ = kept.column("id")
-    part = np.empty(kept.num_rows, dtype=np.int64)
-    for at in range(0, kept.num_rows, 50_000):  # ids are uniform hex: their first 8 digits give the range
-        part[at : at + 50_000] = [int(i[:8], 16) * parts >> 32 for i in ids_.slice(at, 50_000).to_pylist()]
+    counts = np.bincount(split_of, minlength=len(SPLITS)) if len(split_of) else np.zeros(len(SPLITS), np.int64)
+    per_part = _rows_per_partition(int(counts.max()))
+    position = np.empty(len(split_of), dtype=np.int64)  # each row's place in its split's id order
+    for code in range(len(SPLITS)):
+        mine = split_of == code
+        position[mine] = np.arange(int(counts[code]))
+    part = position // per_part
+    parts = int(part.max()) + 1 if len(part) else 1
     files = store.partition(kept.column("chunk").to_numpy(), kept.column("row").to_numpy(),
                             split_of.astype(np.int64) * parts + part)
     out = {}
     for code, split in enumerate(SPLITS):
-        mine = split_of == code
-        if not mine.any():
+        if not counts[code]:
             continue
-        facts = kept.filter(pa.array(mine))
-        offsets = np.r_[0, np.cumsum(np.bincount(part[mine], minlength=parts))]
+        facts = kept.filter(pa.array(split_of == code))
+        offsets = np.r_[np.arange(0, facts.num_rows, per_part), facts.num_rows]  # partition p: offsets[p]..[p+1]
         out[split] = write.Rows(facts.num_rows, _partition_rows(store, schema, facts, offsets, code * parts, files),
                                 # gathered row groups hold a subset of the stored rows; each adds at most an
                                 # offset and a bitmap byte per column to what the store's chunks measured
