@@ -84,6 +84,21 @@ def test_duplicate_ids_across_splits_and_wrong_counts_fail(seed_build, tmp_path)
     assert {"ids_unique", "row_counts_per_split"} <= failed
 
 
+def test_gx_batch_sizes_fold_a_small_remainder_into_the_last_batch():
+    assert gate._gx_sizes(31, 10) == [10, 10, 11]
+    assert gate._gx_sizes(55_000, 50_000) == [55_000]
+    assert gate._gx_sizes(60_000, 50_000) == [50_000, 10_000]
+    assert gate._gx_sizes(3, 10) == [3] and gate._gx_sizes(0, 10) == []
+
+
+def test_pii_row_check_prefilters_the_joined_texts_without_hiding_a_match():
+    """A row's texts are pre-filtered at once, joined by newlines: digits split over two texts are not one
+    number, and a number in any one text is still found."""
+    row = {"title": "Hotline 0912", "lead": "345 678 mới", "body": "Không có gì.", "related_headlines": []}
+    assert not gate._pii_in(row)
+    assert gate._pii_in(dict(row, body="Gọi 0912 345 678 để nhận quà."))
+
+
 def test_dataset_scans_read_small_batches_in_file_order(seed_build):
     """loading.batches (the gate's, the statistics' and the release hashes' reader) gives every row once, in
     split and file order, in batches of at most `rows`, with the columns asked for."""

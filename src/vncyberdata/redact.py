@@ -349,6 +349,12 @@ class _Scanner:
         return spans
 
 
+def may_hold_pii(text: str) -> bool:
+    """False when `text` cannot hold anything find_pii finds (no "@", no run of 8+ digits): a pre-filter.
+    Texts joined by newlines can be checked at once, as no digit run crosses a newline."""
+    return _MAYBE_PII.search(text) is not None
+
+
 def find_pii(text: str) -> list[tuple[str, int, int]]:
     """(type, start, end) spans, non-overlapping, sorted; what redact() replaces."""
     if _MAYBE_PII.search(text) is None:
