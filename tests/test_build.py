@@ -153,6 +153,9 @@ def test_bad_raw_files_are_reported_and_the_rest_builds(tmp_path):
     }
     for d in report["drops"]:
         assert d["message"] and d["hint"]
+    messages = {d["raw_path"]: d["message"] for d in report["drops"]}
+    assert messages["badmeta.txt"].startswith("badmeta.meta.json: "), "a sidecar problem names the sidecar"
+    assert messages["nosidecar.txt"] == "nosidecar.meta.json: no sidecar nosidecar.meta.json"
 
 
 def test_a_file_gone_since_discovery_is_dropped_not_a_crash(tmp_path, monkeypatch):

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
-import os
 import json
+import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -133,9 +134,15 @@ def open_raw(root: str, rel: str) -> tuple[bytes, RawMeta | SidecarError, list[t
     side = sidecar_rel(rel)
     data = _sidecar_bytes(os.path.join(root, side))
     if isinstance(data, SidecarError):  # a missing sidecar (or a folder in its place) is not an input
-        return raw, data, pins
+        return raw, _naming(side, data), pins
     pins.append((side, len(data), hashlib.sha256(data).digest()))
-    return raw, sidecar_meta(data), pins
+    meta = sidecar_meta(data)
+    return raw, _naming(side, meta) if isinstance(meta, SidecarError) else meta, pins
+
+
+def _naming(side: str, err: SidecarError) -> SidecarError:
+    """The drop is filed under the raw file: its message names the sidecar (the line is the sidecar's)."""
+    return dataclasses.replace(err, message=f"{os.path.basename(side)}: {err.message}")
 
 
 def pins_batch(pins: list[tuple[str, int, bytes]]) -> pa.RecordBatch:
