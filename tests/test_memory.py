@@ -69,3 +69,16 @@ def test_build_runs_on_jemalloc_and_gives_the_callers_pool_back(tmp_path, monkey
     build_module.build(RAW, tmp_path / "dataset")
     assert seen == ["jemalloc"]
     assert pa.default_memory_pool().backend_name == before.backend_name
+
+
+def test_a_build_does_not_import_datasets(tmp_path):
+    """`datasets` costs ~60 MB and a second in the driver and in every worker: the build derives the write
+    schema and the card's features itself (tests/test_schema.py checks they equal what datasets makes)."""
+    code = (
+        "import sys; from pathlib import Path; from vncyberdata.build import build, Options; "
+        f"build(Path({str(RAW)!r}), Path({str(tmp_path / 'dataset')!r}), Options(workers=2)); "
+        "print('datasets' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip().splitlines()[-1] == "False"
+    assert (tmp_path / "dataset" / "README.md").exists()

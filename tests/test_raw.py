@@ -6,7 +6,7 @@ import os
 
 from conftest import RAW
 
-from vncyberdata.raw import SidecarError, discover, open_raw, pins_batch, read_sidecar, sha256_file, sorted_inputs
+from vncyberdata.raw import SidecarError, discover, open_raw, pins_table, read_sidecar, sha256_file, sorted_inputs
 
 SEEDS = {
     "000_950e53a0e89c16ec.txt": "bfe658cb8abecc83430239e17fa8285949f61432f12ee5efdadfa907cbdc17cb",
@@ -66,9 +66,9 @@ def test_pins_come_from_the_bytes_read_and_inputs_are_sorted_by_path(tmp_path):
                     for rel in ("a.n.txt", "a.n.meta.json")]
     _raw, missing, lonely = opened[2]
     assert isinstance(missing, SidecarError) and missing.code == "missing_sidecar" and len(lonely) == 1
-    inputs = sorted_inputs([pins_batch(p) for _r, _m, p in opened])
+    inputs = sorted_inputs([pins_table(p) for _r, _m, p in opened])
     assert [r["path"] for r in inputs] == ["a.meta.json", "a.n.meta.json", "a.n.txt", "a.txt", "lonely.txt"]
     assert all(len(r["sha256"]) == 64 for r in inputs)
-    assert list(sorted_inputs([pins_batch([])])) == []
+    assert list(sorted_inputs([pins_table([])])) == []
 
 

@@ -35,6 +35,16 @@ def test_arrow_features_and_json_schema_name_the_same_columns(config):
     assert list(schemas.json_schema(MODELS[config])["properties"]) == model_fields
 
 
+@pytest.mark.parametrize("config", list(MODELS))
+def test_the_write_schema_and_card_features_are_what_datasets_makes_of_the_model(config):
+    """schemas.py writes out what `datasets.Features` derives (so the build need not import datasets):
+    the Parquet schema with its `huggingface` metadata, byte for byte, and the card's YAML list."""
+    features = schemas.features(config)
+    assert schemas.write_schema(config).equals(features.arrow_schema, check_metadata=True)
+    assert schemas.write_schema(config).metadata == features.arrow_schema.metadata
+    assert schemas.features_yaml_list(config) == features._to_yaml_list()
+
+
 def test_arrow_nullability_follows_the_model():
     schema = schemas.arrow_schema("articles")
     assert not schema.field("id").nullable and not schema.field("body").nullable

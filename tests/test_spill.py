@@ -11,6 +11,8 @@ from vncyberdata import build as build_module
 from vncyberdata import dedup, ids, spill
 from vncyberdata.build import Options, build
 from vncyberdata.engines import LocalEngine
+from vncyberdata.item import Item
+from vncyberdata.raw import pins_table
 from vncyberdata.synthetic import generate
 
 
@@ -63,12 +65,13 @@ def test_store_gives_rows_back_in_the_order_asked(corpus, tmp_path):
     store = spill.Store(tmp_path / "store", schemas.write_schema("articles"), expected_records=10_000)
     assert store.buckets > 1, "sightings are spread over several buckets"
     items = [
-        spill.Item(row, (), dedup.signature(row["body"]), dedup.content_hash(row["body"]),
+        Item(row, (), dedup.signature(row["body"]), dedup.content_hash(row["body"]),
                    tuple(ids.headline_id(t) for t in row["related_headlines"]))
         for row in rows
     ]
     for start in (0, 4, 8):  # three chunks: rows 0-3, 4-7, 8-9
-        store.add(spill.write_chunk(store.chunk_folder, items[start : start + 4], store.schema))
+        store.add(spill.write_chunk(store.chunk_folder, f"c{start}", items[start : start + 4], store.schema,
+                                    pins_table([(f"f{start}.txt", start, bytes(32))])))
     facts = store.facts()
     assert facts.column("id").to_pylist() == [r["id"] for r in rows]
     assert facts.column("index").to_pylist() == list(range(10))

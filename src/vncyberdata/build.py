@@ -28,9 +28,10 @@ from .cache import ParseCache, fingerprint
 from .engines import make_engine
 from .errors import UserError
 from .parse import PARSER_VERSION, Parsed, Rejection, parse
-from .raw import INPUTS, Inputs, RawFile, SidecarError, discover, open_raw, pins_batch, sorted_inputs
+from .raw import INPUTS, Inputs, RawFile, SidecarError, discover, open_raw, pins_table, sorted_inputs
 from .record import LINE_CLASSES, SPLITS
-from .spill import FILES_PER_CHUNK, Chunk, Item, Store, canonical, write_chunk
+from .item import Item
+from .spill import FILES_PER_CHUNK, Chunk, Store, canonical, chunk_name, write_chunk
 
 
 @dataclass
@@ -108,19 +109,20 @@ def _parse_one(job: tuple[str, str, str, str | None, str | None]) -> tuple[str, 
     return rel, "parse_files", result, False, pins
 
 
-def _parse_chunk(job: tuple[str, list, pa.Schema]) -> tuple[Chunk, list[tuple[str, str, Rejection | SidecarError]], int, int, pa.RecordBatch]:
-    """One worker task: read and parse a run of files and write their records to one chunk of the store's
-    folder. Returns the chunk's columns, the dropped files as (raw path, file step, why), how many files
-    reached the parse, how many parses were cached, and the pins of every file read as one Arrow batch.
-    Only compact columns travel back to the driver, never the text."""
+def _parse_chunk(job: tuple[str, list, pa.Schema]) -> tuple[Chunk, list[tuple[str, str, Rejection | SidecarError]], int, int]:
+    """One worker task: read and parse a run of files and write what came of them to one chunk of the
+    store's folder (spill.write_chunk: records, facts, signatures, sightings, and the pins of every file
+    read). Returns the chunk's counts, the dropped files as (raw path, file step, why), how many files
+    reached the parse and how many parses were cached: nothing per record travels back to the driver."""
     chunk_folder, file_jobs, schema = job
     done = [_parse_one(tuple(j)) for j in file_jobs]
     items = [result for _rel, _step, result, _cached, _pins in done if isinstance(result, Item)]
-    chunk = write_chunk(Path(chunk_folder), items, schema)
+    pins = pins_table([pin for *_rest, pins in done for pin in pins])
+    chunk = write_chunk(Path(chunk_folder), chunk_name(file_jobs[0][1]), items, schema, pins)
     drops = [(rel, step, result) for rel, step, result, _cached, _pins in done if not isinstance(result, Item)]
     parsed = sum(step == "parse_files" for _rel, step, _result, _cached, _pins in done)
     cached = sum(c for _rel, _step, _result, c, _pins in done)
-    return chunk, drops, parsed, cached, pins_batch([pin for *_rest, pins in done for pin in pins])
+    return chunk, drops, parsed, cached
 
 
 def parse_files(files: Iterable[RawFile], report: Report, options: Options, store: Store, total: int = 0) -> pa.Table:
@@ -139,16 +141,14 @@ def parse_files(files: Iterable[RawFile], report: Report, options: Options, stor
     chunks = ((str(store.chunk_folder), batch, store.schema) for batch in _batched(jobs, FILES_PER_CHUNK))
     engine = make_engine(options.engine, options.workers, options.ray_address)
     progress = _progress(options.progress, total)
-    pins: list[pa.RecordBatch] = []
     try:
-        for chunk, drops, parsed, cached, chunk_pins in engine.map(_parse_chunk, chunks):
+        for chunk, drops, parsed, cached in engine.map(_parse_chunk, chunks):
             for rel, step, why in drops:
                 report.drop(step, rel, why.code, why.message, why.hint, why.line)
             files_in = parsed + sum(step == "read_sidecars" for _rel, step, _why in drops)
             sidecars["in"] += files_in
             sidecars["out"] += parsed
             parsing["in"] += parsed
-            pins.append(chunk_pins)
             report.cache_hits += cached
             report.lines_total += sum(chunk.line_classes.values())
             report.line_classes.update(chunk.line_classes)
@@ -158,7 +158,7 @@ def parse_files(files: Iterable[RawFile], report: Report, options: Options, stor
     finally:
         if progress is not None:
             progress.close()
-    report.inputs = sorted_inputs(pins)
+    report.inputs = sorted_inputs(store.pins())
     facts = store.facts()
     parsing["out"] = facts.num_rows
     return facts

@@ -4,7 +4,7 @@ An entry is keyed by the raw bytes' sha256, the sidecar's bytes, the raw path (r
 fingerprint of everything that shapes a parse: the source of the parsing modules, their data tables and the
 versions of the libraries they call. Change any of them and the old entries are simply never looked up
 again (they live in a folder named after the fingerprint). Entries are written atomically.
-Entries are pickles of what a worker returns (`spill.Item` or a `Rejection`): loading one is a few
+Entries are pickles of what a worker returns (`item.Item` or a `Rejection`): loading one is a few
 microseconds, where re-validating a JSON record was the bulk of a rebuild. The cache is the user's own
 scratch folder, written by this package only; a pickle is not a format to accept from anyone else.
 """
@@ -19,12 +19,12 @@ from importlib import metadata, resources
 from pathlib import Path
 
 from .parse import PARSER_VERSION, Rejection
-from .spill import Item
+from .item import Item
 
 # Modules and data files whose content decides what parse() returns.
 _SOURCES = ("parse.py", "normalize.py", "dates.py", "chrome.py", "ids.py", "langid.py", "redact.py", "topics.py",
             "record.py", "data/chrome.toml", "data/topics.toml")
-_SOURCES += ("dedup.py", "html_dump.py", "spill.py")  # the cached signature and Item; HTML via html_dump
+_SOURCES += ("dedup.py", "html_dump.py", "item.py")  # the cached signature and Item; HTML via html_dump
 _LIBRARIES = ("pydantic", "py3langid", "datasketch", "numpy")
 
 

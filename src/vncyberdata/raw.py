@@ -145,16 +145,16 @@ def _naming(side: str, err: SidecarError) -> SidecarError:
     return dataclasses.replace(err, message=f"{os.path.basename(side)}: {err.message}")
 
 
-def pins_batch(pins: list[tuple[str, int, bytes]]) -> pa.RecordBatch:
-    """(path, size, sha256) rows as an INPUTS batch."""
+def pins_table(pins: list[tuple[str, int, bytes]]) -> pa.Table:
+    """(path, size, sha256) rows as an INPUTS table."""
     paths, sizes, digests = (list(column) for column in zip(*pins)) if pins else ([], [], [])
-    return pa.record_batch([pa.array(paths, pa.string()), pa.array(sizes, pa.int64()), pa.array(digests, pa.binary(32))],
-                           schema=INPUTS)
+    return pa.table([pa.array(paths, pa.string()), pa.array(sizes, pa.int64()), pa.array(digests, pa.binary(32))],
+                    schema=INPUTS)
 
 
-def sorted_inputs(batches: list[pa.RecordBatch]) -> Inputs:
+def sorted_inputs(tables: list[pa.Table]) -> Inputs:
     """The pins of every file read, sorted by path: the build's pinned inputs."""
-    table = pa.Table.from_batches(batches, schema=INPUTS)
+    table = pa.concat_tables(tables) if tables else INPUTS.empty_table()
     return Inputs(table.take(pc.sort_indices(table, [("path", "ascending")])).combine_chunks())
 
 

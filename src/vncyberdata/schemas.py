@@ -74,14 +74,53 @@ def features(config: str):
     return datasets.Features.from_arrow_schema(arrow_schema(config))
 
 
+# What follows is what `datasets.Features` makes of `arrow_schema` (its arrow_schema, to_dict and YAML
+# list), written out because importing `datasets` costs ~60 MB and a second in the build's driver and in
+# every worker. tests/test_schema.py checks both against `features()` for every config.
+_DTYPES = {pa.string(): "string", pa.int32(): "int32", pa.bool_(): "bool", pa.float64(): "float64",
+           pa.date32(): "date32"}
+
+
+def _loose(typ: pa.DataType) -> pa.DataType:
+    """The type with every nested field nullable: Features carry no nullability."""
+    if pa.types.is_list(typ):
+        return pa.list_(_loose(typ.value_type))
+    if pa.types.is_struct(typ):
+        return pa.struct([pa.field(f.name, _loose(f.type)) for f in typ])
+    return typ
+
+
+def _feature(typ: pa.DataType) -> dict:
+    """One feature as `Features.to_dict` writes it."""
+    if pa.types.is_list(typ):
+        return {"feature": _feature(typ.value_type), "_type": "List"}
+    if pa.types.is_struct(typ):
+        return {f.name: _feature(f.type) for f in typ}
+    return {"dtype": _DTYPES[typ], "_type": "Value"}
+
+
+def _yaml_feature(typ: pa.DataType) -> dict:
+    """What follows a feature's name in the card's YAML list."""
+    if pa.types.is_list(typ):
+        ((key, value),) = _yaml_feature(typ.value_type).items()
+        return {"list": value if key in ("dtype", "struct") else {key: value}}
+    if pa.types.is_struct(typ):
+        return {"struct": [{"name": f.name, **_yaml_feature(f.type)} for f in typ]}
+    return {"dtype": _DTYPES[typ]}
+
+
 @functools.lru_cache(maxsize=None)  # asked for by every worker task; a Schema is immutable
 def write_schema(config: str) -> pa.Schema:
     """The schema Parquet files are written with: what `datasets` reads back, so declared == written."""
-    return features(config).arrow_schema
+    fields = arrow_schema(config)
+    info = {"info": {"features": {f.name: _feature(f.type) for f in fields}}}
+    return pa.schema([pa.field(f.name, _loose(f.type)) for f in fields],
+                     metadata={"huggingface": json.dumps(info)})
 
 
 def features_yaml_list(config: str) -> list:
-    return features(config)._to_yaml_list()
+    """The features as the dataset card's YAML lists them (`Features._to_yaml_list`)."""
+    return [{"name": f.name, **_yaml_feature(f.type)} for f in arrow_schema(config)]
 
 
 def json_schema(model: type[BaseModel]) -> dict:

@@ -1,15 +1,16 @@
-"""The build's scratch store: records are written to disk where they are parsed; the driver keeps columns.
+"""The build's scratch store: what the workers make of the raw files is written to disk where it is made.
 
-A worker task parses `FILES_PER_CHUNK` pages and writes their article rows to one uncompressed Arrow IPC
-chunk in the store's folder (memory-mapped when read back, so gathering rows in id order touches only
-the pages of those rows). What the global steps need comes back as columns (`Chunk`): per record its facts
-(id, path, lengths, language, content hash) as an Arrow batch, its MinHash signature and LSH band keys as
-numpy rows, its related-headline sightings as an Arrow batch. The driver keeps the facts as Arrow columns
-(~150 bytes a record), appends signatures and band keys to flat files, and files each sighting under a
-bucket of headline ids (an IPC file per bucket, buckets ordered by id) so the headline step can sort one
-bucket at a time. A record is known by its arrival index and located by (chunk, row). The folder is a
-temporary directory that the build removes when it ends, whatever happens; with a Ray cluster it must be
-on storage every node sees (it sits beside the output folder).
+A worker task parses `FILES_PER_CHUNK` files and writes one chunk to the store's folder: the article rows
+as an uncompressed Arrow IPC file (memory-mapped when read back, so gathering rows in id order touches
+only the pages of those rows) and beside it per record its facts (id, path, lengths, language, content
+hash), MinHash signature and LSH band keys, related-headline sightings, and the pins of the files read
+(`write_chunk`). Only counts travel back (`Chunk`). The driver reads the sightings of a chunk as it
+arrives and files each under a bucket of headline ids (an IPC file per bucket, buckets ordered by id) so
+the headline step can sort one bucket at a time; after the parse it reads the facts (~120 bytes a record)
+and the pins into Arrow columns; the near-duplicate step reads a band of keys or a few signatures at a
+time. A record is known by its arrival index and located by (chunk, row). The folder is a temporary
+directory that the build removes when it ends, whatever happens; with a Ray cluster it must be on
+storage every node sees (it sits beside the output folder).
 """
 
 from __future__ import annotations
@@ -23,11 +24,12 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-from . import dedup, ids
+from . import dedup
+from .item import Item
 
 FILES_PER_CHUNK = 256
 FACTS = pa.schema([
-    ("id", pa.string()), ("raw_path", pa.string()), ("raw_sha256", pa.string()), ("body_len", pa.int64()),
+    ("id", pa.string()), ("raw_path", pa.string()), ("raw_sha256", pa.binary(32)), ("body_len", pa.int64()),
     ("lead_len", pa.int64()), ("language", pa.string()), ("language_score", pa.float64()),
     ("content_hash", pa.binary(32)),
 ])
@@ -40,53 +42,44 @@ SIGHTINGS_PER_BUCKET = 20_000  # about 4 MB of Arrow: what the headline step sor
 
 
 @dataclass(frozen=True)
-class Item:
-    """One parsed page as a worker hands it over: the article as Arrow-ready Python values, its line classes,
-    and what the global steps need computed where the page was parsed."""
-
-    row: dict
-    line_classes: tuple[str, ...]
-    signature: np.ndarray
-    content_hash: str
-    headline_ids: tuple[str, ...]
-
-    @classmethod
-    def of(cls, parsed) -> "Item":
-        article = parsed.article
-        return cls(
-            article.model_dump(mode="python"),
-            tuple(parsed.line_classes),
-            np.asarray(dedup.signature(article.body), dtype=np.uint64),
-            dedup.content_hash(article.body),
-            tuple(ids.headline_id(text) for text in article.related_headlines),
-        )
-
-
-@dataclass(frozen=True)
 class Chunk:
-    """What a worker returns for the records it wrote to one chunk (row i of every part is record i)."""
+    """What a worker returns for a run of files: its counts. The columns are in files beside the chunk's
+    rows (see `write_chunk`), read by the driver from disk into Arrow's pool: nothing per record travels
+    back pickled, so the driver's own heap does not grow with the corpus."""
 
-    name: str  # "" when the run of files gave no record
+    name: str
+    records: int
     nbytes: int  # Arrow size of the chunk's rows
-    facts: pa.RecordBatch  # FACTS
-    signatures: np.ndarray  # (records, dedup.NUM_PERM) uint64
-    bands: np.ndarray  # (records, dedup.BANDS) uint64
-    sightings: pa.RecordBatch  # SIGHTINGS, `record` being the row in this chunk
+    sightings: int
     line_classes: Counter
 
     def __len__(self) -> int:
-        return self.facts.num_rows
+        return self.records
 
 
-def write_chunk(folder: Path, items: list[Item], schema: pa.Schema) -> Chunk:
-    """Write the items' rows as one chunk in `folder` (run by a worker); the name is derived from the first
-    page's path, unique within a build."""
+def chunk_name(first_path: str) -> str:
+    """A run of files' chunk name, from its first file's path (unique within a build)."""
+    return "chunk-" + hashlib.sha256(first_path.encode()).hexdigest()[:20]
+
+
+def write_chunk(folder: Path, name: str, items: list[Item], schema: pa.Schema, pins: pa.Table) -> Chunk:
+    """Write a run of files' results to `folder` (run by a worker): NAME.pins (the files read, raw.INPUTS)
+    and, when the run gave records, NAME.arrow (their rows), NAME.facts (FACTS), NAME.sig and NAME.bands
+    (MinHash signatures and LSH band keys as flat uint64 rows) and NAME.seen (SIGHTINGS, `record` being the
+    row in the chunk). Row i of every file is record i."""
+    folder = Path(folder)
+    _write_ipc(folder / f"{name}.pins", pins)
+    lines = Counter()
+    for item in items:
+        lines.update(item.line_classes)
+    if not items:
+        return Chunk(name, 0, 0, 0, lines)
     rows = [item.row for item in items]
-    facts = pa.RecordBatch.from_pydict(
+    facts = pa.table(
         {
             "id": [r["id"] for r in rows],
             "raw_path": [r["raw_path"] for r in rows],
-            "raw_sha256": [r["raw_sha256"] for r in rows],
+            "raw_sha256": [bytes.fromhex(r["raw_sha256"]) for r in rows],
             "body_len": [len(r["body"]) for r in rows],
             "lead_len": [len(r["lead"] or "") for r in rows],
             "language": [r["language"] for r in rows],
@@ -95,26 +88,38 @@ def write_chunk(folder: Path, items: list[Item], schema: pa.Schema) -> Chunk:
         },
         schema=FACTS,
     )
-    signatures = np.array([item.signature for item in items], dtype=np.uint64).reshape(len(items), dedup.NUM_PERM)
-    seen: dict[str, list] = {name: [] for name in SIGHTINGS.names}
+    seen: dict[str, list] = {column: [] for column in SIGHTINGS.names}
     for i, item in enumerate(items):
         for position, (hid, text) in enumerate(zip(item.headline_ids, item.row["related_headlines"], strict=True)):
-            for name, value in zip(SIGHTINGS.names, (i, position, hid, text)):
-                seen[name].append(value)
-    lines = Counter()
-    for item in items:
-        lines.update(item.line_classes)
-    name, nbytes = "", 0
-    if items:
-        table = pa.Table.from_pylist(rows, schema=schema)
-        name = "articles-" + hashlib.sha256(rows[0]["raw_path"].encode()).hexdigest()[:20] + ".arrow"
-        tmp = Path(folder) / f".{name}.tmp"
-        with pa.ipc.new_file(str(tmp), schema) as writer:
-            writer.write_table(table)
-        tmp.rename(Path(folder) / name)
-        nbytes = table.nbytes
-    return Chunk(name, nbytes, facts, signatures, dedup.band_keys(signatures),
-                 pa.RecordBatch.from_pydict(seen, schema=SIGHTINGS), lines)
+            for column, value in zip(SIGHTINGS.names, (i, position, hid, text)):
+                seen[column].append(value)
+    signatures = np.array([item.signature for item in items], dtype=np.uint64).reshape(len(items), dedup.NUM_PERM)
+    _write_atomic(folder / f"{name}.sig", signatures.tobytes())
+    _write_atomic(folder / f"{name}.bands", dedup.band_keys(signatures).tobytes())
+    _write_ipc(folder / f"{name}.facts", facts)
+    _write_ipc(folder / f"{name}.seen", pa.table(seen, schema=SIGHTINGS))
+    table = pa.Table.from_pylist(rows, schema=schema)
+    _write_ipc(folder / f"{name}.arrow", table)
+    return Chunk(name, len(items), table.nbytes, len(seen["record"]), lines)
+
+
+def _write_ipc(path: Path, table: pa.Table) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    with pa.ipc.new_file(str(tmp), table.schema) as writer:
+        writer.write_table(table)
+    tmp.rename(path)
+
+
+def _read_ipc(path: Path) -> pa.Table:
+    """An IPC file read into Arrow's pool (not mapped: mapped pages would count against the driver)."""
+    with pa.OSFile(str(path)) as source:
+        return pa.ipc.open_file(source).read_all()
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_bytes(data)
+    tmp.rename(path)
 
 
 def bucket_count(records: int) -> int:
@@ -132,47 +137,33 @@ class Store:
         self.count = 0
         self.nbytes = 0  # Arrow size of every row stored
         self.sightings_bytes = 0
-        self._paths: list[Path] = []
-        self._facts: list[pa.RecordBatch] = []
-        self._signatures = open(self.folder / "signatures.u64", "wb")
-        self._bands = open(self.folder / "bands.u64", "wb")
+        self._names: list[str] = []  # every chunk, in arrival order
+        self._paths: list[Path] = []  # the chunks that hold records: their rows
+        self._firsts: list[int] = []  # and the arrival index of their first record
         self.buckets = bucket_count(expected_records)
         self._bucket_writers = [
             pa.ipc.new_file(str(self.folder / f"sightings-{b:03d}.arrow"), SIGHTINGS) for b in range(self.buckets)
         ]
         self._closed = False
 
-    def add(self, chunk: Chunk) -> pa.RecordBatch:
-        """Take in one chunk's results; returns its facts with each record's index, chunk number and row."""
-        first = self.count
-        number = len(self._paths)
-        if chunk.name:
-            self._paths.append(self.chunk_folder / chunk.name)
+    def add(self, chunk: Chunk) -> None:
+        """Take in one chunk: note where its records are and file its sightings under their buckets."""
+        self._names.append(chunk.name)
+        if chunk.records:
+            self._paths.append(self.chunk_folder / f"{chunk.name}.arrow")
+            self._firsts.append(self.count)
             self.nbytes += chunk.nbytes
-        n = len(chunk)
-        self.count += n
-        self._signatures.write(np.ascontiguousarray(chunk.signatures, dtype=np.uint64).tobytes())
-        self._bands.write(np.ascontiguousarray(chunk.bands, dtype=np.uint64).tobytes())
-        self._file_sightings(chunk.sightings, first)
-        placed = pa.RecordBatch.from_arrays(
-            [*chunk.facts.columns, pa.array(np.arange(first, first + n, dtype=np.int64)),
-             pa.array(np.full(n, number, dtype=np.int32)), pa.array(np.arange(n, dtype=np.int32))],
-            schema=PLACED,
-        )
-        self._facts.append(placed)
-        return placed
+        if chunk.sightings:
+            self._file_sightings(_read_ipc(self.chunk_folder / f"{chunk.name}.seen"), self.count)
+        self.count += chunk.records
 
-    def _file_sightings(self, seen: pa.RecordBatch, first: int) -> None:
+    def _file_sightings(self, seen: pa.Table, first: int) -> None:
         """Each sighting goes to the bucket of its headline id (ids are uniform hex: the first four digits
         order the buckets)."""
-        if not seen.num_rows:
-            return
-        seen = pa.RecordBatch.from_arrays(
-            [pa.array(seen.column(0).to_numpy() + first), *seen.columns[1:]], schema=SIGHTINGS
-        )
+        seen = pa.table([pa.array(seen.column(0).to_numpy() + first), *seen.columns[1:]], schema=SIGHTINGS)
         self.sightings_bytes += seen.nbytes
         if self.buckets == 1:
-            self._bucket_writers[0].write_batch(seen)
+            self._bucket_writers[0].write_table(seen)
             return
         prefix = np.array([int(h[:4], 16) for h in seen.column(2).to_pylist()], dtype=np.int64)
         bucket = prefix * self.buckets >> 16
@@ -181,47 +172,56 @@ class Store:
         bucket = bucket[order]
         bounds = np.flatnonzero(np.diff(bucket)) + 1
         for start, stop in zip(np.r_[0, bounds], np.r_[bounds, len(bucket)]):
-            self._bucket_writers[int(bucket[start])].write_batch(seen.slice(int(start), int(stop - start)))
+            self._bucket_writers[int(bucket[start])].write_table(seen.slice(int(start), int(stop - start)))
 
     def close(self) -> None:
         """Finish writing; the store is read-only afterwards. Reading anything closes it first."""
         if self._closed:
             return
         self._closed = True
-        self._signatures.close()
-        self._bands.close()
         for writer in self._bucket_writers:
             writer.close()
 
     def facts(self) -> pa.Table:
-        """Every record's facts (PLACED), in arrival order, as one contiguous table. The store hands them
-        over (it keeps no copy), so this is called once."""
+        """Every record's facts (PLACED), in arrival order, as one contiguous table."""
         self.close()
-        table = pa.Table.from_batches(self._facts, schema=PLACED).combine_chunks()
-        self._facts = []
-        return table
+        placed = []
+        for number, (path, first) in enumerate(zip(self._paths, self._firsts)):
+            facts = _read_ipc(path.with_suffix(".facts"))
+            n = facts.num_rows
+            placed.append(pa.table(
+                [*facts.columns, pa.array(np.arange(first, first + n, dtype=np.int64)),
+                 pa.array(np.full(n, number, dtype=np.int32)), pa.array(np.arange(n, dtype=np.int32))],
+                schema=PLACED,
+            ))
+        return pa.concat_tables(placed).combine_chunks() if placed else PLACED.empty_table()
+
+    def pins(self) -> list[pa.Table]:
+        """The pins of every file the workers read (raw.INPUTS), a table per chunk in arrival order."""
+        return [_read_ipc(self.chunk_folder / f"{name}.pins") for name in self._names]
 
     def band(self, b: int) -> np.ndarray:
-        """Band `b`'s key of every record, read a block of records at a time (not memory-mapped: the
-        mapped pages of the whole file would count against the build's memory)."""
+        """Band `b`'s key of every record (arrival order), read a chunk's keys at a time."""
         self.close()
         out = np.empty(self.count, dtype=np.uint64)
-        block = 1 << 16
-        with open(self.folder / "bands.u64", "rb") as fh:
-            for start in range(0, self.count, block):
-                rows = np.fromfile(fh, dtype=np.uint64, count=min(block, self.count - start) * dedup.BANDS)
-                out[start : start + len(rows) // dedup.BANDS] = rows.reshape(-1, dedup.BANDS)[:, b]
+        for path, first in zip(self._paths, self._firsts):
+            keys = np.fromfile(path.with_suffix(".bands"), dtype=np.uint64).reshape(-1, dedup.BANDS)
+            out[first : first + len(keys)] = keys[:, b]
         return out
 
     def signature_rows(self, indices: np.ndarray) -> np.ndarray:
         """The MinHash signatures of the records at `indices` (arrival order), one read each."""
         self.close()
+        indices = np.asarray(indices, dtype=np.int64)
         out = np.empty((len(indices), dedup.NUM_PERM), dtype=np.uint64)
+        chunk = np.searchsorted(np.asarray(self._firsts, dtype=np.int64), indices, side="right") - 1
         width = dedup.NUM_PERM * 8
-        with open(self.folder / "signatures.u64", "rb") as fh:
-            for i, index in enumerate(np.asarray(indices, dtype=np.int64).tolist()):
-                fh.seek(index * width)
-                out[i] = np.frombuffer(fh.read(width), dtype=np.uint64)
+        for c in np.unique(chunk).tolist():
+            mine = np.flatnonzero(chunk == c)
+            with open(self._paths[c].with_suffix(".sig"), "rb") as fh:
+                for i, row in zip(mine.tolist(), (indices[mine] - self._firsts[c]).tolist()):
+                    fh.seek(row * width)
+                    out[i] = np.frombuffer(fh.read(width), dtype=np.uint64)
         return out
 
     def partition(self, chunk: np.ndarray, row: np.ndarray, keys: np.ndarray) -> dict[int, Path]:
@@ -271,16 +271,14 @@ class Store:
 
     def read_partition(self, path: Path) -> pa.Table:
         """A partition file, read into memory (not mapped)."""
-        with pa.OSFile(str(path)) as source:
-            return pa.ipc.open_file(source).read_all()
+        return _read_ipc(path)
 
     def sighting_buckets(self) -> Iterator[pa.Table]:
         """The related-headline sightings a bucket at a time, buckets in headline-id order (ids within a
         bucket unordered). Read into memory, not mapped: the files are gone with the store."""
         self.close()
         for b in range(self.buckets):
-            with pa.OSFile(str(self.folder / f"sightings-{b:03d}.arrow")) as source:
-                yield pa.ipc.open_file(source).read_all()
+            yield _read_ipc(self.folder / f"sightings-{b:03d}.arrow")
 
     def sightings(self) -> pa.Table:
         """Every sighting (tests and small corpora)."""

@@ -1,0 +1,33 @@
+"""What a worker makes of one parsed page, and what the parse cache keeps (its own module so that the cache's
+fingerprint covers this and not the store's code)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import dedup, ids
+
+
+@dataclass(frozen=True)
+class Item:
+    """One parsed page as a worker hands it over: the article as Arrow-ready Python values, its line classes,
+    and what the global steps need computed where the page was parsed."""
+
+    row: dict
+    line_classes: tuple[str, ...]
+    signature: np.ndarray
+    content_hash: str
+    headline_ids: tuple[str, ...]
+
+    @classmethod
+    def of(cls, parsed) -> "Item":
+        article = parsed.article
+        return cls(
+            article.model_dump(mode="python"),
+            tuple(parsed.line_classes),
+            np.asarray(dedup.signature(article.body), dtype=np.uint64),
+            dedup.content_hash(article.body),
+            tuple(ids.headline_id(text) for text in article.related_headlines),
+        )
