@@ -191,6 +191,36 @@ def test_duplicate_article_is_dropped_with_reason(tmp_path):
     assert [d["raw_path"] for d in report["drops"]] == ["copy.txt"]  # same bytes: the path breaks the tie
 
 
+def test_of_two_files_with_one_id_the_longer_body_stays_then_the_smaller_sha256(tmp_path):
+    """The tie-breaks of drop_duplicate_ids (read back from the store for the records that share an id)."""
+    import hashlib
+
+    seed = RAW / "003_5a3d17637f3588e8.txt"
+    text = seed.read_text(encoding="utf-8")
+    variants = {
+        "longer.txt": text.replace("Tham dự Hội nghị có 70", "Tham dự Hội nghị năm nay có 70"),
+        "same_length.txt": text.replace("Tham dự Hội nghị có 70", "Tham dự Hội nghị có 71"),
+    }
+    for name, body in variants.items():
+        assert body != text
+        raw = tmp_path / name.removesuffix(".txt")
+        raw.mkdir()
+        shutil.copy(seed, raw / seed.name)
+        shutil.copy(seed.with_name("003_5a3d17637f3588e8.meta.json"), raw / "003_5a3d17637f3588e8.meta.json")
+        (raw / name).write_text(body, encoding="utf-8")
+        shutil.copy(seed.with_name("003_5a3d17637f3588e8.meta.json"), raw / name.replace(".txt", ".meta.json"))
+    report = build(tmp_path / "longer", tmp_path / "out-longer")
+    assert [(d["raw_path"], d["reason"]) for d in report["drops"]] == [(seed.name, "duplicate_id")]
+    assert "longer.txt" in report["drops"][0]["message"]
+
+    report = build(tmp_path / "same_length", tmp_path / "out-same")
+    digests = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in (tmp_path / "same_length").glob("*.txt")}
+    (dropped,) = [d["raw_path"] for d in report["drops"]]
+    assert dropped == max(digests, key=digests.get), "the larger sha256 goes, whatever the names"
+    assert min(digests, key=digests.get) in report["drops"][0]["message"], "the message names the one kept"
+    assert sum(report["splits"]["articles"].values()) == 1
+
+
 def test_refuses_to_replace_a_folder_it_did_not_write(tmp_path):
     precious = tmp_path / "precious"
     precious.mkdir()

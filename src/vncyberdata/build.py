@@ -28,7 +28,7 @@ from .cache import ParseCache, fingerprint
 from .engines import make_engine
 from .errors import UserError
 from .parse import PARSER_VERSION, Parsed, Rejection, parse
-from .raw import INPUTS, Inputs, RawFile, SidecarError, discover, open_raw, pins_table, sorted_inputs
+from .raw import INPUTS, Inputs, RawFile, SidecarError, discover, open_raw, pins_table
 from .record import LINE_CLASSES, SPLITS
 from .item import Item
 from .spill import FILES_PER_CHUNK, Chunk, Store, canonical, chunk_name, write_chunk
@@ -158,7 +158,7 @@ def parse_files(files: Iterable[RawFile], report: Report, options: Options, stor
     finally:
         if progress is not None:
             progress.close()
-    report.inputs = sorted_inputs(store.pins())
+    report.inputs = store.inputs()
     facts = store.facts()
     parsing["out"] = facts.num_rows
     return facts
@@ -180,12 +180,13 @@ def _progress(show: bool, total: int):
     return tqdm(total=total, unit=" files", desc="parsing", file=sys.stderr)
 
 
-def keep_vietnamese(facts: pa.Table, report: Report) -> pa.Table:
+def keep_vietnamese(facts: pa.Table, report: Report, store: Store) -> pa.Table:
     """The dataset is Vietnamese: pages identified as another language are dropped, with the score."""
     vi = pc.fill_null(pc.equal(facts.column("language"), "vi"), False)
     if pc.all(vi).as_py() is not False:
         return facts  # no copy when every page is Vietnamese
-    for a in facts.filter(pc.invert(vi)).select(["raw_path", "language", "language_score"]).to_pylist():
+    other = facts.filter(pc.invert(vi)).column("index").to_numpy()
+    for a in store.details(other, ["raw_path", "language", "language_score"]).to_pylist():
         report.drop(
             "keep_vietnamese",
             a["raw_path"],
@@ -196,25 +197,38 @@ def keep_vietnamese(facts: pa.Table, report: Report) -> pa.Table:
     return facts.filter(vi)
 
 
-def drop_duplicate_ids(facts: pa.Table, report: Report) -> pa.Table:
-    """Two files that parse to the same id are one article: keep the most complete, ties by sha256.
-    Returns the facts in id order."""
-    facts = facts.take(pc.sort_indices(facts, [("id", "ascending"), ("body_len", "descending"),
-                                               ("raw_sha256", "ascending"), ("raw_path", "ascending")]))
-    first = _starts(facts.column("id"))
-    if not first.all():
-        group = np.maximum.accumulate(np.where(first, np.arange(len(first)), 0))
-        paths = facts.column("raw_path")
-        for at in np.flatnonzero(~first).tolist():
-            record_id, kept = facts.column("id")[at].as_py(), paths[int(group[at])].as_py()
-            report.drop(
-                "drop_duplicate_ids",
-                paths[at].as_py(),
-                "duplicate_id",
-                f"same article id {record_id} as {kept} (kept: longer body or smaller sha256)",
-                "remove one of the two files, or give them distinct sidecar URLs if they are different articles",
-            )
-    return facts if first.all() else facts.filter(pa.array(first))
+def drop_duplicate_ids(facts: pa.Table, report: Report, store: Store) -> pa.Table:
+    """Two files that parse to the same id are one article: keep the most complete (longest body), ties by
+    the raw file's sha256, then its path. Returns the facts in id order."""
+    order = pc.sort_indices(facts, [("id", "ascending"), ("body_len", "descending"), ("index", "ascending")])
+    order = order.to_numpy().copy()
+    first = _starts(facts.column("id").take(pa.array(order)))
+    if first.all():
+        return facts.take(pa.array(order))
+    # the records sharing an id, with what breaks their ties read back from the store (few records)
+    group = np.cumsum(first) - 1
+    shared = np.flatnonzero(np.bincount(group)[group] > 1)
+    index = facts.column("index").to_numpy()
+    body_len = facts.column("body_len").to_numpy()
+    details = store.details(index[order[shared]], ["raw_sha256", "raw_path"]).to_pydict()
+    ranked = sorted(range(len(shared)), key=lambda k: (group[shared[k]], -int(body_len[order[shared[k]]]),
+                                                      details["raw_sha256"][k], details["raw_path"][k]))
+    order[shared] = order[shared][ranked]
+    paths = dict(zip(shared.tolist(), (details["raw_path"][k] for k in ranked)))  # position → path, reordered
+    ids_ = facts.column("id")
+    kept_at = {}
+    for at in shared.tolist():
+        if first[at]:
+            kept_at[group[at]] = paths[at]
+            continue
+        report.drop(
+            "drop_duplicate_ids",
+            paths[at],
+            "duplicate_id",
+            f"same article id {ids_[int(order[at])].as_py()} as {kept_at[group[at]]} (kept: longer body or smaller sha256)",
+            "remove one of the two files, or give them distinct sidecar URLs if they are different articles",
+        )
+    return facts.take(pa.array(order[first]))
 
 
 def _starts(column: pa.ChunkedArray) -> np.ndarray:
@@ -231,7 +245,8 @@ def drop_near_duplicates(facts: pa.Table, report: Report, store: Store) -> pa.Ta
     cluster (`cluster_size`; its cluster id is its own id). Facts come and go in id order."""
     hashes = facts.column("content_hash").combine_chunks()
     hashes = np.frombuffer(hashes.buffers()[1], dtype="S32", count=len(hashes), offset=hashes.offset * 32)
-    root, how = dedup.cluster_keys(hashes, facts.column("index").to_numpy(), store.band, store.signature_rows)
+    index = facts.column("index").to_numpy()
+    root, how = dedup.cluster_keys(hashes, index, store.band, store.signature_rows)
     size = np.bincount(root, minlength=len(root))[root] if len(root) else np.zeros(0, dtype=np.int64)
     keep = size == 1
     grouped = np.flatnonzero(size > 1)
@@ -244,14 +259,17 @@ def drop_near_duplicates(facts: pa.Table, report: Report, store: Store) -> pa.Ta
         heads = np.r_[True, roots[1:] != roots[:-1]]  # the first (most complete) member of each cluster
         keep[ranked[heads]] = True
         kept_at = ranked[np.maximum.accumulate(np.where(heads, np.arange(len(ranked)), 0))]
-        paths, ids_ = facts.column("raw_path"), facts.column("id")
-        for at, kept in zip(ranked[~heads].tolist(), kept_at[~heads].tolist()):
+        dropped, kept = ranked[~heads], kept_at[~heads]
+        named = np.unique(np.r_[dropped, kept])
+        paths = dict(zip(named.tolist(), store.details(index[named], ["raw_path"]).column("raw_path").to_pylist()))
+        ids_ = facts.column("id")
+        for at, kept in zip(dropped.tolist(), kept.tolist()):
             kind = dedup.HOW[how[at] if how[at] else how[kept]]
             report.drop(
                 "drop_near_duplicates",
-                paths[at].as_py(),
+                paths[at],
                 f"{kind}_duplicate",
-                f"{'same text' if kind == 'exact' else 'nearly the same text'} as {paths[kept].as_py()} "
+                f"{'same text' if kind == 'exact' else 'nearly the same text'} as {paths[kept]} "
                 f"(kept: id {ids_[kept].as_py()}, the most complete text of a cluster of {size[at]})",
                 "nothing to do if it is a re-scrape or a syndicated copy; otherwise make the texts differ",
             )
@@ -265,8 +283,8 @@ def pipeline(store: Store, options: Options = Options(), total: int = 0) -> list
     Options say how to run, never what to produce."""
     return [
         _bind(parse_files, options=options, store=store, total=total),
-        keep_vietnamese,
-        drop_duplicate_ids,
+        _bind(keep_vietnamese, store=store),
+        _bind(drop_duplicate_ids, store=store),
         _bind(drop_near_duplicates, store=store),
     ]
 
@@ -338,7 +356,8 @@ def article_rows(store: Store, kept: pa.Table, split_of: np.ndarray) -> dict[str
 
 def _partition_rows(store: Store, schema: pa.Schema, facts: pa.Table, offsets: np.ndarray, first_key: int,
                     files: dict) -> Callable[[int, int], pa.Table]:
-    """rows(start, stop) of one split, from its partitions (the last one read is kept for the next call)."""
+    """rows(start, stop) of one split, from its partitions (the last one read is kept for the next call
+    while it has rows after `stop`)."""
     cluster = {"cluster_id": facts.column("id"), "cluster_size": facts.column("cluster_size")}
     loaded: dict[int, pa.Table] = {}
 
@@ -358,6 +377,9 @@ def _partition_rows(store: Store, schema: pa.Schema, facts: pa.Table, offsets: n
                 a, b = max(start, offsets[p]) - offsets[p], min(stop, offsets[p + 1]) - offsets[p]
                 pieces.append(partition(p).slice(int(a), int(b - a)))
         table = canonical(pa.concat_tables(pieces))
+        pieces.clear()
+        if not any(offsets[p + 1] > stop for p in loaded):
+            loaded.clear()  # wholly copied out: not held while the writer encodes the row group
         for name, values in cluster.items():
             i = schema.get_field_index(name)
             table = table.set_column(i, schema.field(i), pa.array(values[start:stop].to_pylist(), schema.field(i).type))

@@ -6,8 +6,8 @@ only the pages of those rows) and beside it per record its facts (id, path, leng
 hash), MinHash signature and LSH band keys, related-headline sightings, and the pins of the files read
 (`write_chunk`). Only counts travel back (`Chunk`). The driver reads the sightings of a chunk as it
 arrives and files each under a bucket of headline ids (an IPC file per bucket, buckets ordered by id) so
-the headline step can sort one bucket at a time; after the parse it reads the facts (~120 bytes a record)
-and the pins into Arrow columns; the near-duplicate step reads a band of keys or a few signatures at a
+the headline step can sort one bucket at a time; after the parse it reads the facts it needs (~90 bytes a
+record) and the pins into Arrow columns; the near-duplicate step reads a band of keys or a few signatures at a
 time. A record is known by its arrival index and located by (chunk, row). The folder is a temporary
 directory that the build removes when it ends, whatever happens; with a Ray cluster it must be on
 storage every node sees (it sits beside the output folder).
@@ -26,6 +26,7 @@ import pyarrow as pa
 
 from . import dedup
 from .item import Item
+from .raw import INPUTS, Inputs, sorted_inputs
 
 FILES_PER_CHUNK = 256
 FACTS = pa.schema([
@@ -33,7 +34,12 @@ FACTS = pa.schema([
     ("lead_len", pa.int64()), ("language", pa.string()), ("language_score", pa.float64()),
     ("content_hash", pa.binary(32)),
 ])
-PLACED = pa.schema([*FACTS, ("index", pa.int64()), ("chunk", pa.int32()), ("row", pa.int32())])
+# What the driver keeps in memory of each record's facts (the rest, its raw file's path and sha256 and its
+# language score, is read back by index for the few records a step drops: `Store.details`), and where the
+# record is: its arrival index, chunk and row.
+KEPT = ("id", "body_len", "lead_len", "language", "content_hash")
+PLACED = pa.schema([*(FACTS.field(name) for name in KEPT), ("index", pa.int64()), ("chunk", pa.int32()),
+                    ("row", pa.int32())])
 SIGHTINGS = pa.schema(
     [("record", pa.int64()), ("position", pa.int32()), ("headline_id", pa.string()), ("text", pa.string())]
 )
@@ -137,22 +143,28 @@ class Store:
         self.count = 0
         self.nbytes = 0  # Arrow size of every row stored
         self.sightings_bytes = 0
-        self._names: list[str] = []  # every chunk, in arrival order
         self._paths: list[Path] = []  # the chunks that hold records: their rows
         self._firsts: list[int] = []  # and the arrival index of their first record
         self.buckets = bucket_count(expected_records)
         self._bucket_writers = [
             pa.ipc.new_file(str(self.folder / f"sightings-{b:03d}.arrow"), SIGHTINGS) for b in range(self.buckets)
         ]
+        # every chunk's facts and pins, appended as chunks arrive and read back as one table each: read
+        # chunk by chunk, hundreds of small buffers would be concatenated and sorted, and the allocator
+        # keeps much of what that frees (~30 MB at 10^5 articles, measured)
+        self._facts = pa.ipc.new_file(str(self.folder / "facts.arrow"), FACTS)
+        self._pins = pa.ipc.new_file(str(self.folder / "pins.arrow"), INPUTS)
         self._closed = False
 
     def add(self, chunk: Chunk) -> None:
-        """Take in one chunk: note where its records are and file its sightings under their buckets."""
-        self._names.append(chunk.name)
+        """Take in one chunk: note where its records are, append its facts and pins to the store's files
+        of them and file its sightings under their buckets."""
+        self._pins.write_table(_read_ipc(self.chunk_folder / f"{chunk.name}.pins"))
         if chunk.records:
             self._paths.append(self.chunk_folder / f"{chunk.name}.arrow")
             self._firsts.append(self.count)
             self.nbytes += chunk.nbytes
+            self._facts.write_table(_read_ipc(self.chunk_folder / f"{chunk.name}.facts"))
         if chunk.sightings:
             self._file_sightings(_read_ipc(self.chunk_folder / f"{chunk.name}.seen"), self.count)
         self.count += chunk.records
@@ -179,26 +191,36 @@ class Store:
         if self._closed:
             return
         self._closed = True
+        self._facts.close()
+        self._pins.close()
         for writer in self._bucket_writers:
             writer.close()
 
     def facts(self) -> pa.Table:
         """Every record's facts (PLACED), in arrival order, as one contiguous table."""
         self.close()
-        placed = []
-        for number, (path, first) in enumerate(zip(self._paths, self._firsts)):
-            facts = _read_ipc(path.with_suffix(".facts"))
-            n = facts.num_rows
-            placed.append(pa.table(
-                [*facts.columns, pa.array(np.arange(first, first + n, dtype=np.int64)),
-                 pa.array(np.full(n, number, dtype=np.int32)), pa.array(np.arange(n, dtype=np.int32))],
-                schema=PLACED,
-            ))
-        return pa.concat_tables(placed).combine_chunks() if placed else PLACED.empty_table()
+        counts = np.diff(np.r_[self._firsts, self.count]).astype(np.int64)
+        chunk = np.repeat(np.arange(len(counts), dtype=np.int32), counts)
+        index = np.arange(self.count, dtype=np.int64)
+        row = (index - np.repeat(np.asarray(self._firsts, dtype=np.int64), counts)).astype(np.int32)
+        with pa.memory_map(str(self.folder / "facts.arrow")) as source:
+            facts = pa.ipc.open_file(source).read_all().select(list(KEPT))
+            # copied out of the mapped file into one buffer per column
+            return canonical(pa.table([*facts.columns, index, chunk, row], schema=PLACED))
 
-    def pins(self) -> list[pa.Table]:
-        """The pins of every file the workers read (raw.INPUTS), a table per chunk in arrival order."""
-        return [_read_ipc(self.chunk_folder / f"{name}.pins") for name in self._names]
+    def details(self, indices: np.ndarray, columns: list[str]) -> pa.Table:
+        """The FACTS `columns` of the records at arrival `indices`, in that order (read from the mapped
+        facts file: only the pages of those rows are touched)."""
+        self.close()
+        with pa.memory_map(str(self.folder / "facts.arrow")) as source:
+            facts = pa.ipc.open_file(source).read_all().select(columns)
+            return canonical(facts.take(pa.array(np.asarray(indices, dtype=np.int64))))
+
+    def inputs(self) -> Inputs:
+        """The pins of every file the workers read, sorted by path: the build's pinned inputs."""
+        self.close()
+        with pa.memory_map(str(self.folder / "pins.arrow")) as source:
+            return sorted_inputs([pa.ipc.open_file(source).read_all()])  # the sort copies them out of the map
 
     def band(self, b: int) -> np.ndarray:
         """Band `b`'s key of every record (arrival order), read a chunk's keys at a time."""
