@@ -365,7 +365,8 @@ def _partition_rows(store: Store, schema: pa.Schema, facts: pa.Table, offsets: n
         if p not in loaded:
             loaded.clear()
             table = store.read_partition(files[first_key + p])
-            loaded[p] = table.take(pc.sort_indices(table, [("id", "ascending")]))
+            table = table.take(pc.sort_indices(table, [("id", "ascending")]))
+            loaded[p] = canonical(table)
         return loaded[p]
 
     def rows(start: int, stop: int) -> pa.Table:
@@ -376,7 +377,9 @@ def _partition_rows(store: Store, schema: pa.Schema, facts: pa.Table, offsets: n
             if offsets[p + 1] > max(start, offsets[p]):  # a partition without rows of this split has no file
                 a, b = max(start, offsets[p]) - offsets[p], min(stop, offsets[p + 1]) - offsets[p]
                 pieces.append(partition(p).slice(int(a), int(b - a)))
-        table = canonical(pa.concat_tables(pieces))
+        whole = len(pieces) == 1 and pieces[0].num_rows == len(next(iter(loaded.values())))
+        # a whole partition is already canonical (one copy less while a row group is held)
+        table = pieces[0] if whole else canonical(pa.concat_tables(pieces))
         pieces.clear()
         if not any(offsets[p + 1] > stop for p in loaded):
             loaded.clear()  # wholly copied out: not held while the writer encodes the row group

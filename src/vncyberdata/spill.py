@@ -16,6 +16,8 @@ storage every node sees (it sits beside the output folder).
 from __future__ import annotations
 
 import hashlib
+import mmap
+import tempfile
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -217,10 +219,21 @@ class Store:
             return canonical(facts.take(pa.array(np.asarray(indices, dtype=np.int64))))
 
     def inputs(self) -> Inputs:
-        """The pins of every file the workers read, sorted by path: the build's pinned inputs."""
+        """The pins of every file the workers read, sorted by path: the build's pinned inputs.
+
+        They outlive the store (the caller's report holds them) but are read only when the report is
+        written, so they are kept in an unlinked temporary file beside the store, memory-mapped: their
+        pages are the page cache's, not the build's, until then (~130 bytes an article)."""
         self.close()
         with pa.memory_map(str(self.folder / "pins.arrow")) as source:
-            return sorted_inputs([pa.ipc.open_file(source).read_all()])  # the sort copies them out of the map
+            table = sorted_inputs([pa.ipc.open_file(source).read_all()]).table  # the sort copies them out
+        with tempfile.TemporaryFile(dir=self.folder.parent) as fh:
+            with pa.ipc.new_file(pa.PythonFile(fh, mode="w"), table.schema) as writer:
+                writer.write_table(table)
+            fh.flush()
+            del table
+            mapped = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)  # stays mapped once the file is closed
+        return Inputs(pa.ipc.open_file(pa.py_buffer(mapped)).read_all())
 
     def band(self, b: int) -> np.ndarray:
         """Band `b`'s key of every record (arrival order), read a chunk's keys at a time."""

@@ -81,7 +81,10 @@ def write_config(folder: Path, config: str, splits: dict[str, Rows] | Sequence[B
         if rows.max_bytes is not None and rows.max_bytes <= SHARD_BYTES:
             per_shard = rows.count  # what the sizing pass would find (size <= SHARD_BYTES), without it
         else:
-            nbytes = sum(table.nbytes for table in rows.groups())
+            nbytes = 0
+            for table in rows.groups():
+                nbytes += table.nbytes
+                del table  # not held while the next row group is gathered
             per_shard = max(1, SHARD_BYTES // max(1, nbytes // rows.count))
         count = math.ceil(rows.count / per_shard)
         files, nbytes = [], 0
@@ -90,6 +93,7 @@ def write_config(folder: Path, config: str, splits: dict[str, Rows] | Sequence[B
                 for table in rows.groups(i * per_shard, min(rows.count, (i + 1) * per_shard)):
                     writer.write_table(table, row_group_size=ROW_GROUP_ROWS)
                     nbytes += table.nbytes
+                    del table  # not held while the next row group is gathered
             files.append(f"data/{config}/{name}")
         info[split] = {"num_examples": rows.count, "num_bytes": nbytes, "files": files}
     return info
