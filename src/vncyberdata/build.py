@@ -2,10 +2,10 @@
 
 The pipeline is a list of steps, each taking what the previous one gave and the build report: the first,
 parse_files, streams the raw files to the workers, which read each file and its sidecar, pin them (size,
-sha256) and parse them (FILE_STEPS), writing the records to the spill store; it returns their facts as one
-Arrow table (a row per record), which every later step filters. The driver itself never reads a raw file. A step that drops an item records why in
-the report (a reason code, the file, the line and a hint) instead of raising: one bad raw file never stops
-the others.
+sha256) and parse them (FILE_STEPS), writing the records and their facts to the spill store; it returns
+the facts as one Arrow table (a row per record), which every later step filters. The driver itself never
+reads a raw file. A step that drops an item records why in the report (a reason code, the file, the line
+and a hint) instead of raising: one bad raw file never stops the others.
 """
 
 from __future__ import annotations
@@ -435,22 +435,24 @@ def headline_rows(store: Store, kept: pa.Table) -> dict[str, write.Rows]:
 
     def rows_of(split: str, counts: np.ndarray) -> write.Rows:
         offsets = np.r_[0, np.cumsum(counts)].astype(np.int64)  # sightings of headline g: offsets[g]..offsets[g+1]
+        seen_on = schema.field("seen_on").type
 
         def rows(start: int, stop: int) -> pa.Table:
-            part = _read_rows(paths[split], int(offsets[start]), int(offsets[stop])).to_pydict()
-            out, at = [], 0
-            for n in counts[start:stop].tolist():
-                out.append({
-                    "id": part["headline_id"][at],
-                    "text": part["text"][at],
-                    "seen_on": [
-                        {"article_id": a, "position": p}
-                        for a, p in zip(part["article_id"][at : at + n], part["position"][at : at + n])
-                    ],
-                    "split": split,
-                })
-                at += n
-            return pa.Table.from_pylist(out, schema=schema)
+            """Headlines [start, stop): each one's sightings are a run of the split's file, so its row is
+            the run's first id and text and the run as its `seen_on` list (no Python object per row)."""
+            part = _read_rows(paths[split], int(offsets[start]), int(offsets[stop])).combine_chunks()
+            local = offsets[start : stop + 1] - offsets[start]
+            firsts = pa.array(local[:-1])
+            sightings = pa.StructArray.from_arrays(
+                [part.column("article_id").chunk(0), part.column("position").chunk(0)], fields=list(seen_on.value_type)
+            )
+            table = pa.table(
+                [part.column("headline_id").take(firsts), part.column("text").take(firsts),
+                 pa.ListArray.from_arrays(pa.array(local, pa.int32()), sightings, type=seen_on),
+                 pa.array([split] * (stop - start), pa.string())],
+                schema=schema,
+            )
+            return canonical(table)
 
         # a headline row holds its id and text once (as the sightings do) and per sighting an article id,
         # a position and list/struct offsets: within three times the sightings' size plus 64 bytes a row
@@ -496,7 +498,7 @@ def _split_codes(record_ids: pa.ChunkedArray) -> np.ndarray:
 def build(raw_dir: Path, out_dir: Path, options: Options = Options()) -> dict:
     """Build the dataset folder `out_dir` from `raw_dir`; returns the report (also written to the folder).
 
-    Memory holds a few columns of facts per record (~150 bytes), never the corpus: records wait in a spill
+    Memory holds a few columns of facts per record (~90 bytes), never the corpus: records wait in a spill
     store next to the output until they are written, a row group at a time, in id order. The report's `cache_hits` (not
     written to the folder: it would make the report depend on the cache) says how many parses came from
     the cache."""

@@ -1,9 +1,9 @@
 """Where the per-file work of a build runs: a local process pool, or a Ray cluster through Ray Data.
 
 An engine maps `build._parse_chunk` over the build's jobs (runs of files) and returns the results in job
-order. A task writes its records to a chunk of the build's spill folder and returns compact facts only;
-everything after that (language filter, duplicate ids, near-duplicate clusters, split, sort, shards) works
-on the ordered facts on the driver, so every engine gives the same bytes.
+order. A task writes its records and their facts to a chunk of the build's spill folder and returns counts
+only; everything after that (language filter, duplicate ids, near-duplicate clusters, split, sort, shards)
+works on the facts, read back in chunk order on the driver, so every engine gives the same bytes.
 """
 
 from __future__ import annotations
@@ -102,7 +102,7 @@ def _remote_batch(fn: Callable) -> Callable:
 
 
 def _encode(out: tuple) -> bytes:
-    """(raw path, result, cached) → bytes: Ray Data carries plain columns, not Python objects."""
+    """A task's result → bytes: Ray Data carries plain columns, not Python objects."""
     return pickle.dumps(out, protocol=pickle.HIGHEST_PROTOCOL)
 
 
