@@ -4,13 +4,14 @@ A worker task parses `FILES_PER_CHUNK` files and writes one chunk to the store's
 as an uncompressed Arrow IPC file (memory-mapped when read back, so gathering rows in id order touches
 only the pages of those rows) and beside it per record its facts (id, path, lengths, language, content
 hash), MinHash signature and LSH band keys, related-headline sightings, and the pins of the files read
-(`write_chunk`). Only counts travel back (`Chunk`). The driver reads the sightings of a chunk as it
-arrives and files each under a bucket of headline ids (an IPC file per bucket, buckets ordered by id) so
-the headline step can sort one bucket at a time; after the parse it reads the facts it needs (~90 bytes a
-record) and the pins into Arrow columns; the near-duplicate step reads a band of keys or a few signatures at a
-time. A record is known by its arrival index and located by (chunk, row). The folder is a temporary
-directory that the build removes when it ends, whatever happens; with a Ray cluster it must be on
-storage every node sees (it sits beside the output folder).
+(`write_chunk`). Only counts travel back (`Chunk`). As a chunk arrives the driver files its sightings
+under buckets of headline ids (an IPC file per bucket, buckets ordered by id, so the headline step sorts
+one bucket at a time) and appends its facts and pins to one file each; after the parse it keeps in memory
+only the facts its steps decide on (~90 bytes a record) and the pins in a mapped temporary file. The
+near-duplicate step reads a band of keys or a few signatures at a time. A record is known by its arrival
+index and located by (chunk, row). The folder is a temporary directory that the build removes when it
+ends, whatever happens; with a Ray cluster it must be on storage every node sees (it sits beside the
+output folder).
 """
 
 from __future__ import annotations
