@@ -155,3 +155,49 @@ def test_banded_clusters_match_datasketch_lsh(corpus):
     assert groups == expected
     assert dedup.band_ranges() == list(lsh.hashranges)
     assert sum(len(m) > 1 for m in groups.values()) >= 10, "the corpus has planted near-duplicates"
+
+
+def test_a_rebuild_takes_unchanged_runs_of_files_whole_from_the_chunk_cache(corpus, tmp_path, monkeypatch):
+    """Runs are cut at content-defined places of the path order: after one new file, one run is parsed
+    (from the per-file cache but the new file) and written again, the others are linked from the chunk cache;
+    the bytes are those of a clean build."""
+    import shutil
+
+    monkeypatch.setattr(build_module, "FILES_PER_CHUNK", 7)  # 120 pages in ~17 runs
+    raw = tmp_path / "raw"
+    shutil.copytree(corpus / "raw", raw)
+    cache = tmp_path / "cache"
+    first = build(raw, tmp_path / "first", Options(cache_dir=cache))
+    assert first["cache_hits"] == 0
+    assert _files(tmp_path / "first") == _files(corpus / "default")
+
+    calls = []
+    parse_one = build_module._parse_one
+    monkeypatch.setattr(build_module, "_parse_one", lambda job: calls.append(job[1]) or parse_one(job))
+    again = build(raw, tmp_path / "again", Options(cache_dir=cache))
+    assert calls == [], "every run served whole from the chunk cache"
+    assert again["cache_hits"] == first["steps"][1]["in"], "every parse counted as cached"
+    assert _files(tmp_path / "again") == _files(corpus / "default")
+
+    generate(121, tmp_path / "more", seed=11, near_duplicates=0.15)
+    new = sorted(p.name for p in (tmp_path / "more").iterdir() if not (raw / p.name).exists())
+    assert len(new) == 2  # a raw file and its sidecar
+    for name in new:
+        shutil.copy(tmp_path / "more" / name, raw / name)
+    runs = list(build_module._runs([(None, p.name) for p in sorted(raw.glob("*.txt"))], 7))
+    (run,) = [r for r in runs if any(rel in new for _root, rel in r)]
+    rebuilt = build(raw, tmp_path / "rebuilt", Options(cache_dir=cache))
+    assert calls == [rel for _root, rel in run], "the new file's run only"
+    assert rebuilt["cache_hits"] == rebuilt["steps"][1]["in"] - 1, "and in it the new file only is parsed"
+    build(raw, tmp_path / "clean")
+    assert _files(tmp_path / "rebuilt") == _files(tmp_path / "clean")
+
+
+def test_runs_are_cut_by_the_paths_alone():
+    rels = [f"page-{i:05d}.txt" for i in range(2000)]
+    runs = list(build_module._runs([(None, r) for r in rels], 16))
+    assert [job for run in runs for job in run] == [(None, r) for r in rels]
+    assert max(len(r) for r in runs) <= 64 and 60 < len(runs) < 200
+    fewer = list(build_module._runs([(None, r) for r in rels if r != "page-01000.txt"], 16))
+    changed = [r for r in fewer if r not in runs]
+    assert len(changed) <= 2, "removing a file changes the run it was in (merged with the next if it was a cut)"

@@ -11,12 +11,12 @@ and a hint) instead of raising: one bad raw file never stops the others.
 from __future__ import annotations
 
 import functools
+import hashlib
 import sys
 import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from itertools import islice
 from pathlib import Path
 
 import numpy as np
@@ -24,14 +24,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import __version__, dedup, ids, memory, schemas, write
-from .cache import ParseCache, fingerprint
+from .cache import ChunkCache, ParseCache, chunk_fingerprint, fingerprint
 from .engines import make_engine
 from .errors import UserError
 from .parse import PARSER_VERSION, Parsed, Rejection, parse
 from .raw import INPUTS, Inputs, RawFile, SidecarError, discover, open_raw, pins_table
 from .record import LINE_CLASSES, SPLITS
 from .item import Item
-from .spill import FILES_PER_CHUNK, Chunk, Store, canonical, chunk_name, write_chunk
+from .spill import FILES_PER_CHUNK, Chunk, Store, canonical, chunk_name, write_chunk, write_pins
 
 
 @dataclass
@@ -109,20 +109,56 @@ def _parse_one(job: tuple[str, str, str, str | None, str | None]) -> tuple[str, 
     return rel, "parse_files", result, False, pins
 
 
-def _parse_chunk(job: tuple[str, list, pa.Schema]) -> tuple[Chunk, list[tuple[str, str, Rejection | SidecarError]], int, int]:
+def _parse_chunk(job: tuple[str, list, pa.Schema, str | None]) -> tuple[Chunk, list[tuple[str, str, Rejection | SidecarError]], int, int]:
     """One worker task: read and parse a run of files and write what came of them to one chunk of the
     store's folder (spill.write_chunk: records, facts, signatures, sightings, and the pins of every file
     read). Returns the chunk's counts, the dropped files as (raw path, file step, why), how many files
-    reached the parse and how many parses were cached: nothing per record travels back to the driver."""
-    chunk_folder, file_jobs, schema = job
+    reached the parse and how many parses were cached: nothing per record travels back to the driver.
+
+    With a cache, a run whose files are all unchanged since a cached build is served whole from the chunk
+    cache (cache.ChunkCache): its files are read and pinned, not parsed nor written again. On a miss they
+    are read a second time to parse (one file's bytes in memory at a time), and the run is cached only if
+    both reads pinned the same bytes."""
+    chunk_folder, file_jobs, schema, chunk_fp = job
+    name = chunk_name(file_jobs[0][1])
+    chunks = key = read = None
+    if chunk_fp:
+        read = [open_raw(root, rel)[1:] for root, rel, *_rest in file_jobs]  # (meta, pins): the bytes let go
+        # an unreadable file's message holds the system's words of the moment: such runs are not cached
+        if not any(isinstance(meta, SidecarError) and meta.code == "unreadable_file" for meta, _pins in read):
+            chunks = ChunkCache(Path(file_jobs[0][3]), chunk_fp)
+            read = [pin for _meta, file_pins in read for pin in file_pins]
+            key = ChunkCache.key([(rel, raw_format) for _root, rel, raw_format, *_rest in file_jobs], read)
+            if (hit := chunks.get(key, Path(chunk_folder), name)) is not None:
+                write_pins(Path(chunk_folder), name, pins_table(read))
+                chunk, drops, parsed = hit
+                return chunk, drops, parsed, parsed
     done = [_parse_one(tuple(j)) for j in file_jobs]
     items = [result for _rel, _step, result, _cached, _pins in done if isinstance(result, Item)]
-    pins = pins_table([pin for *_rest, pins in done for pin in pins])
-    chunk = write_chunk(Path(chunk_folder), chunk_name(file_jobs[0][1]), items, schema, pins)
+    pins = [pin for *_rest, file_pins in done for pin in file_pins]
+    chunk = write_chunk(Path(chunk_folder), name, items, schema, pins_table(pins))
     drops = [(rel, step, result) for rel, step, result, _cached, _pins in done if not isinstance(result, Item)]
     parsed = sum(step == "parse_files" for _rel, step, _result, _cached, _pins in done)
     cached = sum(c for _rel, _step, _result, c, _pins in done)
+    if chunks is not None and pins == read:  # the files did not change between the two reads
+        chunks.put(key, Path(chunk_folder), name, (chunk, drops, parsed))
     return chunk, drops, parsed, cached
+
+
+def _runs(jobs: Iterable[tuple], size: int) -> Iterator[list]:
+    """The files in runs for the worker tasks, cut after a file whose path hashes to a multiple of `size`
+    (so `size` files a run on average, and at most 4 × size): a cut depends on the path it follows only,
+    so a file added or removed changes the run it falls in and no other, and the chunk cache serves the
+    rest of a rebuild."""
+    run: list = []
+    for job in jobs:
+        run.append(job)
+        cut = int.from_bytes(hashlib.sha256(job[1].encode("utf-8")).digest()[:8], "big") % size == 0
+        if cut or len(run) >= 4 * size:
+            yield run
+            run = []
+    if run:
+        yield run
 
 
 def parse_files(files: Iterable[RawFile], report: Report, options: Options, store: Store, total: int = 0) -> pa.Table:
@@ -137,8 +173,9 @@ def parse_files(files: Iterable[RawFile], report: Report, options: Options, stor
     fp = fingerprint() if cache_dir else None
     sidecars, parsing = counts = [{"step": step, "in": 0, "out": 0} for step in FILE_STEPS]
     report.steps += counts
+    chunk_fp = chunk_fingerprint() if cache_dir else None
     jobs = ((str(f.root), f.rel, f.format, cache_dir, fp) for f in files)
-    chunks = ((str(store.chunk_folder), batch, store.schema) for batch in _batched(jobs, FILES_PER_CHUNK))
+    chunks = ((str(store.chunk_folder), run, store.schema, chunk_fp) for run in _runs(jobs, FILES_PER_CHUNK))
     engine = make_engine(options.engine, options.workers, options.ray_address)
     progress = _progress(options.progress, total)
     try:
@@ -163,12 +200,6 @@ def parse_files(files: Iterable[RawFile], report: Report, options: Options, stor
     parsing["out"] = facts.num_rows
     return facts
 parse_files.counts_itself = True
-
-
-def _batched(items: Iterable, size: int) -> Iterator[list]:
-    items = iter(items)
-    while batch := list(islice(items, size)):
-        yield batch
 
 
 def _progress(show: bool, total: int):

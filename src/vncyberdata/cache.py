@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
+import shutil
 from functools import lru_cache
 from importlib import metadata, resources
 from pathlib import Path
@@ -65,3 +66,73 @@ class ParseCache:
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         tmp.write_bytes(pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))
         os.replace(tmp, path)
+
+
+# What else shapes a chunk's files (spill.write_chunk) besides the parse: the store's formats and the schema.
+_CHUNK_SOURCES = ("spill.py", "schemas.py")
+CHUNK_FILES = (".arrow", ".sig", ".bands", ".facts", ".seen")  # a chunk's files when it holds records
+
+
+@lru_cache(maxsize=1)
+def chunk_fingerprint() -> str:
+    digest = hashlib.sha256(fingerprint().encode())
+    package = resources.files("vncyberdata")
+    for name in _CHUNK_SOURCES:
+        digest.update(name.encode() + b"\0" + package.joinpath(name).read_bytes())
+    return digest.hexdigest()[:16]
+
+
+class ChunkCache:
+    """Whole chunks of an earlier build, keyed by every file of the run (path, format, and the size and
+    sha256 of the raw file and its sidecar): a run whose files are all unchanged is not re-parsed nor
+    re-written, its files are linked into the new build's spill folder (hard links where the cache and the
+    spill share a file system, else copies). Entries are folders written under a temporary name and renamed."""
+
+    def __init__(self, root: Path, fingerprint_: str) -> None:
+        self.folder = Path(root) / f"chunks-{fingerprint_}"
+
+    @staticmethod
+    def key(files: list[tuple[str, str]], pins: list[tuple[str, int, bytes]]) -> str:
+        digest = hashlib.sha256()
+        for rel, raw_format in files:
+            digest.update(f"file\0{rel}\0{raw_format}\0".encode())
+        for path, size, sha256 in pins:
+            digest.update(f"pin\0{path}\0{size}\0".encode() + sha256)
+        return digest.hexdigest()
+
+    def get(self, key: str, folder: Path, name: str):
+        """The cached task result, its files linked into `folder` as NAME.*; None on a miss."""
+        entry = self.folder / key[:2] / key
+        try:
+            result = pickle.loads((entry / "result.pickle").read_bytes())
+            if result[0].records:
+                for suffix in CHUNK_FILES:
+                    _link(entry / f"chunk{suffix}", Path(folder) / f"{name}{suffix}")
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, TypeError, ValueError, IndexError):
+            for suffix in CHUNK_FILES:
+                (Path(folder) / f"{name}{suffix}").unlink(missing_ok=True)
+            shutil.rmtree(entry, ignore_errors=True)  # if damaged, `put` writes it afresh
+            return None  # missing or damaged: the run is parsed again
+        return result
+
+    def put(self, key: str, folder: Path, name: str, result: tuple) -> None:
+        entry = self.folder / key[:2] / key
+        if entry.exists():
+            return
+        tmp = entry.with_name(f".{key}.{os.getpid()}.tmp")
+        try:
+            tmp.mkdir(parents=True, exist_ok=True)
+            if result[0].records:
+                for suffix in CHUNK_FILES:
+                    _link(Path(folder) / f"{name}{suffix}", tmp / f"chunk{suffix}")
+            (tmp / "result.pickle").write_bytes(pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))
+            os.replace(tmp, entry)
+        except OSError:  # a full disk or a concurrent writer: the cache is an optimisation, the build goes on
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _link(source: Path, target: Path) -> None:
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copyfile(source, target)

@@ -77,7 +77,7 @@ def write_chunk(folder: Path, name: str, items: list[Item], schema: pa.Schema, p
     (MinHash signatures and LSH band keys as flat uint64 rows) and NAME.seen (SIGHTINGS, `record` being the
     row in the chunk). Row i of every file is record i."""
     folder = Path(folder)
-    _write_ipc(folder / f"{name}.pins", pins)
+    write_pins(folder, name, pins)
     lines = Counter()
     for item in items:
         lines.update(item.line_classes)
@@ -110,6 +110,11 @@ def write_chunk(folder: Path, name: str, items: list[Item], schema: pa.Schema, p
     table = pa.Table.from_pylist(rows, schema=schema)
     _write_ipc(folder / f"{name}.arrow", table)
     return Chunk(name, len(items), table.nbytes, len(seen["record"]), lines)
+
+
+def write_pins(folder: Path, name: str, pins: pa.Table) -> None:
+    """A chunk's NAME.pins: the files its run read (raw.INPUTS)."""
+    _write_ipc(Path(folder) / f"{name}.pins", pins)
 
 
 def _write_ipc(path: Path, table: pa.Table) -> None:
