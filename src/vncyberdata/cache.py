@@ -7,6 +7,10 @@ again (they live in a folder named after the fingerprint). Entries are written a
 Entries are pickles of what a worker returns (`item.Item` or a `Rejection`): loading one is a few
 microseconds, where re-validating a JSON record was the bulk of a rebuild. The cache is the user's own
 scratch folder, written by this package only; a pickle is not a format to accept from anyone else.
+
+Beside the parses it keeps whole chunks (`ChunkCache`): a worker task's run of files, its chunk files and
+what the task returned, keyed by every file of the run, so the unchanged runs of a rebuild are neither
+parsed nor written again.
 """
 
 from __future__ import annotations
@@ -68,8 +72,9 @@ class ParseCache:
         os.replace(tmp, path)
 
 
-# What else shapes a chunk's files (spill.write_chunk) besides the parse: the store's formats and the schema.
-_CHUNK_SOURCES = ("spill.py", "schemas.py")
+# What else shapes a cached chunk besides the parse: the store's formats and the schema (its files), how a
+# worker task reads files and counts what it did (raw.py, build.py: the drops and counts it replays).
+_CHUNK_SOURCES = ("spill.py", "schemas.py", "raw.py", "build.py")
 CHUNK_FILES = (".arrow", ".sig", ".bands", ".facts", ".seen")  # a chunk's files when it holds records
 
 
