@@ -318,6 +318,8 @@ def test_a_build_from_both_tone_styles_holds_one(tmp_path):
 
 
 def test_shards_follow_the_target_size_and_load_as_one_split(tmp_path, monkeypatch):
+    import pyarrow.parquet as pq
+
     from vncyberdata import write
     from vncyberdata.synthetic import generate
 
@@ -330,6 +332,16 @@ def test_shards_follow_the_target_size_and_load_as_one_split(tmp_path, monkeypat
     ds = datasets.load_dataset(str(tmp_path / "dataset"), split="train", cache_dir=str(tmp_path / "cache"))
     assert len(ds) == report["splits"]["articles"]["train"]
     assert ds["id"] == sorted(ds["id"]), "shards are consecutive slices of the id order"
+
+    # shards of more than a row group hold whole row groups: a row group is gathered from one partition
+    monkeypatch.setattr(write, "ROW_GROUP_ROWS", 3)
+    monkeypatch.setattr(write, "SHARD_BYTES", 8 * report["split_info"]["articles"]["train"]["num_bytes"] // len(ds))
+    build(raw, tmp_path / "grouped")
+    train = sorted((tmp_path / "grouped" / "data" / "articles").glob("train-*.parquet"))
+    rows = [pq.ParquetFile(p).metadata.num_rows for p in train]
+    assert len(train) >= 2 and sum(rows) == len(ds) and rows[0] == 6, "about 8 rows' worth, rounded down to whole row groups"
+    groups = [pq.ParquetFile(p).metadata.row_group(i).num_rows for p in train[:-1] for i in range(2)]
+    assert groups == [3] * len(groups) and all(n == 6 for n in rows[:-1])
 
 
 def test_report_pins_every_input_and_is_plain_indented_json(seed_build):
@@ -353,12 +365,12 @@ def test_streamed_report_is_byte_for_byte_json_dumps(tmp_path):
     """write_report streams lazy sequences and formats flat rows itself; the bytes stay json.dumps's."""
     import pyarrow as pa
 
-    from vncyberdata.raw import INPUTS, Inputs
+    from vncyberdata.raw import INPUTS, sorted_inputs
     from vncyberdata.write import write_report
 
     for rows in ([], [{"path": "a/ư.txt", "size": 3, "sha256": b"\x01" * 32}, {"path": 'b"q', "size": 1, "sha256": b"\x02" * 32}]):
         report = {
-            "n": 1, "inputs": Inputs(pa.Table.from_pylist(rows, schema=INPUTS)), "nested": {"y": [1, {"z": "ệ"}], "w": []},
+            "n": 1, "inputs": sorted_inputs([pa.Table.from_pylist(rows, schema=INPUTS)]), "nested": {"y": [1, {"z": "ệ"}], "w": []},
             "empty": {}, "drops": [{"a": None, "b": 1.5, "c": "x\n"}], "ignored": [], "flat": {"k": True},
         }
         write_report(tmp_path / "r.json", report)

@@ -7,6 +7,7 @@ import datetime as dt
 import string
 
 import pyarrow.parquet as pq
+import pytest
 from conftest import RAW
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -99,3 +100,37 @@ def test_parquet_round_trip(tmp_path, title, lead, caption_credit, day):
     (path,) = info[article.split]["files"]
     rows = pq.read_table(tmp_path / path).to_pylist()
     assert [Article.model_validate(r) for r in rows] == [article]
+
+
+_drop_entries = st.lists(
+    st.fixed_dictionaries({
+        "step": st.sampled_from(["read_sidecars", "parse_files", "drop_near_duplicates"]),
+        "raw_path": st.text(min_size=1, max_size=20),
+        "reason": st.sampled_from(["missing_sidecar", "exact_duplicate", "near_duplicate"]),
+        "line": st.none() | st.integers(min_value=1, max_value=10**9),
+        "message": st.text(max_size=40),
+        "hint": st.text(max_size=40),
+    }),
+    max_size=12,
+)
+
+
+@given(_drop_entries)
+def test_the_drop_log_gives_back_what_was_appended(entries):
+    """Entries written to disk in batches (3 here) and the unwritten tail read back as one list: equal,
+    indexable and sliceable like it, with the counts per reason."""
+    from collections import Counter
+
+    from vncyberdata import drops as drops_module
+
+    log = drops_module.Drops()
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(drops_module, "BATCH_ROWS", 3)
+        for entry in entries:
+            log.append(dict(reversed(entry.items())))  # the log keeps its own key order
+        assert len(log) == len(entries) and list(log) == entries and log == entries
+        assert [list(d) for d in log] == [list(drops_module.DROP.names)] * len(entries)
+        assert [log[i] for i in range(-len(entries), len(entries))] == entries * 2
+        assert log[1:7] == entries[1:7] and log[::-1] == entries[::-1] and log[::2] == entries[::2]
+        assert log.reasons == Counter(e["reason"] for e in entries)
+        assert bool(log) == bool(entries) and log != entries + [entries[0] if entries else {}]

@@ -36,6 +36,7 @@ def test_output_does_not_depend_on_the_chunking_or_the_workers(corpus, tmp_path,
     monkeypatch.setattr(build_module, "FILES_PER_CHUNK", 7)  # 120 pages in 18 chunks: every gather crosses chunks
     monkeypatch.setattr(build_module, "_rows_per_partition", lambda largest: 9)  # a row group spans partitions
     monkeypatch.setattr(spill, "STAGE_ROWS", 20)  # partitions appended to several times
+    monkeypatch.setattr(spill, "PIN_RUN_ROWS", 11)  # the report's inputs merged from many sorted runs
     build(corpus / "raw", tmp_path / "small-chunks", Options(workers=2))
     assert len(list((corpus / "default" / "data").rglob("*.parquet"))) >= 4
     assert _files(tmp_path / "small-chunks") == _files(corpus / "default")
@@ -54,7 +55,7 @@ def test_the_spill_folder_is_removed_after_a_build_and_after_a_failure(corpus, t
     assert [p.name for p in tmp_path.iterdir()] == ["ok"], "no spill folder and no half-written dataset left"
 
 
-def test_store_gives_rows_back_in_the_order_asked(corpus, tmp_path):
+def test_store_gives_rows_back_in_the_order_asked(corpus, tmp_path, monkeypatch):
     """Take across chunks, backwards, repeated: rows come back as asked, values intact; facts, signatures,
     band keys and sightings come back for every record."""
     import pyarrow.parquet as pq
@@ -62,6 +63,7 @@ def test_store_gives_rows_back_in_the_order_asked(corpus, tmp_path):
     from vncyberdata import schemas
 
     rows = pq.read_table(next((corpus / "default" / "data" / "articles").glob("train-*.parquet"))).to_pylist()[:10]
+    monkeypatch.setattr(spill, "PIN_RUN_ROWS", 2)  # pins sorted in runs, merged when read
     store = spill.Store(tmp_path / "store", schemas.write_schema("articles"), expected_records=10_000)
     assert store.buckets > 1, "sightings are spread over several buckets"
     items = [
@@ -71,7 +73,15 @@ def test_store_gives_rows_back_in_the_order_asked(corpus, tmp_path):
     ]
     for start in (0, 4, 8):  # three chunks: rows 0-3, 4-7, 8-9
         store.add(spill.write_chunk(store.chunk_folder, f"c{start}", items[start : start + 4], store.schema,
-                                    pins_table([(f"f{start}.txt", start, bytes(32))])))
+                                    pins_table([(f"f{9 - start}.txt", start, bytes(32)),
+                                                (f"f{9 - start}.meta.json", 1, bytes([start]) * 32)])))
+    inputs = store.inputs()
+    assert len(inputs) == 6 and list(inputs) == [
+        {"path": p, "size": n, "sha256": d.hex()}
+        for p, n, d in sorted((f"f{9 - s}{x}", n, d) for s in (0, 4, 8)
+                              for x, n, d in ((".txt", s, bytes(32)), (".meta.json", 1, bytes([s]) * 32)))
+    ]
+    assert inputs[1] == list(inputs)[1] and inputs[2:4] == list(inputs)[2:4]
     facts = store.facts()
     assert facts.column("id").to_pylist() == [r["id"] for r in rows]
     assert facts.column("index").to_pylist() == list(range(10))

@@ -25,10 +25,11 @@ import pyarrow.compute as pc
 
 from . import __version__, dedup, ids, memory, schemas, write
 from .cache import ChunkCache, ParseCache, chunk_fingerprint, fingerprint
+from .drops import Drops
 from .engines import make_engine
 from .errors import UserError
 from .parse import PARSER_VERSION, Parsed, Rejection, parse
-from .raw import INPUTS, Inputs, RawFile, SidecarError, discover, open_raw, pins_table
+from .raw import Inputs, RawFile, SidecarError, discover, open_raw, pins_table, sorted_inputs
 from .record import LINE_CLASSES, SPLITS
 from .item import Item
 from .spill import FILES_PER_CHUNK, Chunk, Store, canonical, chunk_name, write_chunk, write_pins
@@ -38,10 +39,10 @@ from .spill import FILES_PER_CHUNK, Chunk, Store, canonical, chunk_name, write_c
 class Report:
     """What the build saw and did; written to `build-report.json` (deterministic: no times, no absolute paths)."""
 
-    inputs: Inputs = field(default_factory=lambda: Inputs(INPUTS.empty_table()))
+    inputs: Inputs = field(default_factory=lambda: sorted_inputs([]))
     ignored: list[str] = field(default_factory=list)
     steps: list[dict] = field(default_factory=list)
-    drops: list[dict] = field(default_factory=list)
+    drops: Drops = field(default_factory=Drops)  # on disk but the last few: thousands in a large corpus
     line_classes: Counter = field(default_factory=Counter)
     lines_total: int = 0
     cache_hits: int = 0  # how the build ran, not what it produced: kept out of build-report.json
@@ -58,7 +59,7 @@ class Report:
             "inputs": self.inputs,
             "ignored": self.ignored,
             "steps": self.steps,
-            "dropped": dict(sorted(Counter(d["reason"] for d in self.drops).items())),
+            "dropped": dict(sorted(self.drops.reasons.items())),
             "drops": self.drops,
             "lines": {
                 "total": self.lines_total,
@@ -542,8 +543,8 @@ def _build(raw_dir: Path, out_dir: Path, options: Options) -> dict:
         raise UserError(f"raw folder {raw_dir} does not exist", "pass --raw DIR pointing at the folder of raw files")
     write.check_replaceable(out_dir)
     files, ignored = discover(raw_dir)
-    report = Report(ignored=ignored)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
+    report = Report(ignored=ignored, drops=Drops(out_dir.parent))
     with tempfile.TemporaryDirectory(prefix=f".{out_dir.name}.spill-", dir=out_dir.parent) as scratch:
         store = Store(Path(scratch), schemas.write_schema("articles"), expected_records=len(files))
         kept = run_pipeline(_drain(files), report, pipeline(store, options, total=len(files)))

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import heapq
+import itertools
 import json
+import operator
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -87,31 +90,38 @@ def discover(root: Path) -> tuple[list[RawFile], list[str]]:
 
 
 class Inputs(Sequence):
-    """The build's pinned inputs, {path, size, sha256} rows sorted by path, kept as Arrow columns (the digest
-    as 32 bytes: ~80 bytes a file where a dict is ~400): a row becomes a dict only when it is read."""
+    """The build's pinned inputs, {path, size, sha256} rows in path order. They are kept as runs of rows,
+    each sorted by path, in Arrow record batches (the digest as 32 bytes: ~80 bytes a file where a dict is
+    ~400) that are fetched one at a time and merged when the rows are read: reading them holds a batch per
+    run, never every input, and a row becomes a dict only when it is read."""
 
-    def __init__(self, table: pa.Table) -> None:
-        self.table = table
+    def __init__(self, batch: Callable[[int], pa.RecordBatch], runs: list[range], count: int) -> None:
+        self._batch = batch  # the record batch at an index
+        self._runs = runs  # the batch indices of each sorted run
+        self._count = count
 
     def __len__(self) -> int:
-        return self.table.num_rows
+        return self._count
 
     def __getitem__(self, i):
         if isinstance(i, slice):
-            return _rows(self.table.slice(*_slice_bounds(i, len(self))))
+            start, length = _slice_bounds(i, len(self))
+            return list(itertools.islice(self, start, start + length))
         if i < 0:
             i += len(self)
         if not 0 <= i < len(self):
             raise IndexError(i)
-        return _rows(self.table.slice(i, 1))[0]
+        return next(itertools.islice(self, i, None))
 
     def __iter__(self) -> Iterator[dict]:
-        for batch in self.table.to_batches(max_chunksize=10_000):
-            yield from _rows(batch)
+        # heapq.merge is stable: equal paths (two raw files sharing a sidecar) keep the order of the runs
+        rows = heapq.merge(*(self._rows(run) for run in self._runs), key=operator.itemgetter(0))
+        for path, size, digest in rows:
+            yield {"path": path, "size": size, "sha256": digest.hex()}
 
-
-def _rows(table: pa.Table | pa.RecordBatch) -> list[dict]:
-    return [{"path": p, "size": n, "sha256": d.hex()} for p, n, d in zip(*(c.to_pylist() for c in table.columns))]
+    def _rows(self, run: range) -> Iterator[tuple[str, int, bytes]]:
+        for i in run:
+            yield from zip(*(column.to_pylist() for column in self._batch(i).columns))
 
 
 def _slice_bounds(s: slice, n: int) -> tuple[int, int]:
@@ -152,10 +162,21 @@ def pins_table(pins: list[tuple[str, int, bytes]]) -> pa.Table:
                     schema=INPUTS)
 
 
+def sorted_by_path(pins: pa.Table) -> pa.Table:
+    """INPUTS rows sorted by path (a stable sort: equal paths keep their order), in one chunk."""
+    return pins.take(pc.sort_indices(pins, [("path", "ascending")])).combine_chunks()
+
+
 def sorted_inputs(tables: list[pa.Table]) -> Inputs:
-    """The pins of every file read, sorted by path: the build's pinned inputs."""
-    table = pa.concat_tables(tables) if tables else INPUTS.empty_table()
-    return Inputs(table.take(pc.sort_indices(table, [("path", "ascending")])).combine_chunks())
+    """The pins of every file read, sorted by path: the build's pinned inputs (each table sorted, the
+    tables merged when the rows are read)."""
+    batches: list[pa.RecordBatch] = []
+    runs = []
+    for table in tables:
+        start = len(batches)
+        batches += sorted_by_path(table).to_batches()
+        runs.append(range(start, len(batches)))
+    return Inputs(batches.__getitem__, runs, sum(t.num_rows for t in tables))
 
 
 def read_sidecar(path: Path) -> RawMeta | SidecarError:

@@ -6,9 +6,9 @@ only the pages of those rows) and beside it per record its facts (id, path, leng
 hash), MinHash signature and LSH band keys, related-headline sightings, and the pins of the files read
 (`write_chunk`). Only counts travel back (`Chunk`). As a chunk arrives the driver files its sightings
 under buckets of headline ids (an IPC file per bucket, buckets ordered by id, so the headline step sorts
-one bucket at a time) and appends its facts and pins to one file each; after the parse it keeps in memory
-only the facts its steps decide on (~90 bytes a record) and the pins in a mapped temporary file. The
-near-duplicate step reads a band of keys or a few signatures at a time. A record is known by its arrival
+one bucket at a time) and appends its facts to one file; the pins of the files read are sorted by path
+32,768 at a time into runs of a temporary file, merged only when the report is written. After the parse
+the driver keeps in memory only the facts its steps decide on (~90 bytes a record). The near-duplicate step reads a band of keys or a few signatures at a time. A record is known by its arrival
 index and located by (chunk, row). The folder is a temporary directory that the build removes when it
 ends, whatever happens; with a Ray cluster it must be on storage every node sees (it sits beside the
 output folder).
@@ -17,7 +17,6 @@ output folder).
 from __future__ import annotations
 
 import hashlib
-import mmap
 import tempfile
 from collections import Counter
 from collections.abc import Iterator
@@ -29,7 +28,7 @@ import pyarrow as pa
 
 from . import dedup
 from .item import Item
-from .raw import INPUTS, Inputs, sorted_inputs
+from .raw import INPUTS, Inputs, sorted_by_path
 
 FILES_PER_CHUNK = 256
 FACTS = pa.schema([
@@ -47,6 +46,8 @@ SIGHTINGS = pa.schema(
     [("record", pa.int64()), ("position", pa.int32()), ("headline_id", pa.string()), ("text", pa.string())]
 )
 STAGE_ROWS = 4_096  # rows copied out of the chunks before they are sorted into the partition files
+PIN_RUN_ROWS = 32_768  # pins (two a raw file) sorted in memory at a time, ~3 MB
+PIN_BATCH_ROWS = 4_096  # pins read at a time from each sorted run when the report is written
 SIGHTINGS_PER_BUCKET = 20_000  # about 4 MB of Arrow: what the headline step sorts at a time
 
 
@@ -161,13 +162,21 @@ class Store:
         # chunk by chunk, hundreds of small buffers would be concatenated and sorted, and the allocator
         # keeps much of what that frees (~30 MB at 10^5 articles, measured)
         self._facts = pa.ipc.new_file(str(self.folder / "facts.arrow"), FACTS)
-        self._pins = pa.ipc.new_file(str(self.folder / "pins.arrow"), INPUTS)
+        # the pins are sorted PIN_RUN_ROWS at a time into runs of an unlinked temporary file beside the
+        # store (they outlive it: the report holds them), merged when the report is written (raw.Inputs)
+        self._pins_file = tempfile.TemporaryFile(dir=self.folder.parent)
+        self._pins = pa.ipc.new_file(pa.PythonFile(self._pins_file, mode="w"), INPUTS)
+        self._pin_buffer: list[pa.Table] = []
+        self._pin_runs: list[range] = []
+        self._pin_batches = self._pin_count = 0
         self._closed = False
 
     def add(self, chunk: Chunk) -> None:
         """Take in one chunk: note where its records are, append its facts and pins to the store's files
         of them and file its sightings under their buckets."""
-        self._pins.write_table(_read_ipc(self.chunk_folder / f"{chunk.name}.pins"))
+        self._pin_buffer.append(_read_ipc(self.chunk_folder / f"{chunk.name}.pins"))
+        if sum(t.num_rows for t in self._pin_buffer) >= PIN_RUN_ROWS:
+            self._write_pin_run()
         if chunk.records:
             self._paths.append(self.chunk_folder / f"{chunk.name}.arrow")
             self._firsts.append(self.count)
@@ -176,6 +185,17 @@ class Store:
         if chunk.sightings:
             self._file_sightings(_read_ipc(self.chunk_folder / f"{chunk.name}.seen"), self.count)
         self.count += chunk.records
+
+    def _write_pin_run(self) -> None:
+        """The buffered pins, sorted by path, as the next run of the pins file."""
+        pins = sorted_by_path(pa.concat_tables(self._pin_buffer)) if self._pin_buffer else INPUTS.empty_table()
+        self._pin_buffer.clear()
+        first = self._pin_batches
+        for batch in pins.to_batches(max_chunksize=PIN_BATCH_ROWS):
+            self._pins.write_batch(batch)
+            self._pin_batches += 1
+        self._pin_runs.append(range(first, self._pin_batches))
+        self._pin_count += pins.num_rows
 
     def _file_sightings(self, seen: pa.Table, first: int) -> None:
         """Each sighting goes to the bucket of its headline id (ids are uniform hex: the first four digits
@@ -200,6 +220,8 @@ class Store:
             return
         self._closed = True
         self._facts.close()
+        if self._pin_buffer:
+            self._write_pin_run()
         self._pins.close()
         for writer in self._bucket_writers:
             writer.close()
@@ -225,21 +247,12 @@ class Store:
             return canonical(facts.take(pa.array(np.asarray(indices, dtype=np.int64))))
 
     def inputs(self) -> Inputs:
-        """The pins of every file the workers read, sorted by path: the build's pinned inputs.
-
-        They outlive the store (the caller's report holds them) but are read only when the report is
-        written, so they are kept in an unlinked temporary file beside the store, memory-mapped: their
-        pages are the page cache's, not the build's, until then (~130 bytes an article)."""
+        """The pins of every file the workers read, in path order: the build's pinned inputs. They are
+        read from the unlinked pins file a record batch per run at a time, and outlive the store."""
         self.close()
-        with pa.memory_map(str(self.folder / "pins.arrow")) as source:
-            table = sorted_inputs([pa.ipc.open_file(source).read_all()]).table  # the sort copies them out
-        with tempfile.TemporaryFile(dir=self.folder.parent) as fh:
-            with pa.ipc.new_file(pa.PythonFile(fh, mode="w"), table.schema) as writer:
-                writer.write_table(table)
-            fh.flush()
-            del table
-            mapped = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)  # stays mapped once the file is closed
-        return Inputs(pa.ipc.open_file(pa.py_buffer(mapped)).read_all())
+        self._pins_file.flush()
+        reader = pa.ipc.open_file(pa.PythonFile(self._pins_file, mode="r"))
+        return Inputs(reader.get_batch, list(self._pin_runs), self._pin_count)
 
     def band(self, b: int) -> np.ndarray:
         """Band `b`'s key of every record (arrival order), read a chunk's keys at a time."""

@@ -63,8 +63,9 @@ def rows_of(config: str, records: Sequence[BaseModel]) -> dict[str, Rows]:
 def write_config(folder: Path, config: str, splits: dict[str, Rows] | Sequence[BaseModel]) -> dict[str, dict]:
     """Write `data/<config>/<split>-NNNNN-of-NNNNN.parquet`; return per-split {num_examples, num_bytes, files}.
 
-    Shards are consecutive slices of the id order holding about SHARD_BYTES of Arrow data each: a first pass
-    sums the Arrow size of the split's row groups (a function of the content only), the second writes.
+    Shards are consecutive slices of the id order holding about SHARD_BYTES of Arrow data each, in whole
+    row groups: a first pass sums the Arrow size of the split's row groups (a function of the content
+    only), the second writes.
     The first pass is skipped when the source's upper bound shows the split fits in one shard.
     A split with no records gets no file: datasets 5.2 cannot load a zero-row split (see README).
     """
@@ -86,6 +87,8 @@ def write_config(folder: Path, config: str, splits: dict[str, Rows] | Sequence[B
                 nbytes += table.nbytes
                 del table  # not held while the next row group is gathered
             per_shard = max(1, SHARD_BYTES // max(1, nbytes // rows.count))
+            if per_shard > ROW_GROUP_ROWS:  # whole row groups: a row group is gathered from one partition
+                per_shard -= per_shard % ROW_GROUP_ROWS
         count = math.ceil(rows.count / per_shard)
         files, nbytes = [], 0
         for i, name in enumerate(shard_names(split, count)):
