@@ -170,7 +170,7 @@ def test_a_file_gone_since_discovery_is_dropped_not_a_crash(tmp_path, monkeypatc
 
     def with_ghost(root):
         files, ignored = discover(root)
-        return sorted(files + [RawFile(Path(root), "gone.txt", "text")], key=lambda f: f.rel), ignored
+        return sorted(list(files) + [RawFile(Path(root), "gone.txt", "text")], key=lambda f: f.rel), ignored
 
     monkeypatch.setattr(build_module, "discover", with_ghost)
     report = build(raw, tmp_path / "dataset")

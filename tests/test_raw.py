@@ -40,6 +40,35 @@ def test_discovery_is_sorted_and_skips_symlinks_and_hidden(tmp_path):
     assert ignored == ["link.txt", "picture.png"]
 
 
+def test_discovered_files_come_in_python_string_order_with_their_formats(tmp_path, monkeypatch):
+    """Paths are kept as an Arrow column and sorted there: the order is still Python's (code points), with
+    names that differ in case, accents, punctuation and folder depth, across blocks of the listing."""
+    from vncyberdata import raw as raw_module
+
+    monkeypatch.setattr(raw_module, "DISCOVERY_BLOCK", 3)
+    names = ["b.txt", "a-b.txt", "a/b.html", "a/B.htm", "ă.txt", "A.TXT", "z/ệ/x.txt", "a.b.txt", "đ.html"]
+    for name in names:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("x")
+    files, _ = discover(tmp_path)
+    assert [f.rel for f in files] == sorted(names) and len(files) == len(names)
+    assert {f.rel: f.format for f in files} == {n: "html" if ".htm" in n else "text" for n in names}
+    assert files[-1] == list(files)[-1] and files[1:3] == list(files)[1:3]
+    assert all(f.root == tmp_path and f.path.is_file() for f in files)
+
+
+def test_a_raw_file_name_that_is_not_utf8_stops_the_build_with_the_file_named(tmp_path):
+    import pytest
+
+    from vncyberdata.errors import UserError
+
+    (tmp_path / "fine.txt").write_text("x")
+    (tmp_path / os.fsdecode(b"bad\xff.txt")).write_text("x")
+    with pytest.raises(UserError) as caught:
+        discover(tmp_path)
+    assert "bad\\xff.txt" in str(caught.value) and "UTF-8" in str(caught.value) and "rename" in caught.value.hint
+
+
 def test_sidecar_errors_carry_code_line_and_hint(tmp_path):
     bad = tmp_path / "x.meta.json"
     bad.write_text('{\n  "publisher": "P",\n  "license": \n}')
