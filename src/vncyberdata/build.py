@@ -377,20 +377,21 @@ def article_rows(store: Store, kept: pa.Table, split_of: np.ndarray) -> dict[str
     for code, split in enumerate(SPLITS):
         if not counts[code]:
             continue
-        facts = kept.filter(pa.array(split_of == code))
-        offsets = np.r_[np.arange(0, facts.num_rows, per_part), facts.num_rows]  # partition p: offsets[p]..[p+1]
-        out[split] = write.Rows(facts.num_rows, _partition_rows(store, schema, facts, offsets, code * parts, files),
+        sizes = kept.column("cluster_size").to_numpy()[split_of == code]  # the split's, in id order
+        offsets = np.r_[np.arange(0, len(sizes), per_part), len(sizes)]  # partition p: offsets[p]..[p+1]
+        out[split] = write.Rows(len(sizes), _partition_rows(store, schema, sizes, offsets, code * parts, files),
                                 # gathered row groups hold a subset of the stored rows; each adds at most an
                                 # offset and a bitmap byte per column to what the store's chunks measured
-                                store.nbytes + 4096 * (facts.num_rows // write.ROW_GROUP_ROWS + 1))
+                                store.nbytes + 4096 * (len(sizes) // write.ROW_GROUP_ROWS + 1))
     return out
 
 
-def _partition_rows(store: Store, schema: pa.Schema, facts: pa.Table, offsets: np.ndarray, first_key: int,
+def _partition_rows(store: Store, schema: pa.Schema, sizes: np.ndarray, offsets: np.ndarray, first_key: int,
                     files: dict) -> Callable[[int, int], pa.Table]:
     """rows(start, stop) of one split, from its partitions (the last one read is kept for the next call
-    while it has rows after `stop`)."""
-    cluster = {"cluster_id": facts.column("id"), "cluster_size": facts.column("cluster_size")}
+    while it has rows after `stop`), with their clusters: `sizes` holds the split's cluster sizes in id
+    order, and a kept record's cluster id is its own id."""
+    cluster_id, cluster_size = schema.get_field_index("cluster_id"), schema.get_field_index("cluster_size")
     loaded: dict[int, pa.Table] = {}
 
     def partition(p: int) -> pa.Table:
@@ -415,10 +416,9 @@ def _partition_rows(store: Store, schema: pa.Schema, facts: pa.Table, offsets: n
         pieces.clear()
         if not any(offsets[p + 1] > stop for p in loaded):
             loaded.clear()  # wholly copied out: not held while the writer encodes the row group
-        for name, values in cluster.items():
-            i = schema.get_field_index(name)
-            table = table.set_column(i, schema.field(i), pa.array(values[start:stop].to_pylist(), schema.field(i).type))
-        return table
+        table = table.set_column(cluster_id, schema.field(cluster_id), table.column("id"))
+        size_field = schema.field(cluster_size)
+        return table.set_column(cluster_size, size_field, pa.array(sizes[start:stop], size_field.type))
 
     return rows
 
@@ -432,14 +432,20 @@ def headline_rows(store: Store, kept: pa.Table) -> dict[str, write.Rows]:
     is the one on the smallest article id, and `seen_on` lists every sighting by article id and position.
 
     The store's sighting buckets (ordered by headline id) are sorted one at a time; each bucket's sightings
-    go, grouped by headline, to one IPC file per split, so a split's rows are later read back a row group
-    at a time. Memory: one bucket, plus per headline its number of sightings."""
+    go, grouped by headline, to one IPC file per split, and where each headline's run of sightings ends
+    to an offsets file per split, so a split's rows are later read back a row group at a time. Memory:
+    one bucket and an int32 per record."""
     kept_ids = kept.column("id").combine_chunks()
-    slot = np.full(store.count, -1, dtype=np.int64)
-    slot[kept.column("index").to_numpy()] = np.arange(kept.num_rows)
+    slot = np.full(store.count, -1, dtype=np.int32)
+    slot[kept.column("index").to_numpy()] = np.arange(kept.num_rows, dtype=np.int32)
     paths = {split: store.folder / f"headlines-{split}.arrow" for split in SPLITS}
     writers = {split: pa.ipc.new_file(str(path), SEEN) for split, path in paths.items()}
-    lengths: dict[str, list[np.ndarray]] = {split: [] for split in SPLITS}
+    # offsets file: int64 offsets[g] (g = 0..headlines), the sightings of headline g being offsets[g]..[g + 1]
+    ends = {split: open(store.folder / f"headlines-{split}.offsets", "wb") for split in SPLITS}
+    sightings = dict.fromkeys(SPLITS, 0)
+    headlines = dict.fromkeys(SPLITS, 0)
+    for fh in ends.values():
+        fh.write(np.zeros(1, dtype=np.int64).tobytes())
     try:
         for bucket in store.sighting_buckets():
             at = slot[bucket.column("record").to_numpy()]
@@ -459,21 +465,26 @@ def headline_rows(store: Store, kept: pa.Table) -> dict[str, write.Rows]:
             for code, split in enumerate(SPLITS):
                 if np.any(split_code == code):
                     writers[split].write_table(seen.filter(pa.array(per_row == code)))
-                    lengths[split].append(counts[split_code == code])
+                    runs = counts[split_code == code]
+                    ends[split].write((np.cumsum(runs) + sightings[split]).tobytes())
+                    sightings[split] += int(runs.sum())
+                    headlines[split] += len(runs)
     finally:
         for writer in writers.values():
             writer.close()
+        for fh in ends.values():
+            fh.close()
     schema = schemas.write_schema("headlines")
 
-    def rows_of(split: str, counts: np.ndarray) -> write.Rows:
-        offsets = np.r_[0, np.cumsum(counts)].astype(np.int64)  # sightings of headline g: offsets[g]..offsets[g+1]
+    def rows_of(split: str, count: int) -> write.Rows:
         seen_on = schema.field("seen_on").type
 
         def rows(start: int, stop: int) -> pa.Table:
             """Headlines [start, stop): each one's sightings are a run of the split's file, so its row is
             the run's first id and text and the run as its `seen_on` list (no Python object per row)."""
-            part = _read_rows(paths[split], int(offsets[start]), int(offsets[stop])).combine_chunks()
-            local = offsets[start : stop + 1] - offsets[start]
+            offsets = np.fromfile(ends[split].name, dtype=np.int64, count=stop - start + 1, offset=8 * start)
+            part = _read_rows(paths[split], int(offsets[0]), int(offsets[-1])).combine_chunks()
+            local = offsets - offsets[0]
             firsts = pa.array(local[:-1])
             sightings = pa.StructArray.from_arrays(
                 [part.column("article_id").chunk(0), part.column("position").chunk(0)], fields=list(seen_on.value_type)
@@ -488,10 +499,10 @@ def headline_rows(store: Store, kept: pa.Table) -> dict[str, write.Rows]:
 
         # a headline row holds its id and text once (as the sightings do) and per sighting an article id,
         # a position and list/struct offsets: within three times the sightings' size plus 64 bytes a row
-        bound = 3 * store.sightings_bytes + 64 * len(counts) + 4096 * (len(counts) // write.ROW_GROUP_ROWS + 1)
-        return write.Rows(len(counts), rows, bound)
+        bound = 3 * store.sightings_bytes + 64 * count + 4096 * (count // write.ROW_GROUP_ROWS + 1)
+        return write.Rows(count, rows, bound)
 
-    return {split: rows_of(split, np.concatenate(lengths[split])) for split in SPLITS if lengths[split]}
+    return {split: rows_of(split, headlines[split]) for split in SPLITS if headlines[split]}
 
 
 def _read_rows(path: Path, start: int, stop: int) -> pa.Table:
@@ -511,10 +522,10 @@ def _read_rows(path: Path, start: int, stop: int) -> pa.Table:
 
 
 def _split_codes(record_ids: pa.ChunkedArray) -> np.ndarray:
-    """Each id's split as its index in SPLITS, converting 50,000 ids to Python strings at a time."""
+    """Each id's split as its index in SPLITS, converting 8,192 ids to Python strings at a time."""
     codes = np.empty(len(record_ids), dtype=np.int8)
-    for at in range(0, len(record_ids), 50_000):
-        part = record_ids.slice(at, 50_000).to_pylist()
+    for at in range(0, len(record_ids), 8_192):
+        part = record_ids.slice(at, 8_192).to_pylist()
         codes[at : at + len(part)] = [SPLITS.index(ids.split_for(i)) for i in part]
     return codes
 
@@ -548,6 +559,7 @@ def _build(raw_dir: Path, out_dir: Path, options: Options) -> dict:
             "articles": article_rows(store, kept, split_of),
             "headlines": headline_rows(store, kept),
         }
+        del kept, split_of  # what the writers need of them is in `sources` (cluster sizes per split)
         memory.release_unused()
         written = write.write_dataset(out_dir, sources, report.to_dict())
     return {**written, "cache_hits": report.cache_hits}

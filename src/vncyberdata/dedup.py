@@ -75,6 +75,7 @@ def band_keys(signatures: np.ndarray) -> np.ndarray:
 
 
 HOW = ("single", "exact", "near")
+PAIRS_AT_ONCE = 1_024  # candidate pairs judged at a time: at most 2,048 signatures (2 MB) in memory
 
 
 def clusters(records: Iterable[tuple]) -> tuple[dict[str, list[str]], dict[str, str]]:
@@ -114,8 +115,9 @@ def cluster_keys(
     parent = first[inverse.ravel()].astype(np.int64)  # exact duplicates point at the first of their hash
     how = np.where(parent != np.arange(n), 1, 0).astype(np.int8)
     reps = np.flatnonzero(parent == np.arange(n))
-    pairs: set[tuple[int, int]] = set()
+    codes = []  # candidate pairs (a, b), a < b, as a * n + b, an array a band: no Python tuple a pair
     for b in range(BANDS):
+        band_codes = []
         keys = band(b)[rows[reps]] if len(reps) else np.zeros(0, dtype=np.uint64)
         order = np.argsort(keys, kind="stable")  # stable: members of a bucket stay ascending
         same = keys[order][1:] == keys[order][:-1]  # only buckets of two or more records are visited
@@ -124,18 +126,22 @@ def cluster_keys(
             stop = start + 1
             while stop < len(same) and same[stop]:
                 stop += 1
-            m = reps[order[start : stop + 1]].tolist()
-            pairs.update((a, b) for i, a in enumerate(m) for b in m[i + 1 :])
-    if pairs:
-        pairs_ = sorted(pairs)
-        involved = sorted({p for pair in pairs_ for p in pair})
-        sig = dict(zip(involved, signatures(rows[involved])))
-        for a, b in pairs_:
-            if np.count_nonzero(sig[a] == sig[b]) / NUM_PERM >= THRESHOLD:
-                ra, rb = _find(parent, a), _find(parent, b)
-                if ra != rb:
-                    parent[max(ra, rb)] = min(ra, rb)
-                how[b] = 2
+            members = reps[order[start : stop + 1]]
+            first, second = np.triu_indices(len(members), 1)
+            band_codes.append(members[first] * n + members[second])
+        if band_codes:
+            codes.append(np.unique(np.concatenate(band_codes)))
+    codes = np.unique(np.concatenate(codes)) if codes else np.zeros(0, dtype=np.int64)  # sorted: (a, b) order
+    for at in range(0, len(codes), PAIRS_AT_ONCE):  # the signatures of a block of pairs in memory at a time
+        a, b = np.divmod(codes[at : at + PAIRS_AT_ONCE], n)
+        involved = np.unique(np.r_[a, b])
+        sig = signatures(rows[involved])
+        equal = np.count_nonzero(sig[np.searchsorted(involved, a)] == sig[np.searchsorted(involved, b)], axis=1)
+        for x, y in zip(a[equal / NUM_PERM >= THRESHOLD].tolist(), b[equal / NUM_PERM >= THRESHOLD].tolist()):
+            rx, ry = _find(parent, x), _find(parent, y)
+            if rx != ry:
+                parent[max(rx, ry)] = min(rx, ry)
+            how[y] = 2
     while True:  # every record straight to its root
         jumped = parent[parent]
         if np.array_equal(jumped, parent):
