@@ -163,6 +163,7 @@ def main() -> None:
         from vncyberdata import memory
 
         memory.prefer_jemalloc()  # as the CLI does, before pyarrow loads
+        memory.steady_malloc()  # as the CLI does
         print(json.dumps(run_one(args.articles[0], args.workers, args.seed)))
         return
     print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}; workers {args.workers}; SYNTHETIC corpus")

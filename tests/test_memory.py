@@ -82,3 +82,43 @@ def test_a_build_does_not_import_datasets(tmp_path):
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip().splitlines()[-1] == "False"
     assert (tmp_path / "dataset" / "README.md").exists()
+
+
+HEAP_PROBE = """
+import sys
+import numpy as np
+from vncyberdata import memory
+if sys.argv[1] == "fixed":
+    assert memory.steady_malloc()
+big = np.ones(1 << 18)  # 2 MB: mmapped, and freeing it raises glibc's default threshold to 2 MB
+del big
+kept = np.ones(1 << 17)  # 1 MB
+address = kept.ctypes.data
+for line in open("/proc/self/maps"):
+    low, high = (int(x, 16) for x in line.split()[0].split("-"))
+    if low <= address < high:
+        print(line.split()[5] if len(line.split()) > 5 else "anonymous")
+"""
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="glibc's malloc")
+def test_with_a_steady_malloc_a_large_array_is_mapped_not_taken_from_the_heap():
+    """After a 2 MB block is freed, glibc by default serves a 1 MB array from the heap (where fragmentation
+    keeps what is freed); with `steady_malloc` it gets its own mapping, returned when freed."""
+    import platform
+
+    if platform.libc_ver()[0] != "glibc":
+        pytest.skip("glibc's malloc")
+    clean = {k: v for k, v in os.environ.items() if k != memory.MMAP_ENV}
+    where = {
+        mode: subprocess.run([sys.executable, "-c", HEAP_PROBE, mode], env=clean, capture_output=True, text=True,
+                             check=True).stdout.strip()
+        for mode in ("default", "fixed")
+    }
+    assert where == {"default": "[heap]", "fixed": "anonymous"}
+    # the processes it starts (the build's workers) get the same threshold
+    parent = ("import subprocess, sys; from vncyberdata import memory; memory.steady_malloc(); "
+              f"print(subprocess.run([sys.executable, '-c', {HEAP_PROBE!r}, 'default'], capture_output=True, "
+              "text=True, check=True).stdout.strip())")
+    child = subprocess.run([sys.executable, "-c", parent], env=clean, capture_output=True, text=True, check=True)
+    assert child.stdout.strip() == "anonymous"

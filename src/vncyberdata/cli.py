@@ -348,6 +348,7 @@ def make_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     memory.prefer_jemalloc()  # before any command imports pyarrow
+    memory.steady_malloc()  # before the workers start: they inherit it
     ensure_offline()
     parser = make_parser()
     args = parser.parse_args(argv)  # exits 2 on a usage problem

@@ -8,18 +8,24 @@ use jemalloc and 333 MB when Arrow's C++ internals (the Parquet writer, IPC read
 Only the environment variable ARROW_DEFAULT_MEMORY_POOL, read when pyarrow loads, reaches the C++
 internals: processes that run the build or the gate (the CLI, the benchmark) call `prefer_jemalloc` before
 anything imports pyarrow. `lean_pool` covers library use, where pyarrow is usually loaded already. A pool
-the user chose in ARROW_DEFAULT_MEMORY_POOL is always kept.
+the user chose in ARROW_DEFAULT_MEMORY_POOL is always kept. The same entry points fix glibc's mmap
+threshold (`steady_malloc`), so that the driver's numpy arrays do not pile up in a fragmented heap.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import os
+import platform
 import sys
 from collections.abc import Iterator
 
 ENV = "ARROW_DEFAULT_MEMORY_POOL"
 LEAN = "jemalloc"
+MMAP_ENV = "MALLOC_MMAP_THRESHOLD_"  # glibc reads it when a process starts: how the workers get it
+MMAP_THRESHOLD = 128 * 1024  # glibc's initial value
+M_MMAP_THRESHOLD = -3  # mallopt's parameter number (malloc.h)
 
 
 def prefer_jemalloc() -> None:
@@ -27,6 +33,23 @@ def prefer_jemalloc() -> None:
     pyarrow's Linux wheels ship jemalloc (elsewhere Arrow would warn that the backend is missing)."""
     if sys.platform == "linux" and "pyarrow" not in sys.modules:
         os.environ.setdefault(ENV, LEAN)
+
+
+def steady_malloc() -> bool:
+    """Keep glibc's mmap threshold at 128 KB in this process (mallopt) and in the processes it starts (the
+    environment). By default glibc raises the threshold to the size of each large block freed (up to 32
+    MB); from then on numpy's per-record arrays (0.8 MB each at 10^5 articles) come from the heap, and the
+    heap keeps what fragmentation holds. Measured on cached 100k-article builds: driver peak 206-209 MB
+    with the fixed threshold, 215-216 MB without (10k: 193 vs 195-201), no change in time. Linux with glibc
+    only; a threshold the user set in MALLOC_MMAP_THRESHOLD_ is kept. Returns whether it applied."""
+    if sys.platform != "linux" or platform.libc_ver()[0] != "glibc":
+        return False
+    os.environ.setdefault(MMAP_ENV, str(MMAP_THRESHOLD))
+    try:
+        libc = ctypes.CDLL(None)
+        return bool(libc.mallopt(M_MMAP_THRESHOLD, int(os.environ[MMAP_ENV])))
+    except (OSError, AttributeError, ValueError):  # no mallopt, or a threshold that is not a number
+        return False
 
 
 @contextlib.contextmanager
