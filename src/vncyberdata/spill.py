@@ -8,8 +8,9 @@ hash), MinHash signature and LSH band keys, related-headline sightings, and the 
 under buckets of headline ids (an IPC file per bucket, buckets ordered by id, so the headline step sorts
 one bucket at a time) and appends its facts to one file; the pins of the files read are sorted by path
 32,768 at a time into runs of a temporary file, merged only when the report is written. After the parse
-the driver keeps in memory only the facts its steps decide on (~90 bytes a record). The near-duplicate step reads a band of keys or a few signatures at a time. A record is known by its arrival
-index and located by (chunk, row). The folder is a temporary directory that the build removes when it
+the driver keeps in memory only the facts its steps decide on (~90 bytes a record). The near-duplicate
+step reads a band of keys or a few signatures at a time. A record is known by its arrival index and
+located by (chunk, row). The folder is a temporary directory that the build removes when it
 ends, whatever happens; with a Ray cluster it must be on storage every node sees (it sits beside the
 output folder).
 """
