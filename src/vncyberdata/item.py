@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import dedup, ids
+from . import ids, minhash
 
 
 @dataclass(frozen=True)
@@ -27,7 +27,7 @@ class Item:
         return cls(
             article.model_dump(mode="python"),
             tuple(parsed.line_classes),
-            np.asarray(dedup.signature(article.body), dtype=np.uint64),
-            dedup.content_hash(article.body),
+            np.asarray(minhash.signature(article.body), dtype=np.uint64),
+            minhash.content_hash(article.body),
             tuple(ids.headline_id(text) for text in article.related_headlines),
         )

@@ -63,7 +63,7 @@ class Rejection:
 class Parsed:
     article: Article
     line_classes: tuple[str, ...]
-    signature: object = None  # MinHash values of the body, filled by the build's workers (dedup.signature)
+    signature: object = None  # MinHash values of the body, filled by the build's workers (minhash.signature)
 
 
 @dataclass

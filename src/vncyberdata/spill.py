@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-from . import dedup
+from . import minhash
 from .item import Item
 from .raw import INPUTS, Inputs, sorted_by_path
 
@@ -104,9 +104,9 @@ def write_chunk(folder: Path, name: str, items: list[Item], schema: pa.Schema, p
         for position, (hid, text) in enumerate(zip(item.headline_ids, item.row["related_headlines"], strict=True)):
             for column, value in zip(SIGHTINGS.names, (i, position, hid, text)):
                 seen[column].append(value)
-    signatures = np.array([item.signature for item in items], dtype=np.uint64).reshape(len(items), dedup.NUM_PERM)
+    signatures = np.array([item.signature for item in items], dtype=np.uint64).reshape(len(items), minhash.NUM_PERM)
     _write_atomic(folder / f"{name}.sig", signatures.tobytes())
-    _write_atomic(folder / f"{name}.bands", dedup.band_keys(signatures).tobytes())
+    _write_atomic(folder / f"{name}.bands", minhash.band_keys(signatures).tobytes())
     _write_ipc(folder / f"{name}.facts", facts)
     _write_ipc(folder / f"{name}.seen", pa.table(seen, schema=SIGHTINGS))
     table = pa.Table.from_pylist(rows, schema=schema)
@@ -260,7 +260,7 @@ class Store:
         self.close()
         out = np.empty(self.count, dtype=np.uint64)
         for path, first in zip(self._paths, self._firsts):
-            keys = np.fromfile(path.with_suffix(".bands"), dtype=np.uint64).reshape(-1, dedup.BANDS)
+            keys = np.fromfile(path.with_suffix(".bands"), dtype=np.uint64).reshape(-1, minhash.BANDS)
             out[first : first + len(keys)] = keys[:, b]
         return out
 
@@ -268,9 +268,9 @@ class Store:
         """The MinHash signatures of the records at `indices` (arrival order), one read each."""
         self.close()
         indices = np.asarray(indices, dtype=np.int64)
-        out = np.empty((len(indices), dedup.NUM_PERM), dtype=np.uint64)
+        out = np.empty((len(indices), minhash.NUM_PERM), dtype=np.uint64)
         chunk = np.searchsorted(np.asarray(self._firsts, dtype=np.int64), indices, side="right") - 1
-        width = dedup.NUM_PERM * 8
+        width = minhash.NUM_PERM * 8
         for c in np.unique(chunk).tolist():
             mine = np.flatnonzero(chunk == c)
             with open(self._paths[c].with_suffix(".sig"), "rb") as fh:
