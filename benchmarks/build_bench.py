@@ -114,7 +114,7 @@ def prepare(tmp: Path, n: int, seed: int) -> dict:
 
     raw = tmp / "raw"
     generate(n, raw, seed=seed)
-    generate(n + 1, tmp / "extra", seed=seed + 1)  # its last page is the "one new file"
+    generate(1, tmp / "extra", seed=seed + 1)  # the "one new file" (another seed: not a page of raw/)
     mb = sum(p.stat().st_size for p in raw.glob("*.txt")) / 1e6
     return {"raw_mb": mb, "baseline_s": _baseline(raw, tmp / "baseline.parquet")}
 
@@ -142,9 +142,8 @@ def run_one(n: int, workers: int, seed: int) -> dict:
         gate.run_gate(tmp / "dataset", report["splits"], floors, tmp / "gate")
         gate_s = time.perf_counter() - start
         gate_rss = _peak_mb()
-        last = f"synthetic_{n:07d}"
-        for suffix in (".txt", ".meta.json"):
-            shutil.copy(extra / f"{last}{suffix}", raw / f"{last}{suffix}")
+        for suffix in (".txt", ".meta.json"):  # added under a name raw/ does not have yet
+            shutil.copy(extra / f"synthetic_0000000{suffix}", raw / f"synthetic_{n:07d}{suffix}")
         start = time.perf_counter()
         again = build(raw, tmp / "dataset", options)
         incr_s = time.perf_counter() - start
