@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import shutil
 import unicodedata
@@ -60,6 +61,10 @@ def _break(seed_build, tmp_path, mutate):
         (lambda r: r.update(body=r["body"] + "\n\nHai bên đã hoà giải."), "body has one tone style"),
         (lambda r: r.update(raw_sha256="xyz"), "raw_sha256 is a sha256"),
         (lambda r: r.update(topics=["astrology"]), "topic ids exist in the taxonomy and match topic_terms"),
+        (lambda r: r.update(topic_terms=[dict(t, topic="online_fraud" if t["topic"] != "online_fraud" else "impersonation") for t in r["topic_terms"]]),
+         "topic ids exist in the taxonomy and match topic_terms"),
+        (lambda r: r["captions"][0]["variants"].append("Liên hệ 0912 345 678"), "no phone, e-mail, id, account or card number left in the text"),
+        (lambda r: r.update(retrieved_at="2001-01-01T00:00:00Z"), "a page cannot be published after it was fetched"),
         (lambda r: r.update(published_date=__import__("datetime").date(1990, 1, 1), published_year=1990), "publication date not before the floor nor after the build date"),
     ],
 )
@@ -84,21 +89,6 @@ def test_duplicate_ids_across_splits_and_wrong_counts_fail(seed_build, tmp_path)
     assert {"ids_unique", "row_counts_per_split"} <= failed
 
 
-def test_gx_batch_sizes_fold_a_small_remainder_into_the_last_batch():
-    assert gate._gx_sizes(31, 10) == [10, 10, 11]
-    assert gate._gx_sizes(55_000, 50_000) == [55_000]
-    assert gate._gx_sizes(60_000, 50_000) == [50_000, 10_000]
-    assert gate._gx_sizes(3, 10) == [3] and gate._gx_sizes(0, 10) == []
-
-
-def test_pii_row_check_prefilters_the_joined_texts_without_hiding_a_match():
-    """A row's texts are pre-filtered at once, joined by newlines: digits split over two texts are not one
-    number, and a number in any one text is still found."""
-    row = {"title": "Hotline 0912", "lead": "345 678 mới", "body": "Không có gì.", "related_headlines": []}
-    assert not gate._pii_in(row)
-    assert gate._pii_in(dict(row, body="Gọi 0912 345 678 để nhận quà."))
-
-
 def test_dataset_scans_read_small_batches_in_file_order(seed_build):
     """loading.batches (the gate's, the statistics' and the release hashes' reader) gives every row once, in
     split and file order, in batches of at most `rows`, with the columns asked for."""
@@ -111,16 +101,30 @@ def test_dataset_scans_read_small_batches_in_file_order(seed_build):
     assert [r for _s, b in got for r in b.to_pylist()] == expected and len(expected) == 31
 
 
-def test_gx_batches_cross_shards_and_splits_and_lose_no_row(seed_build, monkeypatch):
-    """GX runs cost about a second each whatever their size, so batches span files and splits; every row is
-    in exactly one batch, in file order, and each batch names the splits it holds."""
-    monkeypatch.setitem(gate.GX_BATCH_ROWS, "headlines", 4)
-    batches = list(gate._gx_batches(seed_build, "headlines"))
+def test_gx_batches_are_whole_row_groups_across_shards_and_splits_and_lose_no_row(seed_build, tmp_path, monkeypatch):
+    """GX runs cost about a second each whatever their size, so batches span files and splits; a batch holds
+    whole row groups (a group cut in two stays in memory for both batches), every row is in exactly one batch,
+    in file order, and each batch names the splits it holds."""
+    folder = tmp_path / "small-groups"
+    shutil.copytree(seed_build, folder)
+    bounds, seen = set(), 0
+    for split in ("train", "validation", "test"):
+        for path in sorted((folder / "data" / "headlines").glob(f"{split}-*.parquet")):
+            table = pq.read_table(path)
+            pq.write_table(table, path, row_group_size=3)
+            for start in range(0, table.num_rows, 3):
+                seen += min(3, table.num_rows - start)
+                bounds.add(seen)
+    monkeypatch.setitem(gate.GX_BATCH_ROWS, "headlines", 5)
+    batches = list(gate._gx_batches(folder, "headlines"))
     everything = [r for split in ("train", "validation", "test")
-                  for path in sorted((seed_build / "data" / "headlines").glob(f"{split}-*.parquet"))
+                  for path in sorted((folder / "data" / "headlines").glob(f"{split}-*.parquet"))
                   for r in pq.read_table(path).to_pylist()]
     assert [r for _label, t in batches for r in t.to_pylist()] == everything and len(everything) == 31
-    assert all(t.num_rows == 4 for _label, t in batches[:-1]) and len(batches) == 8
+    ends = list(itertools.accumulate(t.num_rows for _label, t in batches))
+    assert set(ends) <= bounds, "every batch ends at a row group's end"
+    assert all(t.num_rows <= 6 for _label, t in batches), "a group that would pass 1.2 x the size starts a batch"
+    assert all(t.num_rows >= 5 for _label, t in batches[:-1]) and len(batches) >= 31 // 6
     assert any("+" in label for label, _t in batches), "a batch that straddles two splits names both"
     assert [label.split("+")[0] for label, _t in batches] == sorted(
         (label.split("+")[0] for label, _t in batches), key=["train", "validation", "test"].index

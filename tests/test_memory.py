@@ -122,3 +122,36 @@ def test_with_a_steady_malloc_a_large_array_is_mapped_not_taken_from_the_heap():
               "text=True, check=True).stdout.strip())")
     child = subprocess.run([sys.executable, "-c", parent], env=clean, capture_output=True, text=True, check=True)
     assert child.stdout.strip() == "anonymous"
+
+
+SCAN_PROBE = """
+import sys
+from vncyberdata import memory
+memory.prefer_jemalloc()
+if sys.argv[1] == "steady":
+    memory.steady_malloc()
+import pyarrow as pa
+with memory.scan_pool():
+    inside = pa.default_memory_pool().backend_name
+print(inside, pa.default_memory_pool().backend_name)
+"""
+
+
+@needs_jemalloc
+def test_the_gate_reads_on_glibcs_allocator_only_when_its_mmap_threshold_is_fixed():
+    """With `steady_malloc`, the system pool returns each freed batch to the system (the gate stays flat);
+    without it, glibc's heap would keep them, and the gate runs on jemalloc. A pool the user chose is kept,
+    and the previous pool is back after the block."""
+    import platform
+
+    if platform.libc_ver()[0] != "glibc":
+        pytest.skip("glibc's malloc")
+    clean = {k: v for k, v in os.environ.items() if k not in (memory.ENV, memory.MMAP_ENV)}
+
+    def probe(mode, **env):
+        return subprocess.run([sys.executable, "-c", SCAN_PROBE, mode], env={**clean, **env}, capture_output=True,
+                              text=True, check=True).stdout.split()
+
+    assert probe("steady") == ["system", "jemalloc"]
+    assert probe("plain") == ["jemalloc", "jemalloc"]
+    assert probe("steady", **{memory.ENV: "mimalloc"}) == ["mimalloc", "mimalloc"]

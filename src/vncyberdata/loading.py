@@ -25,18 +25,25 @@ from .record import CONFIGS, SPLITS
 READ_ROWS = 1_000  # a scan turns a batch into Python dicts: articles are ~10 KB a row as Python objects
 
 
-def batches(folder: Path, config: str, columns: list[str] | None = None, splits=SPLITS,
-            rows: int = READ_ROWS) -> Iterator[tuple[str, pa.RecordBatch]]:
-    """A built folder's rows of `config` as (split, batch of at most `rows` rows) in split, file and id
-    order, reading one Parquet row group at a time: the tools that scan a whole dataset (the gate, the
-    statistics, the release's record hashes) hold a row group and a batch, never a split. (`iter_batches`
-    reads row groups ahead: ~100 MB more at the peak on an eight-group articles shard, measured.)"""
+def row_groups(folder: Path, config: str, columns: list[str] | None = None,
+               splits=SPLITS) -> Iterator[tuple[str, pa.Table]]:
+    """A built folder's rows of `config` as (split, one Parquet row group) in split, file and id order: the
+    tools that scan a whole dataset (the gate, the statistics, the release's record hashes) hold a row group
+    at a time, never a split. (`iter_batches` reads row groups ahead: ~100 MB more at the peak on an
+    eight-group articles shard, measured.)"""
     for split in splits:
         for path in sorted((Path(folder) / "data" / config).glob(f"{split}-*.parquet")):
             parquet = pq.ParquetFile(path)
             for group in range(parquet.num_row_groups):
-                for batch in parquet.read_row_group(group, columns=columns).to_batches(max_chunksize=rows):
-                    yield split, batch
+                yield split, parquet.read_row_group(group, columns=columns)
+
+
+def batches(folder: Path, config: str, columns: list[str] | None = None, splits=SPLITS,
+            rows: int = READ_ROWS) -> Iterator[tuple[str, pa.RecordBatch]]:
+    """`row_groups` cut into batches of at most `rows` rows (for scans that make Python objects of them)."""
+    for split, table in row_groups(folder, config, columns, splits):
+        for batch in table.to_batches(max_chunksize=rows):
+            yield split, batch
 
 
 def _fingerprint(folder: Path) -> str:
