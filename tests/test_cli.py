@@ -25,6 +25,14 @@ def test_every_command_is_documented_in_the_readme():
     assert documented == set(_commands())
 
 
+def test_every_module_is_in_the_readmes_layout():
+    """The README's layout paragraph names each module of the package (a new one must say what it is for)."""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    layout = readme[readme.index("Layout: "):]
+    modules = {p.name for p in (REPO / "src" / "vncyberdata").glob("*.py") if p.name != "__init__.py"}
+    assert {m for m in modules if f"`{m}`" not in layout} == set()
+
+
 def test_parse_prints_the_record(capsys):
     assert main(["parse", str(RAW / "003_5a3d17637f3588e8.txt")]) == 0
     out = json.loads(capsys.readouterr().out)
