@@ -12,7 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from vncyberdata import rowchecks, schemas
-from vncyberdata.redact import MAYBE_PII_RE2, find_pii
+from vncyberdata.redact import find_pii
+from vncyberdata.rowchecks import MAYBE_PII_RE2
 from vncyberdata.topics import default_taxonomy
 
 KNOWN = sorted(t.id for t in default_taxonomy().topics)

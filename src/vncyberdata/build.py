@@ -10,6 +10,7 @@ and a hint) instead of raising: one bad raw file never stops the others.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import sys
@@ -439,14 +440,14 @@ def headline_rows(store: Store, kept: pa.Table) -> dict[str, write.Rows]:
     slot = np.full(store.count, -1, dtype=np.int32)
     slot[kept.column("index").to_numpy()] = np.arange(kept.num_rows, dtype=np.int32)
     paths = {split: store.folder / f"headlines-{split}.arrow" for split in SPLITS}
-    writers = {split: pa.ipc.new_file(str(path), SEEN) for split, path in paths.items()}
-    # offsets file: int64 offsets[g] (g = 0..headlines), the sightings of headline g being offsets[g]..[g + 1]
-    ends = {split: open(store.folder / f"headlines-{split}.offsets", "wb") for split in SPLITS}
     sightings = dict.fromkeys(SPLITS, 0)
     headlines = dict.fromkeys(SPLITS, 0)
-    for fh in ends.values():
-        fh.write(np.zeros(1, dtype=np.int64).tobytes())
-    try:
+    with contextlib.ExitStack() as stack:  # every file opened is closed, whatever fails
+        writers = {split: stack.enter_context(pa.ipc.new_file(str(path), SEEN)) for split, path in paths.items()}
+        # offsets file: int64 offsets[g] (g = 0..headlines), the sightings of headline g being offsets[g]..[g + 1]
+        ends = {split: stack.enter_context(open(store.folder / f"headlines-{split}.offsets", "wb")) for split in SPLITS}
+        for fh in ends.values():
+            fh.write(np.zeros(1, dtype=np.int64).tobytes())
         for bucket in store.sighting_buckets():
             at = slot[bucket.column("record").to_numpy()]
             mine = at >= 0
@@ -469,11 +470,6 @@ def headline_rows(store: Store, kept: pa.Table) -> dict[str, write.Rows]:
                     ends[split].write((np.cumsum(runs) + sightings[split]).tobytes())
                     sightings[split] += int(runs.sum())
                     headlines[split] += len(runs)
-    finally:
-        for writer in writers.values():
-            writer.close()
-        for fh in ends.values():
-            fh.close()
     schema = schemas.write_schema("headlines")
 
     def rows_of(split: str, count: int) -> write.Rows:

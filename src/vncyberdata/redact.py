@@ -49,9 +49,6 @@ PII_TYPES = ("PHONE", "EMAIL", "ID_NUMBER", "BANK_ACCOUNT", "CARD_NUMBER")
 # Every match holds an "@" or at least 8 digits joined by single separators (the guards refuse fewer):
 # text without either is skipped before any real work.
 _MAYBE_PII = re.compile("@|\\d(?:[ .\\-\u00a0\u202f]?\\d){7,}")
-# The same pre-filter for Arrow's regex engine (RE2, the gate's scan): RE2's \d is ASCII only, Python's any
-# Unicode decimal digit.
-MAYBE_PII_RE2 = _MAYBE_PII.pattern.replace("\\d", "\\p{Nd}")
 
 _SEP = "[ .\\-\u00a0\u202f]"
 _SPACE_SEPS = frozenset(" \u00a0\u202f")
