@@ -82,6 +82,7 @@ def test_store_gives_rows_back_in_the_order_asked(corpus, tmp_path, monkeypatch)
                               for x, n, d in ((".txt", s, bytes(32)), (".meta.json", 1, bytes([s]) * 32)))
     ]
     assert inputs[1] == list(inputs)[1] and inputs[2:4] == list(inputs)[2:4]
+    assert inputs[-1] == list(inputs)[-1] and inputs[::-2] == list(inputs)[::-2] and inputs == list(inputs)
     facts = store.facts()
     assert facts.column("id").to_pylist() == [r["id"] for r in rows]
     assert facts.column("index").to_pylist() == list(range(10))

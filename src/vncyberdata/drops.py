@@ -7,20 +7,21 @@ read back a batch at a time when the report is written. The per-reason counts st
 
 from __future__ import annotations
 
-import itertools
 import tempfile
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from pathlib import Path
 
 import pyarrow as pa
+
+from .lazy import LazySequence
 
 DROP = pa.schema([("step", pa.string()), ("raw_path", pa.string()), ("reason", pa.string()), ("line", pa.int64()),
                   ("message", pa.string()), ("hint", pa.string())])
 BATCH_ROWS = 1_000
 
 
-class Drops(Sequence):
+class Drops(LazySequence):
     """A list of drop entries (dicts with DROP's keys, in that order) that keeps all but the last
     BATCH_ROWS on disk. Entries only ever get appended."""
 
@@ -58,14 +59,7 @@ class Drops(Sequence):
     def __len__(self) -> int:
         return len(self._batches) * BATCH_ROWS + len(self._buffer)
 
-    def __getitem__(self, i):
-        if isinstance(i, slice):
-            start, stop, step = i.indices(len(self))
-            return list(itertools.islice(self, start, stop, step)) if step > 0 else list(self)[i]
-        if i < 0:
-            i += len(self)
-        if not 0 <= i < len(self):
-            raise IndexError(i)
+    def _at(self, i: int) -> dict:
         written = len(self._batches) * BATCH_ROWS
         return dict(self._buffer[i - written]) if i >= written else self._batch(i // BATCH_ROWS)[i % BATCH_ROWS]
 
@@ -74,9 +68,3 @@ class Drops(Sequence):
             yield from self._batch(i)
         yield from (dict(d) for d in list(self._buffer))
 
-    def __eq__(self, other) -> bool:
-        if isinstance(other, Sequence) and not isinstance(other, str | bytes):
-            return len(self) == len(other) and list(self) == list(other)
-        return NotImplemented
-
-    __hash__ = None

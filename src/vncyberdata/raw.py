@@ -9,7 +9,7 @@ import itertools
 import json
 import operator
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +19,7 @@ import pyarrow.compute as pc
 from pydantic import ValidationError
 
 from .errors import UserError
+from .lazy import LazySequence
 from .record import RawMeta
 
 RAW_SUFFIXES = {".txt": "text", ".html": "html", ".htm": "html"}
@@ -120,7 +121,7 @@ def _utf8_name(root: Path, rel: str) -> str:
     return rel
 
 
-class RawFiles(Sequence):
+class RawFiles(LazySequence):
     """Discovered raw files in path order, kept as one Arrow column of paths and one byte per file for the
     format (~45 bytes a file where a RawFile and its strings take ~150): a RawFile is made when read."""
 
@@ -132,13 +133,7 @@ class RawFiles(Sequence):
     def __len__(self) -> int:
         return len(self._rels)
 
-    def __getitem__(self, i):
-        if isinstance(i, slice):
-            return [self[k] for k in range(*i.indices(len(self)))]
-        if i < 0:
-            i += len(self)
-        if not 0 <= i < len(self):
-            raise IndexError(i)
+    def _at(self, i: int) -> RawFile:
         return RawFile(self.root, self._rels[i].as_py(), FORMATS[self._formats[i]])
 
     def __iter__(self) -> Iterator[RawFile]:
@@ -148,7 +143,7 @@ class RawFiles(Sequence):
                 yield RawFile(self.root, rel, FORMATS[code])
 
 
-class Inputs(Sequence):
+class Inputs(LazySequence):
     """The build's pinned inputs, {path, size, sha256} rows in path order. They are kept as runs of rows,
     each sorted by path, in Arrow record batches (the digest as 32 bytes: ~80 bytes a file where a dict is
     ~400) that are fetched one at a time and merged when the rows are read: reading them holds a batch per
@@ -162,15 +157,8 @@ class Inputs(Sequence):
     def __len__(self) -> int:
         return self._count
 
-    def __getitem__(self, i):
-        if isinstance(i, slice):
-            start, length = _slice_bounds(i, len(self))
-            return list(itertools.islice(self, start, start + length))
-        if i < 0:
-            i += len(self)
-        if not 0 <= i < len(self):
-            raise IndexError(i)
-        return next(itertools.islice(self, i, None))
+    def _at(self, i: int) -> dict:
+        return next(itertools.islice(self, i, None))  # merges up to row i: nothing reads the inputs by index
 
     def __iter__(self) -> Iterator[dict]:
         # heapq.merge is stable: equal paths (two raw files sharing a sidecar) keep the order of the runs
@@ -181,13 +169,6 @@ class Inputs(Sequence):
     def _rows(self, run: range) -> Iterator[tuple[str, int, bytes]]:
         for i in run:
             yield from zip(*(column.to_pylist() for column in self._batch(i).columns))
-
-
-def _slice_bounds(s: slice, n: int) -> tuple[int, int]:
-    start, stop, step = s.indices(n)
-    if step != 1:
-        raise ValueError("only contiguous slices of the inputs")
-    return start, max(0, stop - start)
 
 
 def open_raw(root: str, rel: str) -> tuple[bytes, RawMeta | SidecarError, list[tuple[str, int, bytes]]]:
