@@ -5,7 +5,10 @@ from __future__ import annotations
 import hashlib
 import re
 
+import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from vncyberdata import dedup, ids
 from vncyberdata.build import build
@@ -49,6 +52,18 @@ def planted(tmp_path_factory):
     paths = generate(300, folder / "raw", seed=7, near_duplicates=0.1)
     report = build(folder / "raw", folder / "dataset")
     return folder, paths, report
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 3), st.integers(0, 2)), max_size=30))
+def test_exact_duplicates_are_found_by_prefix_and_confirmed_on_the_whole_hash(picks):
+    """Hashes drawn from a few that share their first 8 bytes (as 2^-64 collisions would): each record points
+    at the first record with the same whole hash, as a plain grouping of the 32 bytes gives."""
+    heads = [bytes([p]) * 8 for p in range(4)]
+    tails = [bytes([t + 10]) * 24 for t in range(3)]
+    hashes = np.array([heads[p] + tails[t] for p, t in picks], dtype="S32")
+    expected = [next(j for j, other in enumerate(picks) if other == pick) for pick in picks]
+    assert dedup.first_of_equal(hashes).tolist() == expected
 
 
 def test_planted_near_duplicates_are_clustered_and_dropped(planted):

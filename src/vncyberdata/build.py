@@ -276,7 +276,8 @@ def _starts(column: pa.ChunkedArray) -> np.ndarray:
 def drop_near_duplicates(facts: pa.Table, report: Report, store: Store) -> pa.Table:
     """One record per cluster of exact or near duplicates (see dedup.py); the kept record carries its
     cluster (`cluster_size`; its cluster id is its own id). Facts come and go in id order."""
-    hashes = facts.column("content_hash").combine_chunks()
+    hashes = facts.column("content_hash")
+    hashes = hashes.chunk(0) if hashes.num_chunks == 1 else hashes.combine_chunks()  # one chunk: not copied
     hashes = np.frombuffer(hashes.buffers()[1], dtype="S32", count=len(hashes), offset=hashes.offset * 32)
     index = facts.column("index").to_numpy()
     root, how = dedup.cluster_keys(hashes, index, store.band, store.signature_rows)

@@ -58,8 +58,7 @@ def cluster_keys(
     neighbour with a smaller id. Memory: a few integer arrays of N, whatever the corpus."""
     n = len(hashes)
     rows = np.asarray(rows, dtype=np.int64)
-    _, first, inverse = np.unique(hashes, return_index=True, return_inverse=True)
-    parent = first[inverse.ravel()].astype(np.int64)  # exact duplicates point at the first of their hash
+    parent = first_of_equal(hashes)  # exact duplicates point at the first of their hash
     how = np.where(parent != np.arange(n), 1, 0).astype(np.int8)
     reps = np.flatnonzero(parent == np.arange(n))
     codes = []  # candidate pairs (a, b), a < b, as a * n + b, an array a band: no Python tuple a pair
@@ -94,6 +93,26 @@ def cluster_keys(
         if np.array_equal(jumped, parent):
             return parent, how
         parent = jumped
+
+
+def first_of_equal(hashes: np.ndarray) -> np.ndarray:
+    """For N content hashes (S32), the position of the first one equal to each. Grouped on the hashes'
+    first 8 bytes (sha256: uniform), sorting 8 bytes a record instead of 32 (np.unique over 32-byte strings
+    held ~100 bytes a record, the driver's peak at 3 x 10^5 articles); the full hashes of each group are
+    then compared, and a prefix shared by different hashes (never seen: 2^-64 a pair) falls back to the
+    exact grouping."""
+    n = len(hashes)
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    hashes = np.ascontiguousarray(hashes)
+    prefix = hashes.view(np.uint64).reshape(n, -1)[:, 0]
+    _, first, inverse = np.unique(prefix, return_index=True, return_inverse=True)  # stable: the first is the smallest
+    parent = first[inverse.ravel()].astype(np.int64)
+    dup = np.flatnonzero(parent != np.arange(n))
+    if not np.array_equal(hashes[dup], hashes[parent[dup]]):
+        _, first, inverse = np.unique(hashes, return_index=True, return_inverse=True)
+        parent = first[inverse.ravel()].astype(np.int64)
+    return parent
 
 
 def _find(parent: np.ndarray, x: int) -> int:
