@@ -69,19 +69,14 @@ def _texts(table: pa.Table) -> list[tuple[pa.Array, np.ndarray | None]]:
 def pii_left(table: pa.Table) -> Verdict:
     """Rows with a phone, e-mail, id, account or card number in any text. Arrow's regex engine pre-filters
     (an "@" or a run of 8+ digits, the same rule as `redact.may_hold_pii`); `redact.find_pii` decides."""
-    rows = table.num_rows
-    candidates: list[tuple[pa.Array, np.ndarray | None, np.ndarray]] = []
+    bad = np.zeros(table.num_rows, dtype=bool)
     for strings, parents in _texts(table):
         hits = np.flatnonzero(_mask(pc.match_substring_regex(strings, MAYBE_PII_RE2)))
-        if hits.size:
-            candidates.append((strings, parents, hits))
-    bad = np.zeros(rows, dtype=bool)
-    for strings, parents, hits in candidates:
         owners = hits if parents is None else parents[hits]
-        for row, text in zip(owners.tolist(), strings.take(pa.array(hits)).to_pylist()):
+        for row, text in zip(owners.tolist(), strings.take(pa.array(hits, pa.int64())).to_pylist()):
             if not bad[row] and find_pii(text):
                 bad[row] = True
-    return np.ones(rows, dtype=bool), bad
+    return np.ones(table.num_rows, dtype=bool), bad
 
 
 def bad_topics(table: pa.Table) -> Verdict:
