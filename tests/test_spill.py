@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import hashlib
 
+import json
+import shutil
+
 import numpy as np
+import pyarrow as pa
 import pytest
 
 from vncyberdata import build as build_module
-from vncyberdata import dedup, ids, spill
+from vncyberdata import buckets, dedup, ids, spill
 from vncyberdata.build import Options, build
 from vncyberdata.engines import LocalEngine
 from vncyberdata.item import Item
@@ -83,20 +87,22 @@ def test_store_gives_rows_back_in_the_order_asked(corpus, tmp_path, monkeypatch)
     ]
     assert inputs[1] == list(inputs)[1] and inputs[2:4] == list(inputs)[2:4]
     assert inputs[-1] == list(inputs)[-1] and inputs[::-2] == list(inputs)[::-2] and inputs == list(inputs)
-    facts = store.facts()
+    facts = pa.concat_tables(store.placed(rows=3))  # whole chunks at a time: 4 + 4 rows, then 2
+    assert [t.num_rows for t in store.placed(rows=3)] == [4, 4, 2]
     assert facts.column("id").to_pylist() == [r["id"] for r in rows]
     assert facts.column("index").to_pylist() == list(range(10))
     locations = list(zip(facts.column("chunk").to_pylist(), facts.column("row").to_pylist()))
     assert locations == [(0, 0), (0, 1), (0, 2), (0, 3), (1, 0), (1, 1), (1, 2), (1, 3), (2, 0), (2, 1)]
     keys = np.array([2, 0, 1, 2, 0, 0, 2, 1, 0, 2])
-    files = store.partition(facts.column("chunk").to_numpy(), facts.column("row").to_numpy(), keys)
+    chunk, row = facts.column("chunk").to_numpy(), facts.column("row").to_numpy()
+    files = store.partition([(chunk[:4], row[:4], keys[:4]), (chunk[4:], row[4:], keys[4:])])  # chunk 0, then 1-2
     for key, path in files.items():
         got = store.read_partition(path).to_pylist()
         assert got == [rows[i] for i in np.flatnonzero(keys == key)], "each row in its partition, in chunk order"
     assert sorted(files) == [0, 1, 2]
     assert (store.signature_rows([7, 2]) == [items[7].signature, items[2].signature]).all()
-    for b in range(dedup.BANDS):
-        assert (store.band(b) == dedup.band_keys(np.array([i.signature for i in items]))[:, b]).all()
+    bands = np.frombuffer(facts.column("bands").combine_chunks().buffers()[1], dtype=np.uint64).reshape(10, -1)
+    assert (bands == dedup.band_keys(np.array([i.signature for i in items]))).all()
     seen = store.sightings()
     assert sorted(zip(seen.column("record").to_pylist(), seen.column("position").to_pylist(),
                       seen.column("text").to_pylist())) == [
@@ -110,6 +116,30 @@ def test_output_does_not_depend_on_the_number_of_headline_buckets(corpus, tmp_pa
     monkeypatch.setattr(spill, "bucket_count", lambda records: 7)
     build(corpus / "raw", tmp_path / "buckets")
     assert _files(tmp_path / "buckets") == _files(corpus / "default")
+
+
+def test_output_does_not_depend_on_the_buckets_of_the_global_steps(tmp_path, monkeypatch):
+    """The global steps see the facts a bucket at a time (ids, content hashes, band keys); with buckets of
+    a few rows (every kind of duplicate then meets its first in a bucket of many) the bytes are those of
+    one bucket each."""
+    raw = tmp_path / "raw"
+    generate(150, raw, seed=5, near_duplicates=0.2)
+    for i in (3, 40, 77):  # the same file twice: one id; the same text from another publisher: one text
+        stem = raw / f"synthetic_{i:07d}"
+        shutil.copy(stem.with_suffix(".txt"), raw / f"again_{i}.txt")
+        shutil.copy(stem.with_suffix(".meta.json"), raw / f"again_{i}.meta.json")
+        shutil.copy(stem.with_suffix(".txt"), raw / f"other_{i}.txt")
+        meta = json.loads(stem.with_suffix(".meta.json").read_text(encoding="utf-8"))
+        (raw / f"other_{i}.meta.json").write_text(json.dumps({**meta, "publisher": "Other (synthetic)"}), encoding="utf-8")
+    whole = build(raw, tmp_path / "whole")
+    assert whole["dropped"]["duplicate_id"] == 3 and whole["dropped"]["exact_duplicate"] >= 3
+    assert whole["dropped"]["near_duplicate"] >= 10
+    monkeypatch.setattr(buckets, "ROWS_PER_BUCKET", 9)
+    monkeypatch.setattr(build_module, "KEYS_PER_BUCKET", 13)
+    monkeypatch.setattr(spill, "PLACED_ROWS", 5)
+    assert buckets.count_for(170) == 19 and buckets.count_for(170, build_module.KEYS_PER_BUCKET) == 14
+    build(raw, tmp_path / "buckets", Options(workers=2))
+    assert _files(tmp_path / "buckets") == _files(tmp_path / "whole")
 
 
 def test_local_engine_reads_jobs_only_as_results_are_taken():

@@ -3,7 +3,8 @@
 The pipeline is a list of steps, each taking what the previous one gave and the build report: the first,
 parse_files, streams the raw files to the workers, which read each file and its sidecar, pin them (size,
 sha256) and parse them (FILE_STEPS), writing the records and their facts to the spill store; it returns
-the facts as one Arrow table (a row per record), which every later step filters. The driver itself never
+the facts (a row per record) as blocks read from the store, and every later step reads and writes them
+a bucket at a time (buckets.py), the corpus's facts never held at once. The driver itself never
 reads a raw file. A step that drops an item records why in the report (a reason code, the file, the line
 and a hint) instead of raising: one bad raw file never stops the others.
 """
@@ -24,7 +25,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from . import __version__, dedup, ids, memory, schemas, write
+from . import __version__, buckets, dedup, ids, memory, schemas, write
+from .buckets import Arrays, Blocks, Tables
 from .cache import ChunkCache, ParseCache, chunk_fingerprint, fingerprint
 from .drops import Drops
 from .engines import make_engine
@@ -33,7 +35,7 @@ from .parse import PARSER_VERSION, Parsed, Rejection, parse
 from .raw import Inputs, RawFile, SidecarError, discover, open_raw, pins_table, sorted_inputs
 from .record import LINE_CLASSES, SPLITS
 from .item import Item
-from .spill import FILES_PER_CHUNK, Chunk, Store, canonical, chunk_name, write_chunk, write_pins
+from .spill import FILES_PER_CHUNK, PLACED, Chunk, Store, canonical, chunk_name, write_chunk, write_pins
 
 
 @dataclass
@@ -70,8 +72,8 @@ class Report:
 
 
 # A step takes what the previous one gave and the report: parse_files takes the raw files, every later step
-# takes and returns the facts table (one row per record, spill.PLACED).
-Step = Callable[[Iterable | pa.Table, Report], pa.Table]
+# takes and returns the facts (one row per record, spill.PLACED) on disk, read a table at a time.
+Step = Callable[[Iterable | Blocks | Tables, Report], Blocks | Tables]
 
 
 @dataclass(frozen=True)
@@ -198,9 +200,8 @@ def parse_files(files: Iterable[RawFile], report: Report, options: Options, stor
         if progress is not None:
             progress.close()
     report.inputs = store.inputs()
-    facts = store.facts()
-    parsing["out"] = facts.num_rows
-    return facts
+    parsing["out"] = store.count
+    return Blocks(store.count, store.placed)
 parse_files.counts_itself = True
 
 
@@ -213,26 +214,39 @@ def _progress(show: bool, total: int):
     return tqdm(total=total, unit=" files", desc="parsing", file=sys.stderr)
 
 
-def keep_vietnamese(facts: pa.Table, report: Report, store: Store) -> pa.Table:
-    """The dataset is Vietnamese: pages identified as another language are dropped, with the score."""
-    vi = pc.fill_null(pc.equal(facts.column("language"), "vi"), False)
-    if pc.all(vi).as_py() is not False:
-        return facts  # no copy when every page is Vietnamese
-    other = facts.filter(pc.invert(vi)).column("index").to_numpy()
-    for a in store.details(other, ["raw_path", "language", "language_score"]).to_pylist():
-        report.drop(
-            "keep_vietnamese",
-            a["raw_path"],
-            "not_vietnamese",
-            f"identified as {a['language']!r} (probability {a['language_score']})",
-            "only Vietnamese pages belong in raw/; remove the file or save the Vietnamese version of the page",
-        )
-    return facts.filter(vi)
+def keep_vietnamese(facts: Blocks, report: Report, store: Store) -> Tables:
+    """The dataset is Vietnamese: pages identified as another language are dropped, with the score. The
+    others' facts go to buckets of id ranges (in arrival order within a bucket) for the next steps."""
+    out = Tables(store.folder, "facts-vi", PLACED, buckets.count_for(facts.num_rows))
+    for block in facts:
+        vi = pc.fill_null(pc.equal(block.column("language"), "vi"), False)
+        if pc.all(vi).as_py() is False:
+            other = block.filter(pc.invert(vi)).column("index").to_numpy()
+            for a in store.details(other, ["raw_path", "language", "language_score"]).to_pylist():
+                report.drop(
+                    "keep_vietnamese",
+                    a["raw_path"],
+                    "not_vietnamese",
+                    f"identified as {a['language']!r} (probability {a['language_score']})",
+                    "only Vietnamese pages belong in raw/; remove the file or save the Vietnamese version of the page",
+                )
+            block = block.filter(vi)
+        out.add(block, buckets.of_prefix(buckets.hex_prefix(block.column("id")), out.count))
+    return out
 
 
-def drop_duplicate_ids(facts: pa.Table, report: Report, store: Store) -> pa.Table:
+def drop_duplicate_ids(facts: Tables, report: Report, store: Store) -> Tables:
     """Two files that parse to the same id are one article: keep the most complete (longest body), ties by
-    the raw file's sha256, then its path. Returns the facts in id order."""
+    the raw file's sha256, then its path. A bucket of ids at a time; returns the facts in id order."""
+    out = Tables(store.folder, "facts-ids", PLACED, facts.count)
+    for b, bucket in enumerate(facts):
+        out.add(_one_per_id(bucket, report, store), b)
+    facts.discard()
+    return out
+
+
+def _one_per_id(facts: pa.Table, report: Report, store: Store) -> pa.Table:
+    """drop_duplicate_ids on the facts of one bucket of ids."""
     order = pc.sort_indices(facts, [("id", "ascending"), ("body_len", "descending"), ("index", "ascending")])
     order = order.to_numpy().copy()
     first = _starts(facts.column("id").take(pa.array(order)))
@@ -273,42 +287,131 @@ def _starts(column: pa.ChunkedArray) -> np.ndarray:
     return np.r_[True, pc.not_equal(column[1:], column[:-1]).to_numpy(zero_copy_only=False)]
 
 
-def drop_near_duplicates(facts: pa.Table, report: Report, store: Store) -> pa.Table:
+HASHES = np.dtype([("hash", "S32"), ("position", "<i8")])
+KEYS = np.dtype([("key", "<u8"), ("position", "<i8"), ("index", "<i8")])
+KEYS_PER_BUCKET = 65_536  # band keys sorted at a time (1.5 MB)
+
+
+def drop_near_duplicates(facts: Tables, report: Report, store: Store) -> Tables:
     """One record per cluster of exact or near duplicates (see dedup.py); the kept record carries its
-    cluster (`cluster_size`; its cluster id is its own id). Facts come and go in id order."""
-    hashes = facts.column("content_hash")
-    hashes = hashes.chunk(0) if hashes.num_chunks == 1 else hashes.combine_chunks()  # one chunk: not copied
-    hashes = np.frombuffer(hashes.buffers()[1], dtype="S32", count=len(hashes), offset=hashes.offset * 32)
-    index = facts.column("index").to_numpy()
-    root, how = dedup.cluster_keys(hashes, index, store.band, store.signature_rows)
-    size = np.bincount(root, minlength=len(root))[root] if len(root) else np.zeros(0, dtype=np.int64)
-    keep = size == 1
-    grouped = np.flatnonzero(size > 1)
-    if len(grouped):
-        body_len = facts.column("body_len").to_numpy()[grouped]
-        lead_len = facts.column("lead_len").to_numpy()[grouped]
-        # the most complete text first (longest body, then lead), ties by the smaller id (position)
-        ranked = grouped[np.lexsort((grouped, -lead_len, -body_len, root[grouped]))]
-        roots = root[ranked]
-        heads = np.r_[True, roots[1:] != roots[:-1]]  # the first (most complete) member of each cluster
-        keep[ranked[heads]] = True
-        kept_at = ranked[np.maximum.accumulate(np.where(heads, np.arange(len(ranked)), 0))]
-        dropped, kept = ranked[~heads], kept_at[~heads]
-        named = np.unique(np.r_[dropped, kept])
-        paths = dict(zip(named.tolist(), store.details(index[named], ["raw_path"]).column("raw_path").to_pylist()))
-        ids_ = facts.column("id")
-        for at, kept in zip(dropped.tolist(), kept.tolist()):
-            kind = dedup.HOW[how[at] if how[at] else how[kept]]
-            report.drop(
-                "drop_near_duplicates",
-                paths[at],
-                f"{kind}_duplicate",
-                f"{'same text' if kind == 'exact' else 'nearly the same text'} as {paths[kept]} "
-                f"(kept: id {ids_[kept].as_py()}, the most complete text of a cluster of {size[at]})",
-                "nothing to do if it is a re-scrape or a syndicated copy; otherwise make the texts differ",
-            )
-    facts = facts.append_column("cluster_size", pa.array(size, pa.int64()))
-    return facts.filter(pa.array(keep))
+    cluster (`cluster_size`; its cluster id is its own id). Facts come and go in id order, a record's
+    position in that order naming it.
+
+    One pass over the facts scatters each record's content hash to a bucket of hash ranges and its band
+    keys to buckets of (band, key range). Exact duplicates are found a hash bucket at a time; candidate
+    pairs a key bucket at a time, among the records that are no exact duplicate; the pairs are judged on
+    their signatures and the clusters formed over the records named by a link only. Memory: a bucket, and
+    the duplicates."""
+    n = facts.num_rows
+    hashes = Arrays(store.folder, "hashes", HASHES, buckets.count_for(n))
+    per_band = buckets.count_for(n, KEYS_PER_BUCKET, most=1 << 16)
+    keys = Arrays(store.folder, "bands", KEYS, dedup.BANDS * per_band)
+    first = 0
+    for table in facts:
+        m = table.num_rows
+        position = np.arange(first, first + m, dtype=np.int64)
+        first += m
+        digest = _fixed(table.column("content_hash"), 32)
+        records = np.empty(m, dtype=HASHES)
+        records["hash"], records["position"] = digest.view("S32").ravel(), position
+        hashes.add(records, buckets.of_prefix(digest[:, 0].astype(np.int64) << 8 | digest[:, 1], hashes.count))
+        bands = _fixed(table.column("bands"), 8 * dedup.BANDS).view("<u8")
+        records = np.empty(m, dtype=KEYS)
+        records["position"], records["index"] = position, table.column("index").to_numpy()
+        for b in range(dedup.BANDS):
+            records["key"] = bands[:, b]
+            keys.add(records, b * per_band + buckets.of_prefix(bands[:, b] >> np.uint64(48), per_band))
+    links = [dedup.exact_links(part["hash"], part["position"]) for part in map(hashes.bucket, range(hashes.count))]
+    hashes.discard()
+    dups, firsts = (np.concatenate(side) for side in zip(*links))
+    by_dup = np.argsort(dups)
+    dups, firsts = dups[by_dup], firsts[by_dup]
+    codes, named, index_of = [np.zeros(0, dtype=np.int64)], [np.zeros(0, dtype=np.int64)], [np.zeros(0, dtype=np.int64)]
+    for b in range(keys.count):
+        part = keys.bucket(b)
+        part = part[~np.isin(part["position"], dups)]  # exact duplicates are judged by their first
+        pairs = dedup.band_pairs(part["key"], part["position"], n)
+        if len(pairs):
+            codes.append(pairs)
+            mine = np.isin(part["position"], np.r_[pairs // n, pairs % n])
+            named.append(part["position"][mine])
+            index_of.append(part["index"][mine])
+    keys.discard()
+    codes = np.unique(np.concatenate(codes))
+    named, at = np.unique(np.concatenate(named), return_index=True)
+    index_of = np.concatenate(index_of)[at]  # the arrival index of each record in a candidate pair
+    near = dedup.judge(codes, n, lambda p: store.signature_rows(index_of[np.searchsorted(named, p)]))
+    members, root, how = dedup.links_to_clusters(dups, firsts, *near)
+    dropped, size_of = _report_near_duplicates(facts, members, root, how, report, store)
+    out = Tables(store.folder, "facts-kept", KEPT_FACTS, facts.count)
+    first = 0
+    for b, table in enumerate(facts):
+        position = np.arange(first, first + table.num_rows, dtype=np.int64)
+        first += table.num_rows
+        size = np.ones(table.num_rows, dtype=np.int64)
+        mine = (members >= position[0]) & (members < first) if table.num_rows else np.zeros(0, dtype=bool)
+        size[members[mine] - position[0]] = size_of[mine]
+        keep = ~np.isin(position, dropped)
+        table = table.select(list(KEPT_FACTS.names[:-1])).append_column("cluster_size", pa.array(size))
+        out.add(table.filter(pa.array(keep)), b)
+    facts.discard()
+    return out
+
+
+def _fixed(column: pa.ChunkedArray, width: int) -> np.ndarray:
+    """A fixed-size binary column as a (rows, width) uint8 array."""
+    array = column.combine_chunks() if column.num_chunks != 1 else column.chunk(0)
+    data = np.frombuffer(array.buffers()[1], dtype=np.uint8, count=width * len(array), offset=width * array.offset)
+    return data.reshape(len(array), width)
+
+
+def _report_near_duplicates(facts: Tables, members: np.ndarray, root: np.ndarray, how: np.ndarray,
+                            report: Report, store: Store) -> tuple[np.ndarray, np.ndarray]:
+    """Keep the most complete text of each cluster (longest body, then lead), ties by the smaller id
+    (position); report the others. `members` (sorted positions) are the records in a cluster of two or
+    more. Returns the dropped positions (sorted) and each member's cluster size."""
+    size = np.bincount(np.searchsorted(members, root), minlength=len(members))[np.searchsorted(members, root)]
+    if not len(members):
+        return members, size
+    got = _at_positions(facts, members, ["id", "index", "body_len", "lead_len"])
+    body_len, lead_len = got.column("body_len").to_numpy(), got.column("lead_len").to_numpy()
+    local = np.arange(len(members))
+    ranked = local[np.lexsort((local, -lead_len, -body_len, root))]
+    roots = root[ranked]
+    heads = np.r_[True, roots[1:] != roots[:-1]]  # the first (most complete) member of each cluster
+    kept_at = ranked[np.maximum.accumulate(np.where(heads, np.arange(len(ranked)), 0))]
+    dropped, kept = ranked[~heads], kept_at[~heads]
+    named = np.unique(np.r_[dropped, kept])
+    index = got.column("index").to_numpy()
+    paths = dict(zip(named.tolist(), store.details(index[named], ["raw_path"]).column("raw_path").to_pylist()))
+    ids_ = got.column("id")
+    for at, kept in zip(dropped.tolist(), kept.tolist()):
+        kind = dedup.HOW[how[at] if how[at] else how[kept]]
+        report.drop(
+            "drop_near_duplicates",
+            paths[at],
+            f"{kind}_duplicate",
+            f"{'same text' if kind == 'exact' else 'nearly the same text'} as {paths[kept]} "
+            f"(kept: id {ids_[kept].as_py()}, the most complete text of a cluster of {size[at]})",
+            "nothing to do if it is a re-scrape or a syndicated copy; otherwise make the texts differ",
+        )
+    return np.sort(members[dropped]), size
+
+
+def _at_positions(facts: Tables, positions: np.ndarray, columns: list[str]) -> pa.Table:
+    """The `columns` of the records at sorted `positions` (in id order across the buckets), in that order."""
+    pieces, first = [], 0
+    for table in facts:
+        stop = first + table.num_rows
+        mine = positions[(positions >= first) & (positions < stop)]
+        if len(mine):
+            pieces.append(table.select(columns).take(pa.array(mine - first)))
+        first = stop
+    return pa.concat_tables(pieces).combine_chunks()
+
+
+# What the writers need of a kept record: where it is and its cluster (ids in order, bucket after bucket).
+KEPT_FACTS = pa.schema([PLACED.field(name) for name in ("id", "index", "chunk", "row")] + [("cluster_size", pa.int64())])
 
 
 def pipeline(store: Store, options: Options = Options(), total: int = 0) -> list[Step]:
@@ -329,14 +432,14 @@ def _bind(step: Callable, **kwargs) -> Step:
     return bound
 
 
-def run_pipeline(files: Iterable[RawFile], report: Report, steps: list[Step]) -> pa.Table:
-    data: Iterable | pa.Table = files
+def run_pipeline(files: Iterable[RawFile], report: Report, steps: list[Step]) -> Blocks | Tables:
+    data: Iterable | Blocks | Tables = files
     for step in steps:
         data = _counted(step, data, report)
     return data
 
 
-def _counted(step: Step, data: Iterable | pa.Table, report: Report) -> pa.Table:
+def _counted(step: Step, data: Iterable | Blocks | Tables, report: Report) -> Blocks | Tables:
     """Run `step`, recording how many records went in and came out (the step over files counts itself)."""
     if getattr(step, "counts_itself", False):
         return step(data, report)
@@ -357,42 +460,63 @@ def _rows_per_partition(largest_split: int) -> int:
     return write.ROW_GROUP_ROWS * -(-groups // MAX_PARTS)
 
 
-def article_rows(store: Store, kept: pa.Table, split_of: np.ndarray) -> dict[str, write.Rows]:
-    """The kept articles (their facts in id order, and each one's split code) as Rows per split in id order.
+PLACES = np.dtype([("chunk", "<i4"), ("row", "<i4"), ("key", "<i8")])
 
-    Gathering is an external sort: one pass over the chunks, in order, copies every kept row to the file
-    of its partition (a run of whole row groups of its split, in id order); the writer then reads one
-    partition at a time, sorts it by id and writes its row groups. Each chunk and each partition is read
-    once, and memory holds one chunk, one partition and the rows staged for the partition files."""
-    schema = store.schema
-    counts = np.bincount(split_of, minlength=len(SPLITS)) if len(split_of) else np.zeros(len(SPLITS), np.int64)
+
+def article_rows(store: Store, kept: Tables) -> dict[str, write.Rows]:
+    """The kept articles (their facts in id order, bucket after bucket) as Rows per split in id order.
+
+    Gathering is an external sort: the kept records' places (chunk, row) and partition keys (a run of
+    whole row groups of a split, in id order) go to buckets of chunk ranges; one pass over the chunks, in
+    order, then copies every kept row to the file of its partition, and the writer reads one partition at
+    a time, sorts it by id and writes its row groups. Each chunk and each partition is read once; memory
+    holds a bucket of facts, one chunk, one partition and the rows staged for the partition files, and
+    the cluster sizes above one."""
+    counts = np.zeros(len(SPLITS), dtype=np.int64)
+    for table in kept:
+        counts += np.bincount(_split_codes(table.column("id")), minlength=len(SPLITS))
     per_part = _rows_per_partition(int(counts.max()))
-    position = np.empty(len(split_of), dtype=np.int64)  # each row's place in its split's id order
-    for code in range(len(SPLITS)):
-        mine = split_of == code
-        position[mine] = np.arange(int(counts[code]))
-    part = position // per_part
-    parts = int(part.max()) + 1 if len(part) else 1
-    files = store.partition(kept.column("chunk").to_numpy(), kept.column("row").to_numpy(),
-                            split_of.astype(np.int64) * parts + part)
+    parts = max(1, -(-int(counts.max()) // per_part))
+    chunks = max(1, store.chunks)
+    places = Arrays(store.folder, "places", PLACES, buckets.count_for(kept.num_rows))
+    seen = np.zeros(len(SPLITS), dtype=np.int64)  # rows of each split placed so far
+    clusters: list[list[np.ndarray]] = [[] for _ in SPLITS]  # per split: (position, size) of sizes above one
+    for table in kept:
+        split_of = _split_codes(table.column("id"))
+        position = np.empty(len(split_of), dtype=np.int64)  # each row's place in its split's id order
+        for code in range(len(SPLITS)):
+            mine = split_of == code
+            position[mine] = seen[code] + np.arange(np.count_nonzero(mine))
+            seen[code] += np.count_nonzero(mine)
+        size = table.column("cluster_size").to_numpy()
+        for code in range(len(SPLITS)):
+            big = (split_of == code) & (size > 1)
+            clusters[code].append(np.stack([position[big], size[big]]))
+        records = np.empty(len(split_of), dtype=PLACES)
+        records["chunk"], records["row"] = table.column("chunk").to_numpy(), table.column("row").to_numpy()
+        records["key"] = split_of.astype(np.int64) * parts + position // per_part
+        places.add(records, records["chunk"].astype(np.int64) * places.count // chunks)
+    files = store.partition((part["chunk"], part["row"], part["key"]) for part in map(places.bucket, range(places.count)))
+    places.discard()
     out = {}
     for code, split in enumerate(SPLITS):
         if not counts[code]:
             continue
-        sizes = kept.column("cluster_size").to_numpy()[split_of == code]  # the split's, in id order
-        offsets = np.r_[np.arange(0, len(sizes), per_part), len(sizes)]  # partition p: offsets[p]..[p+1]
-        out[split] = write.Rows(len(sizes), _partition_rows(store, schema, sizes, offsets, code * parts, files),
+        count = int(counts[code])
+        sizes = np.concatenate(clusters[code], axis=1)
+        offsets = np.r_[np.arange(0, count, per_part), count]  # partition p: offsets[p]..[p+1]
+        out[split] = write.Rows(count, _partition_rows(store, store.schema, sizes, offsets, code * parts, files),
                                 # gathered row groups hold a subset of the stored rows; each adds at most an
                                 # offset and a bitmap byte per column to what the store's chunks measured
-                                store.nbytes + 4096 * (len(sizes) // write.ROW_GROUP_ROWS + 1))
+                                store.nbytes + 4096 * (count // write.ROW_GROUP_ROWS + 1))
     return out
 
 
 def _partition_rows(store: Store, schema: pa.Schema, sizes: np.ndarray, offsets: np.ndarray, first_key: int,
                     files: dict) -> Callable[[int, int], pa.Table]:
     """rows(start, stop) of one split, from its partitions (the last one read is kept for the next call
-    while it has rows after `stop`), with their clusters: `sizes` holds the split's cluster sizes in id
-    order, and a kept record's cluster id is its own id."""
+    while it has rows after `stop`), with their clusters: `sizes` holds the split's (positions, cluster
+    sizes) of the clusters above one, positions ascending, and a kept record's cluster id is its own id."""
     cluster_id, cluster_size = schema.get_field_index("cluster_id"), schema.get_field_index("cluster_size")
     loaded: dict[int, pa.Table] = {}
 
@@ -420,7 +544,10 @@ def _partition_rows(store: Store, schema: pa.Schema, sizes: np.ndarray, offsets:
             loaded.clear()  # wholly copied out: not held while the writer encodes the row group
         table = table.set_column(cluster_id, schema.field(cluster_id), table.column("id"))
         size_field = schema.field(cluster_size)
-        return table.set_column(cluster_size, size_field, pa.array(sizes[start:stop], size_field.type))
+        size = np.ones(stop - start, dtype=np.int64)
+        a, b = np.searchsorted(sizes[0], [start, stop])
+        size[sizes[0][a:b] - start] = sizes[1][a:b]
+        return table.set_column(cluster_size, size_field, pa.array(size, size_field.type))
 
     return rows
 
@@ -429,17 +556,18 @@ SEEN = pa.schema([("headline_id", pa.string()), ("text", pa.string()), ("article
                   ("position", pa.int32())])
 
 
-def headline_rows(store: Store, kept: pa.Table) -> dict[str, write.Rows]:
+def headline_rows(store: Store, kept: Tables) -> dict[str, write.Rows]:
     """One row per distinct related headline on the kept articles, per split in id order; the spelling kept
     is the one on the smallest article id, and `seen_on` lists every sighting by article id and position.
 
     The store's sighting buckets (ordered by headline id) are sorted one at a time; each bucket's sightings
     go, grouped by headline, to one IPC file per split, and where each headline's run of sightings ends
     to an offsets file per split, so a split's rows are later read back a row group at a time. Memory:
-    one bucket and an int32 per record."""
-    kept_ids = kept.column("id").combine_chunks()
-    slot = np.full(store.count, -1, dtype=np.int32)
-    slot[kept.column("index").to_numpy()] = np.arange(kept.num_rows, dtype=np.int32)
+    one bucket and a bit per record (kept or not)."""
+    is_kept = np.zeros((store.count + 7) // 8, dtype=np.uint8)  # bit i % 8 of byte i // 8: record i is kept
+    for table in kept:
+        index = table.column("index").to_numpy()
+        np.bitwise_or.at(is_kept, index >> 3, np.left_shift(1, index & 7).astype(np.uint8))
     paths = {split: store.folder / f"headlines-{split}.arrow" for split in SPLITS}
     sightings = dict.fromkeys(SPLITS, 0)
     headlines = dict.fromkeys(SPLITS, 0)
@@ -450,11 +578,11 @@ def headline_rows(store: Store, kept: pa.Table) -> dict[str, write.Rows]:
         for fh in ends.values():
             fh.write(np.zeros(1, dtype=np.int64).tobytes())
         for bucket in store.sighting_buckets():
-            at = slot[bucket.column("record").to_numpy()]
-            mine = at >= 0
+            record = bucket.column("record").to_numpy()
+            mine = pa.array((is_kept[record >> 3] >> (record & 7) & 1).astype(bool))
             seen = pa.table(
                 [bucket.column("headline_id").filter(mine), bucket.column("text").filter(mine),
-                 kept_ids.take(pa.array(at[mine])), bucket.column("position").filter(mine)],
+                 bucket.column("article_id").filter(mine), bucket.column("position").filter(mine)],
                 schema=SEEN,
             )
             seen = seen.sort_by([("headline_id", "ascending"), ("article_id", "ascending"), ("position", "ascending")])
@@ -530,8 +658,8 @@ def _split_codes(record_ids: pa.ChunkedArray) -> np.ndarray:
 def build(raw_dir: Path, out_dir: Path, options: Options = Options()) -> dict:
     """Build the dataset folder `out_dir` from `raw_dir`; returns the report (also written to the folder).
 
-    Memory holds a few columns of facts per record (~90 bytes), never the corpus: records wait in a spill
-    store next to the output until they are written, a row group at a time, in id order. The report's `cache_hits` (not
+    Memory holds a bucket of facts at a time, never the corpus: records wait in a spill store next to the
+    output until they are written, a row group at a time, in id order. The report's `cache_hits` (not
     written to the folder: it would make the report depend on the cache) says how many parses came from
     the cache."""
     with memory.lean_pool():
@@ -549,14 +677,9 @@ def _build(raw_dir: Path, out_dir: Path, options: Options) -> dict:
         store = Store(Path(scratch), schemas.write_schema("articles"), expected_records=len(files))
         kept = run_pipeline(iter(files), report, pipeline(store, options, total=len(files)))
         # the writers need only where each kept record is and its cluster
-        kept = kept.select(["id", "index", "chunk", "row", "cluster_size"]).combine_chunks()
         memory.release_unused()
-        split_of = _split_codes(kept.column("id"))
-        sources = {
-            "articles": article_rows(store, kept, split_of),
-            "headlines": headline_rows(store, kept),
-        }
-        del kept, split_of  # what the writers need of them is in `sources` (cluster sizes per split)
+        sources = {"articles": article_rows(store, kept), "headlines": headline_rows(store, kept)}
+        kept.discard()
         memory.release_unused()
         written = write.write_dataset(out_dir, sources, report.to_dict())
     return {**written, "cache_hits": report.cache_hits}

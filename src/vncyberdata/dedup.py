@@ -46,52 +46,92 @@ def clusters(records: Iterable[tuple]) -> tuple[dict[str, list[str]], dict[str, 
 def cluster_keys(
     hashes: np.ndarray, rows: np.ndarray, band: Callable[[int], np.ndarray], signatures: Callable[[np.ndarray], np.ndarray]
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Clusters of N records given in ascending id order: their content hashes (N fixed-size byte strings),
-    `rows` (where each record's band keys and signature are stored), `band(b)` (band b's key of every
-    stored record) and `signatures(rows)` (their MinHash values). Returns per record the position of its
-    cluster's root (the smallest position, i.e. id, of the cluster) and an index into HOW.
-
-    A record whose content hash an earlier record has is an exact duplicate of it. The others are
-    candidates of each other when one LSH band of their signatures is equal (datasketch's banding for
-    THRESHOLD, done here with numpy one band at a time, so no index of every key lives in memory) and
-    neighbours when their estimated Jaccard is at least THRESHOLD. A record is "near" when it has a
-    neighbour with a smaller id. Memory: a few integer arrays of N, whatever the corpus."""
+    """Clusters of N records held in memory, given in ascending id order: their content hashes (N
+    fixed-size byte strings), `rows` (where each record's band keys and signature are stored), `band(b)`
+    (band b's key of every stored record) and `signatures(rows)` (their MinHash values). Returns per record
+    the position of its cluster's root (the smallest position, i.e. id, of the cluster) and an index into
+    HOW. The build runs the same pieces (exact_links, band_pairs, judge, links_to_clusters) over buckets on
+    disk instead (build.drop_near_duplicates)."""
     n = len(hashes)
     rows = np.asarray(rows, dtype=np.int64)
-    parent = first_of_equal(hashes)  # exact duplicates point at the first of their hash
-    how = np.where(parent != np.arange(n), 1, 0).astype(np.int8)
-    reps = np.flatnonzero(parent == np.arange(n))
-    codes = []  # candidate pairs (a, b), a < b, as a * n + b, an array a band: no Python tuple a pair
-    for b in range(BANDS):
-        band_codes = []
-        keys = band(b)[rows[reps]] if len(reps) else np.zeros(0, dtype=np.uint64)
-        order = np.argsort(keys, kind="stable")  # stable: members of a bucket stay ascending
-        same = keys[order][1:] == keys[order][:-1]  # only buckets of two or more records are visited
-        starts = np.flatnonzero(same & ~np.r_[False, same[:-1]])
-        for start in starts.tolist():
-            stop = start + 1
-            while stop < len(same) and same[stop]:
-                stop += 1
-            members = reps[order[start : stop + 1]]
-            first, second = np.triu_indices(len(members), 1)
-            band_codes.append(members[first] * n + members[second])
-        if band_codes:
-            codes.append(np.unique(np.concatenate(band_codes)))
-    codes = np.unique(np.concatenate(codes)) if codes else np.zeros(0, dtype=np.int64)  # sorted: (a, b) order
-    for at in range(0, len(codes), PAIRS_AT_ONCE):  # the signatures of a block of pairs in memory at a time
+    positions = np.arange(n)
+    dups, firsts = exact_links(hashes, positions)
+    reps = np.setdiff1d(positions, dups)
+    codes = [band_pairs(band(b)[rows[reps]], reps, n) for b in range(BANDS)]
+    near = judge(np.unique(np.concatenate(codes)), n, lambda at: signatures(rows[at]))
+    members, roots, hows = links_to_clusters(dups, firsts, *near)
+    root, how = positions.copy(), np.zeros(n, dtype=np.int8)
+    root[members], how[members] = roots, hows
+    return root, how
+
+
+def exact_links(hashes: np.ndarray, positions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Exact duplicates among records given in ascending position with their content hashes (S32):
+    (duplicates, firsts), each record whose hash an earlier one has and the first record with that hash."""
+    parent = first_of_equal(hashes)
+    dup = np.flatnonzero(parent != np.arange(len(hashes)))
+    return positions[dup], positions[parent[dup]]
+
+
+def band_pairs(keys: np.ndarray, positions: np.ndarray, n: int) -> np.ndarray:
+    """Candidate pairs of one band: records (at `positions` < n, no exact duplicate among them) whose band
+    `keys` are equal (datasketch's banding for THRESHOLD, done with numpy). Pairs (a, b), a < b, come as
+    a * n + b, sorted and unique: an integer a pair, no Python tuple. Only runs of two or more equal keys are
+    visited."""
+    order = np.lexsort((positions, keys))
+    keys, positions = keys[order], np.asarray(positions, dtype=np.int64)[order]
+    same = keys[1:] == keys[:-1]
+    starts = np.flatnonzero(same & ~np.r_[False, same[:-1]])
+    codes = []
+    for start in starts.tolist():
+        stop = start + 1
+        while stop < len(same) and same[stop]:
+            stop += 1
+        members = positions[start : stop + 1]
+        first, second = np.triu_indices(len(members), 1)
+        codes.append(members[first] * n + members[second])
+    return np.unique(np.concatenate(codes)) if codes else np.zeros(0, dtype=np.int64)
+
+
+def judge(codes: np.ndarray, n: int, signatures: Callable[[np.ndarray], np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """The candidate pairs (codes a * n + b, sorted) whose estimated Jaccard is at least THRESHOLD, as
+    arrays (a, b); `signatures(positions)` gives the MinHash values of records. The signatures of
+    PAIRS_AT_ONCE pairs are read at a time."""
+    kept_a, kept_b = [], []
+    for at in range(0, len(codes), PAIRS_AT_ONCE):
         a, b = np.divmod(codes[at : at + PAIRS_AT_ONCE], n)
         involved = np.unique(np.r_[a, b])
-        sig = signatures(rows[involved])
+        sig = signatures(involved)
         equal = np.count_nonzero(sig[np.searchsorted(involved, a)] == sig[np.searchsorted(involved, b)], axis=1)
-        for x, y in zip(a[equal / NUM_PERM >= THRESHOLD].tolist(), b[equal / NUM_PERM >= THRESHOLD].tolist()):
-            rx, ry = _find(parent, x), _find(parent, y)
-            if rx != ry:
-                parent[max(rx, ry)] = min(rx, ry)
-            how[y] = 2
-    while True:  # every record straight to its root
+        near = equal / NUM_PERM >= THRESHOLD
+        kept_a.append(a[near])
+        kept_b.append(b[near])
+    if not kept_a:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    return np.concatenate(kept_a), np.concatenate(kept_b)
+
+
+def links_to_clusters(dups: np.ndarray, firsts: np.ndarray, near_a: np.ndarray, near_b: np.ndarray
+                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The connected components of the exact links (dup → first) and near pairs (a < b), over the records
+    they name only: (members, root, how) with `members` the sorted positions named, each one's root (the
+    smallest position of its cluster) and index into HOW (exact: a duplicate of an earlier text; near: it
+    has a near neighbour with a smaller position). A record named by no link is a cluster of its own."""
+    members = np.unique(np.r_[dups, firsts, near_a, near_b]).astype(np.int64)
+    parent = np.arange(len(members))
+    how = np.zeros(len(members), dtype=np.int8)
+    at_dup = np.searchsorted(members, dups)
+    parent[at_dup] = np.searchsorted(members, firsts)  # a first is the earliest of its text: its own root
+    how[at_dup] = 1
+    for x, y in zip(np.searchsorted(members, near_a).tolist(), np.searchsorted(members, near_b).tolist()):
+        rx, ry = _find(parent, x), _find(parent, y)
+        if rx != ry:
+            parent[max(rx, ry)] = min(rx, ry)
+        how[y] = 2
+    while True:  # every member straight to its root
         jumped = parent[parent]
         if np.array_equal(jumped, parent):
-            return parent, how
+            return members, members[parent], how
         parent = jumped
 
 

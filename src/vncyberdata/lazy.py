@@ -3,9 +3,12 @@ and become Python objects only when read: the build's discovered files, pinned i
 
 from __future__ import annotations
 
+import heapq
 import itertools
 import operator
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+
+import pyarrow as pa
 
 
 class LazySequence(Sequence):
@@ -32,3 +35,32 @@ class LazySequence(Sequence):
         return NotImplemented
 
     __hash__ = None
+
+
+class SortedRuns(LazySequence):
+    """Rows kept as runs, each sorted by its first column, in Arrow record batches fetched one at a time
+    (`batch(i)`; `runs` holds the batch indices of each run) and merged when read: reading holds a batch
+    per run, never every row. A row is a tuple of its values until `_row` makes it what callers see."""
+
+    def __init__(self, batch: Callable[[int], pa.RecordBatch], runs: list[range], count: int) -> None:
+        self._batch = batch
+        self._runs = runs
+        self._count = count
+
+    def __len__(self) -> int:
+        return self._count
+
+    def _at(self, i: int):
+        return next(itertools.islice(self, i, None))  # merges up to row i: nothing reads these by index
+
+    def __iter__(self) -> Iterator:
+        # heapq.merge is stable: equal keys (two raw files sharing a sidecar) keep the order of the runs
+        for values in heapq.merge(*(self._rows(run) for run in self._runs), key=operator.itemgetter(0)):
+            yield self._row(values)
+
+    def _rows(self, run: range) -> Iterator[tuple]:
+        for i in run:
+            yield from zip(*(column.to_pylist() for column in self._batch(i).columns))
+
+    def _row(self, values: tuple):
+        return values

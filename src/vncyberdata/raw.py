@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import heapq
-import itertools
 import json
-import operator
 import os
-from collections.abc import Callable, Iterator
+import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,7 +17,7 @@ import pyarrow.compute as pc
 from pydantic import ValidationError
 
 from .errors import UserError
-from .lazy import LazySequence
+from .lazy import SortedRuns
 from .record import RawMeta
 
 RAW_SUFFIXES = {".txt": "text", ".html": "html", ".htm": "html"}
@@ -61,6 +59,8 @@ def sidecar_rel(rel: str) -> str:
 
 FORMATS = tuple(dict.fromkeys(RAW_SUFFIXES.values()))  # a raw file's format, stored as its index here
 DISCOVERY_BLOCK = 65_536  # paths held as Python strings at a time while a raw folder is listed
+LISTED = pa.schema([("path", pa.string()), ("format", pa.int8())])  # a discovered raw file: path, FORMATS index
+LISTED_BATCH_ROWS = 1_024  # rows of a run read at a time when the listing is merged
 
 
 def discover(root: Path) -> tuple[RawFiles, list[str]]:
@@ -71,11 +71,30 @@ def discover(root: Path) -> tuple[RawFiles, list[str]]:
     discovery of 10^5 files must not cost seconds.
     """
     root = Path(root)
-    blocks: list[pa.Array] = []
-    formats: list[np.ndarray] = []
+    # each DISCOVERY_BLOCK paths found are sorted and written as a run of an unlinked temporary file; the
+    # runs are merged when the files are read (RawFiles): memory holds a block, never the listing
+    spill = tempfile.TemporaryFile()
+    writer = pa.ipc.new_file(pa.PythonFile(spill, mode="w"), LISTED)
+    runs: list[range] = []
+    batches = count = 0
     rels: list[str] = []
     codes: list[int] = []
     ignored: list[str] = []
+
+    def write_run() -> None:
+        nonlocal batches, count
+        paths = pa.array(rels, pa.string())
+        order = pc.sort_indices(paths)  # code point order, as Python sorts strings
+        run = pa.table([paths.take(order), pa.array(np.array(codes, dtype=np.int8)[order.to_numpy()])], schema=LISTED)
+        first = batches
+        for batch in run.to_batches(max_chunksize=LISTED_BATCH_ROWS):
+            writer.write_batch(batch)
+            batches += 1
+        runs.append(range(first, batches))
+        count += len(rels)
+        rels.clear()
+        codes.clear()
+
     pending = [""]
     while pending:
         prefix = pending.pop()
@@ -96,15 +115,14 @@ def discover(root: Path) -> tuple[RawFiles, list[str]]:
                     rels.append(_utf8_name(root, rel))
                     codes.append(FORMATS.index(fmt))
                     if len(rels) >= DISCOVERY_BLOCK:
-                        blocks.append(pa.array(rels, pa.string()))
-                        formats.append(np.array(codes, dtype=np.int8))
-                        rels, codes = [], []
-    blocks.append(pa.array(rels, pa.string()))
-    formats.append(np.array(codes, dtype=np.int8))
-    paths = pa.chunked_array(blocks, pa.string()).combine_chunks()
-    order = pc.sort_indices(paths).to_numpy()  # code point order, as Python sorts strings
+                        write_run()
+    if rels or not runs:
+        write_run()
+    writer.close()
+    spill.flush()
+    reader = pa.ipc.open_file(pa.PythonFile(spill, mode="r"))
     ignored.sort()
-    return RawFiles(root, paths.take(pa.array(order)), np.concatenate(formats)[order]), ignored
+    return RawFiles(root, reader.get_batch, runs, count), ignored
 
 
 def _utf8_name(root: Path, rel: str) -> str:
@@ -121,54 +139,28 @@ def _utf8_name(root: Path, rel: str) -> str:
     return rel
 
 
-class RawFiles(LazySequence):
-    """Discovered raw files in path order, kept as one Arrow column of paths and one byte per file for the
-    format (~45 bytes a file where a RawFile and its strings take ~150): a RawFile is made when read."""
+class RawFiles(SortedRuns):
+    """Discovered raw files in path order: runs of (path, format code) rows, each sorted by path, in an
+    unlinked temporary file (~45 bytes a file on disk where a RawFile and its strings take ~150 in memory),
+    merged when read; a RawFile is made when read."""
 
-    def __init__(self, root: Path, rels: pa.Array, formats: np.ndarray) -> None:
+    def __init__(self, root: Path, batch: Callable[[int], pa.RecordBatch], runs: list[range], count: int) -> None:
+        super().__init__(batch, runs, count)
         self.root = Path(root)
-        self._rels = rels
-        self._formats = formats
 
-    def __len__(self) -> int:
-        return len(self._rels)
-
-    def _at(self, i: int) -> RawFile:
-        return RawFile(self.root, self._rels[i].as_py(), FORMATS[self._formats[i]])
-
-    def __iter__(self) -> Iterator[RawFile]:
-        for at in range(0, len(self), 10_000):
-            formats = self._formats[at : at + 10_000].tolist()
-            for rel, code in zip(self._rels.slice(at, 10_000).to_pylist(), formats):
-                yield RawFile(self.root, rel, FORMATS[code])
+    def _row(self, values: tuple) -> RawFile:
+        rel, code = values
+        return RawFile(self.root, rel, FORMATS[code])
 
 
-class Inputs(LazySequence):
+class Inputs(SortedRuns):
     """The build's pinned inputs, {path, size, sha256} rows in path order. They are kept as runs of rows,
     each sorted by path, in Arrow record batches (the digest as 32 bytes: ~80 bytes a file where a dict is
-    ~400) that are fetched one at a time and merged when the rows are read: reading them holds a batch per
-    run, never every input, and a row becomes a dict only when it is read."""
+    ~400) merged when the rows are read; a row becomes a dict only when it is read."""
 
-    def __init__(self, batch: Callable[[int], pa.RecordBatch], runs: list[range], count: int) -> None:
-        self._batch = batch  # the record batch at an index
-        self._runs = runs  # the batch indices of each sorted run
-        self._count = count
-
-    def __len__(self) -> int:
-        return self._count
-
-    def _at(self, i: int) -> dict:
-        return next(itertools.islice(self, i, None))  # merges up to row i: nothing reads the inputs by index
-
-    def __iter__(self) -> Iterator[dict]:
-        # heapq.merge is stable: equal paths (two raw files sharing a sidecar) keep the order of the runs
-        rows = heapq.merge(*(self._rows(run) for run in self._runs), key=operator.itemgetter(0))
-        for path, size, digest in rows:
-            yield {"path": path, "size": size, "sha256": digest.hex()}
-
-    def _rows(self, run: range) -> Iterator[tuple[str, int, bytes]]:
-        for i in run:
-            yield from zip(*(column.to_pylist() for column in self._batch(i).columns))
+    def _row(self, values: tuple) -> dict:
+        path, size, digest = values
+        return {"path": path, "size": size, "sha256": digest.hex()}
 
 
 def open_raw(root: str, rel: str) -> tuple[bytes, RawMeta | SidecarError, list[tuple[str, int, bytes]]]:

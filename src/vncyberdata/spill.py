@@ -4,13 +4,12 @@ A worker task parses `FILES_PER_CHUNK` files and writes one chunk to the store's
 as an uncompressed Arrow IPC file (memory-mapped when read back, so gathering rows in id order touches
 only the pages of those rows) and beside it per record its facts (id, path, lengths, language, content
 hash), MinHash signature and LSH band keys, related-headline sightings, and the pins of the files read
-(`write_chunk`). Only counts travel back (`Chunk`). As a chunk arrives the driver files its sightings
-under buckets of headline ids (an IPC file per bucket, buckets ordered by id, so the headline step sorts
-one bucket at a time) and appends its facts to one file; the pins of the files read are sorted by path
-32,768 at a time into runs of a temporary file, merged only when the report is written. After the parse
-the driver keeps in memory only the facts its steps decide on (~90 bytes a record). The near-duplicate
-step reads a band of keys or a few signatures at a time. A record is known by its arrival index and
-located by (chunk, row). The folder is a temporary directory that the build removes when it
+(`write_chunk`). Only counts travel back (`Chunk`). As a chunk arrives the driver files its sightings,
+with their article's id, under buckets of headline ids (an IPC file per bucket, buckets ordered by id, so
+the headline step sorts one bucket at a time) and appends its facts and band keys to one file, which the
+global steps read a block at a time (`placed`); the pins of the files read are sorted by path 32,768 at a
+time into runs of a temporary file, merged only when the report is written. A record is known by its
+arrival index and located by (chunk, row). The folder is a temporary directory that the build removes when it
 ends, whatever happens; with a Ray cluster it must be on storage every node sees (it sits beside the
 output folder).
 """
@@ -20,14 +19,14 @@ from __future__ import annotations
 import hashlib
 import tempfile
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
 
-from . import minhash
+from . import buckets, minhash
 from .item import Item
 from .raw import INPUTS, Inputs, sorted_by_path
 
@@ -37,18 +36,24 @@ FACTS = pa.schema([
     ("lead_len", pa.int64()), ("language", pa.string()), ("language_score", pa.float64()),
     ("content_hash", pa.binary(32)),
 ])
-# What the driver keeps in memory of each record's facts (the rest, its raw file's path and sha256 and its
-# language score, is read back by index for the few records a step drops: `Store.details`), and where the
-# record is: its arrival index, chunk and row.
+# The store's facts file: a record's facts and its LSH band keys (BANDS uint64 values as one binary value).
+BANDS_FIELD = pa.field("bands", pa.binary(8 * minhash.BANDS))
+STORED = FACTS.append(BANDS_FIELD)
+# What the global steps carry of each record (the rest, its raw file's path and sha256 and its language
+# score, is read back by index for the few records a step drops: `Store.details`), and where the record
+# is: its arrival index, chunk and row.
 KEPT = ("id", "body_len", "lead_len", "language", "content_hash")
-PLACED = pa.schema([*(FACTS.field(name) for name in KEPT), ("index", pa.int64()), ("chunk", pa.int32()),
-                    ("row", pa.int32())])
+PLACED = pa.schema([*(FACTS.field(name) for name in KEPT), BANDS_FIELD, ("index", pa.int64()),
+                    ("chunk", pa.int32()), ("row", pa.int32())])
+PLACED_ROWS = 65_536  # facts read from the store at a time
 SIGHTINGS = pa.schema(
     [("record", pa.int64()), ("position", pa.int32()), ("headline_id", pa.string()), ("text", pa.string())]
 )
 STAGE_ROWS = 4_096  # rows copied out of the chunks before they are sorted into the partition files
 PIN_RUN_ROWS = 32_768  # pins (two a raw file) sorted in memory at a time, ~3 MB
 PIN_BATCH_ROWS = 4_096  # pins read at a time from each sorted run when the report is written
+# A sighting as the store files it: with its record's arrival index (not its row in the chunk) and id.
+FILED = SIGHTINGS.append(pa.field("article_id", pa.string()))
 SIGHTINGS_PER_BUCKET = 20_000  # about 4 MB of Arrow: what the headline step sorts at a time
 
 
@@ -156,13 +161,11 @@ class Store:
         self._paths: list[Path] = []  # the chunks that hold records: their rows
         self._firsts: list[int] = []  # and the arrival index of their first record
         self.buckets = bucket_count(expected_records)
-        self._bucket_writers = [
-            pa.ipc.new_file(str(self.folder / f"sightings-{b:03d}.arrow"), SIGHTINGS) for b in range(self.buckets)
-        ]
+        self._sightings = buckets.Tables(self.folder, "sightings", FILED, self.buckets)
         # every chunk's facts and pins, appended as chunks arrive and read back as one table each: read
         # chunk by chunk, hundreds of small buffers would be concatenated and sorted, and the allocator
         # keeps much of what that frees (~30 MB at 10^5 articles, measured)
-        self._facts = pa.ipc.new_file(str(self.folder / "facts.arrow"), FACTS)
+        self._facts = pa.ipc.new_file(str(self.folder / "facts.arrow"), STORED)
         # the pins are sorted PIN_RUN_ROWS at a time into runs of an unlinked temporary file beside the
         # store (they outlive it: the report holds them), merged when the report is written (raw.Inputs)
         self._pins_file = tempfile.TemporaryFile(dir=self.folder.parent)
@@ -182,10 +185,18 @@ class Store:
             self._paths.append(self.chunk_folder / f"{chunk.name}.arrow")
             self._firsts.append(self.count)
             self.nbytes += chunk.nbytes
-            self._facts.write_table(_read_ipc(self.chunk_folder / f"{chunk.name}.facts"))
+            facts = _read_ipc(self.chunk_folder / f"{chunk.name}.facts")
+            bands = (self.chunk_folder / f"{chunk.name}.bands").read_bytes()
+            bands = pa.FixedSizeBinaryArray.from_buffers(BANDS_FIELD.type, facts.num_rows, [None, pa.py_buffer(bands)])
+            self._facts.write_table(facts.append_column(BANDS_FIELD, bands))
         if chunk.sightings:
-            self._file_sightings(_read_ipc(self.chunk_folder / f"{chunk.name}.seen"), self.count)
+            self._file_sightings(_read_ipc(self.chunk_folder / f"{chunk.name}.seen"), facts.column("id"))
         self.count += chunk.records
+
+    @property
+    def chunks(self) -> int:
+        """How many chunks hold records."""
+        return len(self._paths)
 
     def _write_pin_run(self) -> None:
         """The buffered pins, sorted by path, as the next run of the pins file."""
@@ -198,22 +209,13 @@ class Store:
         self._pin_runs.append(range(first, self._pin_batches))
         self._pin_count += pins.num_rows
 
-    def _file_sightings(self, seen: pa.Table, first: int) -> None:
-        """Each sighting goes to the bucket of its headline id (ids are uniform hex: the first four digits
-        order the buckets)."""
-        seen = pa.table([pa.array(seen.column(0).to_numpy() + first), *seen.columns[1:]], schema=SIGHTINGS)
+    def _file_sightings(self, seen: pa.Table, ids: pa.ChunkedArray) -> None:
+        """Each sighting goes, with its record's arrival index and id, to the bucket of its headline id
+        (ids are uniform hex: the first four digits order the buckets)."""
         self.sightings_bytes += seen.nbytes
-        if self.buckets == 1:
-            self._bucket_writers[0].write_table(seen)
-            return
-        prefix = np.array([int(h[:4], 16) for h in seen.column(2).to_pylist()], dtype=np.int64)
-        bucket = prefix * self.buckets >> 16
-        order = np.argsort(bucket, kind="stable")
-        seen = seen.take(pa.array(order))
-        bucket = bucket[order]
-        bounds = np.flatnonzero(np.diff(bucket)) + 1
-        for start, stop in zip(np.r_[0, bounds], np.r_[bounds, len(bucket)]):
-            self._bucket_writers[int(bucket[start])].write_table(seen.slice(int(start), int(stop - start)))
+        record = seen.column("record").to_numpy()
+        seen = pa.table([pa.array(record + self.count), *seen.columns[1:], ids.take(pa.array(record))], schema=FILED)
+        self._sightings.add(seen, buckets.of_prefix(buckets.hex_prefix(seen.column("headline_id")), self.buckets))
 
     def close(self) -> None:
         """Finish writing; the store is read-only afterwards. Reading anything closes it first."""
@@ -224,20 +226,27 @@ class Store:
         if self._pin_buffer:
             self._write_pin_run()
         self._pins.close()
-        for writer in self._bucket_writers:
-            writer.close()
+        self._sightings.close()
 
-    def facts(self) -> pa.Table:
-        """Every record's facts (PLACED), in arrival order, as one contiguous table."""
+    def placed(self, rows: int | None = None) -> Iterator[pa.Table]:
+        """Every record's facts (PLACED) in arrival order, whole chunks until at least `rows` (default
+        PLACED_ROWS) records at a time, read from the store's facts file (not mapped)."""
         self.close()
-        counts = np.diff(np.r_[self._firsts, self.count]).astype(np.int64)
-        chunk = np.repeat(np.arange(len(counts), dtype=np.int32), counts)
-        index = np.arange(self.count, dtype=np.int64)
-        row = (index - np.repeat(np.asarray(self._firsts, dtype=np.int64), counts)).astype(np.int32)
-        with pa.memory_map(str(self.folder / "facts.arrow")) as source:
-            facts = pa.ipc.open_file(source).read_all().select(list(KEPT))
-            # copied out of the mapped file into one buffer per column
-            return canonical(pa.table([*facts.columns, index, chunk, row], schema=PLACED))
+        rows = rows or PLACED_ROWS
+        firsts = np.asarray(self._firsts, dtype=np.int64)
+        with pa.OSFile(str(self.folder / "facts.arrow")) as source:
+            reader = pa.ipc.open_file(source)
+            pending, first = [], 0
+            for i in range(reader.num_record_batches):
+                pending.append(reader.get_batch(i))
+                if sum(len(b) for b in pending) >= rows or i == reader.num_record_batches - 1:
+                    facts = pa.Table.from_batches(pending).select([*KEPT, BANDS_FIELD.name])
+                    pending.clear()
+                    index = np.arange(first, first + facts.num_rows, dtype=np.int64)
+                    chunk = np.searchsorted(firsts, index, side="right") - 1
+                    row = (index - firsts[chunk]).astype(np.int32)
+                    first += facts.num_rows
+                    yield canonical(pa.table([*facts.columns, index, chunk.astype(np.int32), row], schema=PLACED))
 
     def details(self, indices: np.ndarray, columns: list[str]) -> pa.Table:
         """The FACTS `columns` of the records at arrival `indices`, in that order (read from the mapped
@@ -255,15 +264,6 @@ class Store:
         reader = pa.ipc.open_file(pa.PythonFile(self._pins_file, mode="r"))
         return Inputs(reader.get_batch, list(self._pin_runs), self._pin_count)
 
-    def band(self, b: int) -> np.ndarray:
-        """Band `b`'s key of every record (arrival order), read a chunk's keys at a time."""
-        self.close()
-        out = np.empty(self.count, dtype=np.uint64)
-        for path, first in zip(self._paths, self._firsts):
-            keys = np.fromfile(path.with_suffix(".bands"), dtype=np.uint64).reshape(-1, minhash.BANDS)
-            out[first : first + len(keys)] = keys[:, b]
-        return out
-
     def signature_rows(self, indices: np.ndarray) -> np.ndarray:
         """The MinHash signatures of the records at `indices` (arrival order), one read each."""
         self.close()
@@ -279,15 +279,14 @@ class Store:
                     out[i] = np.frombuffer(fh.read(width), dtype=np.uint64)
         return out
 
-    def partition(self, chunk: np.ndarray, row: np.ndarray, keys: np.ndarray) -> dict[int, Path]:
-        """Copy the rows at (`chunk`, `row`) out of the chunks into one IPC file per key in `keys` (a
-        partition), reading each chunk once, in order, mapped only while its rows are copied out. Copied rows
-        are staged until STAGE_ROWS wait, then sorted by key (one copy) and appended to the partitions' files
+    def partition(self, blocks: Iterable[tuple[np.ndarray, np.ndarray, np.ndarray]]) -> dict[int, Path]:
+        """Copy the rows at (chunk, row) out of the chunks into one IPC file per key (a partition), given
+        as blocks of (chunk, row, key) arrays, every chunk of a block after those of the blocks before it.
+        Each chunk is read once, in order, mapped only while its rows are copied out. Copied rows are
+        staged until STAGE_ROWS wait, then sorted by key (one copy) and appended to the partitions' files
         one batch per partition: few, large tables in memory, never thousands of tiny ones. Returns {key:
         file}; within a file rows are in chunk order (the caller sorts)."""
         self.close()
-        order = np.lexsort((row, chunk))
-        chunk, row, keys = chunk[order], row[order], keys[order]
         files: dict[int, Path] = {}
         writers: dict[int, pa.ipc.RecordBatchFileWriter] = {}
         staged: list[pa.Table] = []
@@ -308,15 +307,18 @@ class Store:
                 writers[key].write_table(table.slice(a, b - a))
 
         try:
-            bounds = np.flatnonzero(np.diff(chunk)) + 1
-            for start, stop in zip(np.r_[0, bounds].tolist(), np.r_[bounds, len(chunk)].tolist()):
-                if start == stop:
-                    continue
-                with pa.memory_map(str(self._paths[int(chunk[start])])) as source:
-                    staged.append(pa.ipc.open_file(source).read_all().take(pa.array(row[start:stop])))
-                staged_keys.append(keys[start:stop])
-                if sum(len(k) for k in staged_keys) >= STAGE_ROWS:
-                    flush()
+            for chunk, row, keys in blocks:
+                order = np.lexsort((row, chunk))
+                chunk, row, keys = chunk[order], row[order], keys[order]
+                bounds = np.flatnonzero(np.diff(chunk)) + 1
+                for start, stop in zip(np.r_[0, bounds].tolist(), np.r_[bounds, len(chunk)].tolist()):
+                    if start == stop:
+                        continue
+                    with pa.memory_map(str(self._paths[int(chunk[start])])) as source:
+                        staged.append(pa.ipc.open_file(source).read_all().take(pa.array(row[start:stop])))
+                    staged_keys.append(keys[start:stop])
+                    if sum(len(k) for k in staged_keys) >= STAGE_ROWS:
+                        flush()
             if staged:
                 flush()
         finally:
@@ -332,8 +334,7 @@ class Store:
         """The related-headline sightings a bucket at a time, buckets in headline-id order (ids within a
         bucket unordered). Read into memory, not mapped: the files are gone with the store."""
         self.close()
-        for b in range(self.buckets):
-            yield _read_ipc(self.folder / f"sightings-{b:03d}.arrow")
+        yield from self._sightings
 
     def sightings(self) -> pa.Table:
         """Every sighting (tests and small corpora)."""
