@@ -101,6 +101,10 @@ def test_store_gives_rows_back_in_the_order_asked(corpus, tmp_path, monkeypatch)
         assert got == [rows[i] for i in np.flatnonzero(keys == key)], "each row in its partition, in chunk order"
     assert sorted(files) == [0, 1, 2]
     assert (store.signature_rows([7, 2]) == [items[7].signature, items[2].signature]).all()
+    assert store.details([7, 2, 9, 2, 0], ["id", "body_len"]).to_pylist() == [
+        {"id": rows[i]["id"], "body_len": len(rows[i]["body"])} for i in (7, 2, 9, 2, 0)
+    ], "rows of three record batches, in the order asked"
+    assert store.details([], ["raw_path"]).num_rows == 0
     bands = np.frombuffer(facts.column("bands").combine_chunks().buffers()[1], dtype=np.uint64).reshape(10, -1)
     assert (bands == dedup.band_keys(np.array([i.signature for i in items]))).all()
     seen = store.sightings()

@@ -17,8 +17,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-ROWS_PER_BUCKET = 65_536  # facts of ~65k records (~10 MB of Arrow): what a step holds at a time
-MAX_BUCKETS = 256  # open writers of one Tables (file descriptors); beyond 256 × ROWS_PER_BUCKET rows buckets grow
+ROWS_PER_BUCKET = 32_768  # facts of ~33k records (~5 MB of Arrow): what a step holds at a time
+MAX_BUCKETS = 256  # open writers of one Tables (file descriptors); beyond 256 × ROWS_PER_BUCKET rows (8.4M) buckets grow
 
 
 def count_for(rows: int, per_bucket: int | None = None, most: int = MAX_BUCKETS) -> int:

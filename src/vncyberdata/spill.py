@@ -45,13 +45,13 @@ STORED = FACTS.append(BANDS_FIELD)
 KEPT = ("id", "body_len", "lead_len", "language", "content_hash")
 PLACED = pa.schema([*(FACTS.field(name) for name in KEPT), BANDS_FIELD, ("index", pa.int64()),
                     ("chunk", pa.int32()), ("row", pa.int32())])
-PLACED_ROWS = 65_536  # facts read from the store at a time
+PLACED_ROWS = 32_768  # facts read from the store at a time
 SIGHTINGS = pa.schema(
     [("record", pa.int64()), ("position", pa.int32()), ("headline_id", pa.string()), ("text", pa.string())]
 )
 STAGE_ROWS = 4_096  # rows copied out of the chunks before they are sorted into the partition files
 PIN_RUN_ROWS = 32_768  # pins (two a raw file) sorted in memory at a time, ~3 MB
-PIN_BATCH_ROWS = 4_096  # pins read at a time from each sorted run when the report is written
+PIN_BATCH_ROWS = 1_024  # pins read at a time from each sorted run when the report is written (a batch per run held)
 # A sighting as the store files it: with its record's arrival index (not its row in the chunk) and id.
 FILED = SIGHTINGS.append(pa.field("article_id", pa.string()))
 SIGHTINGS_PER_BUCKET = 20_000  # about 4 MB of Arrow: what the headline step sorts at a time
@@ -188,7 +188,8 @@ class Store:
             facts = _read_ipc(self.chunk_folder / f"{chunk.name}.facts")
             bands = (self.chunk_folder / f"{chunk.name}.bands").read_bytes()
             bands = pa.FixedSizeBinaryArray.from_buffers(BANDS_FIELD.type, facts.num_rows, [None, pa.py_buffer(bands)])
-            self._facts.write_table(facts.append_column(BANDS_FIELD, bands))
+            # one record batch a chunk: batch i of the file holds the records of chunk i (`details`)
+            self._facts.write_batch(facts.append_column(BANDS_FIELD, bands).combine_chunks().to_batches()[0])
         if chunk.sightings:
             self._file_sightings(_read_ipc(self.chunk_folder / f"{chunk.name}.seen"), facts.column("id"))
         self.count += chunk.records
@@ -249,12 +250,28 @@ class Store:
                     yield canonical(pa.table([*facts.columns, index, chunk.astype(np.int32), row], schema=PLACED))
 
     def details(self, indices: np.ndarray, columns: list[str]) -> pa.Table:
-        """The FACTS `columns` of the records at arrival `indices`, in that order (read from the mapped
-        facts file: only the pages of those rows are touched)."""
+        """The FACTS `columns` of the records at arrival `indices`, in that order (the few records a step
+        drops: their paths, digests and language scores)."""
         self.close()
-        with pa.memory_map(str(self.folder / "facts.arrow")) as source:
-            facts = pa.ipc.open_file(source).read_all().select(columns)
-            return canonical(facts.take(pa.array(np.asarray(indices, dtype=np.int64))))
+        indices = np.asarray(indices, dtype=np.int64)
+        # read, not mapped: touching a row of a mapped file maps the pages around it too, and rows spread
+        # over the corpus would map most of the file; only the record batches (one a chunk) with a wanted
+        # row are read, and taken from one at a time (a take over the file's chunked columns concatenates them)
+        with pa.OSFile(str(self.folder / "facts.arrow")) as source:
+            reader = pa.ipc.open_file(source)
+            starts = np.asarray(self._firsts, dtype=np.int64)
+            batch = np.searchsorted(starts, indices, side="right") - 1
+            order = np.argsort(batch, kind="stable")
+            pieces = [STORED.empty_table().select(columns)]
+            bounds = np.flatnonzero(np.diff(batch[order])) + 1
+            for a, b in zip(np.r_[0, bounds].tolist(), np.r_[bounds, len(order)].tolist()):
+                if b > a:
+                    at = order[a:b]
+                    rows = reader.get_batch(int(batch[at[0]])).select(columns)
+                    pieces.append(pa.Table.from_batches([rows.take(pa.array(indices[at] - starts[batch[at[0]]]))]))
+            back = np.empty(len(order), dtype=np.int64)
+            back[order] = np.arange(len(order))
+            return canonical(pa.concat_tables(pieces).take(pa.array(back)))
 
     def inputs(self) -> Inputs:
         """The pins of every file the workers read, in path order: the build's pinned inputs. They are
