@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 import re
 import shutil
 import subprocess
 import sys
 
+import pytest
 from conftest import RAW, REPO
 
 from vncyberdata.cli import main, make_parser
@@ -111,3 +114,38 @@ def test_console_script_is_installed():
     assert exe, "pip install -e . must install the vncyberdata console script"
     done = subprocess.run([exe, "--help"], capture_output=True, text=True)
     assert done.returncode == 0 and "build" in done.stdout
+
+
+@pytest.mark.parametrize("code, words", [(errno.ENOSPC, "free space"), (errno.EMFILE, "ulimit -n")])
+def test_a_full_disk_or_too_few_file_handles_is_the_machines_error_not_a_bug(tmp_path, capsys, monkeypatch, code, words):
+    """The machine's errors get a hint of what to do (not "a bug in vncyberdata"), and the build that
+    was there before is kept."""
+    from vncyberdata import write
+
+    out = tmp_path / "out"
+    args = ["build", "--raw", str(RAW), "--out", str(out), "--no-cache"]
+    assert main(args) == 0
+    before = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+
+    def fail(*_args, **_kwargs):
+        raise OSError(code, os.strerror(code))
+
+    monkeypatch.setattr(write, "write_dataset", fail)
+    capsys.readouterr()
+    assert main(args) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: [Errno {code}] {os.strerror(code)}") and words in err
+    assert "internal error" not in err and "Traceback" not in err
+    assert {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+
+
+def test_an_unexpected_error_is_reported_as_a_bug_without_a_traceback(tmp_path, capsys, monkeypatch):
+    from vncyberdata import write
+
+    def fail(*_args, **_kwargs):
+        raise OSError(errno.EINVAL, os.strerror(errno.EINVAL))  # not the machine's ordinary trouble: a bug
+
+    monkeypatch.setattr(write, "write_dataset", fail)
+    assert main(["build", "--raw", str(RAW), "--out", str(tmp_path / "out"), "--no-cache"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("internal error: OSError") and "--debug" in err and "Traceback" not in err

@@ -246,3 +246,28 @@ def test_runs_are_cut_by_the_paths_alone():
     fewer = list(build_module._runs([(None, r) for r in rels if r != "page-01000.txt"], 16))
     changed = [r for r in fewer if r not in runs]
     assert len(changed) <= 2, "removing a file changes the run it was in (merged with the next if it was a cut)"
+
+
+def test_a_low_limit_of_open_files_is_raised_for_the_buckets(tmp_path):
+    """Bucket writers are held open at once (sightings: up to 256); a process started with a lower
+    limit of open files (macOS: 256) still builds, the build raising its soft limit up to the hard one."""
+    import resource
+    import subprocess
+    import sys
+
+    generate(60, tmp_path / "raw", seed=3)  # ~300 headline sightings over 200 buckets: ~150 writers open
+    code = (
+        "import resource; from pathlib import Path; from vncyberdata import spill; "
+        "from vncyberdata.build import build; "
+        "spill.bucket_count = lambda records: 200; "
+        "resource.setrlimit(resource.RLIMIT_NOFILE, (64, resource.getrlimit(resource.RLIMIT_NOFILE)[1])); "
+        f"build(Path({str(tmp_path / 'raw')!r}), Path({str(tmp_path / 'out')!r})); "
+        "print(resource.getrlimit(resource.RLIMIT_NOFILE)[0])"
+    )
+    hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+    if hard != resource.RLIM_INFINITY and hard < 1024:
+        pytest.skip(f"the hard limit of open files here is {hard}")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert int(done.stdout.split()[-1]) >= 1024
+    assert sorted(p.name for p in (tmp_path / "out").rglob("*.parquet"))

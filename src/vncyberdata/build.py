@@ -662,8 +662,31 @@ def build(raw_dir: Path, out_dir: Path, options: Options = Options()) -> dict:
     output until they are written, a row group at a time, in id order. The report's `cache_hits` (not
     written to the folder: it would make the report depend on the cache) says how many parses came from
     the cache."""
+    _allow_open_files(OPEN_FILES)
     with memory.lean_pool():
         return _build(Path(raw_dir), Path(out_dir), options)
+
+
+# Files the build may hold open at once: up to buckets.MAX_BUCKETS writers of headline sightings or of
+# facts (never both), the headline writers, the pool's pipes. Some systems start processes with 256 (macOS).
+OPEN_FILES = 1024
+
+
+def _allow_open_files(needed: int) -> None:
+    """Raise this process's soft limit of open files to `needed` where it is lower and the hard limit
+    allows (it stays raised: a process-wide setting, harmless below the hard limit)."""
+    try:
+        import resource
+    except ImportError:  # not a POSIX system: no such limit to raise
+        return
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft == resource.RLIM_INFINITY or soft >= needed:
+        return
+    target = needed if hard == resource.RLIM_INFINITY else min(needed, hard)
+    try:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+    except (ValueError, OSError):  # refused: a build that needs more says so (cli: "too many open files")
+        pass
 
 
 def _build(raw_dir: Path, out_dir: Path, options: Options) -> dict:

@@ -365,12 +365,36 @@ def main(argv: list[str] | None = None) -> int:
 
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
-    except Exception as err:  # noqa: BLE001 - the last line of defence against a raw traceback
-        if args.debug:
-            raise
-        print(f"internal error: {type(err).__name__}: {err}", file=sys.stderr)
-        print("  hint: this is a bug in vncyberdata; rerun with --debug and report the traceback", file=sys.stderr)
+    except OSError as err:
+        hint = _environment_hint(err)
+        if hint is None or args.debug:
+            return _internal_error(err, args)
+        print(f"error: {err}\n  hint: {hint}", file=sys.stderr)
         return EXIT_FAIL
+    except Exception as err:  # noqa: BLE001 - the last line of defence against a raw traceback
+        return _internal_error(err, args)
+
+
+def _internal_error(err: Exception, args: argparse.Namespace) -> int:
+    if args.debug:
+        raise err
+    print(f"internal error: {type(err).__name__}: {err}", file=sys.stderr)
+    print("  hint: this is a bug in vncyberdata; rerun with --debug and report the traceback", file=sys.stderr)
+    return EXIT_FAIL
+
+
+def _environment_hint(err: OSError) -> str | None:
+    """What to do about an error of the machine rather than of vncyberdata (a full disk, too few file
+    handles), or None."""
+    import errno
+
+    if err.errno in (errno.ENOSPC, errno.EDQUOT):
+        return ("the disk (or your quota) is full: free space where the output goes (the build's spill folder "
+                "sits beside it) and in the temporary folder, then run again; a failed run leaves what was "
+                "built or released before as it was")
+    if err.errno in (errno.EMFILE, errno.ENFILE):
+        return "too many open files: raise the limit (e.g. `ulimit -n 4096`) and run again"
+    return None
 
 
 if __name__ == "__main__":
