@@ -9,6 +9,7 @@ import operator
 from collections.abc import Callable, Iterator, Sequence
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 
 class LazySequence(Sequence):
@@ -64,3 +65,15 @@ class SortedRuns(LazySequence):
 
     def _row(self, values: tuple):
         return values
+
+
+def append_run(writer: pa.ipc.RecordBatchFileWriter, table: pa.Table, first: int, rows: int) -> range:
+    """Sort `table` by its first column (a stable sort) and append it to `writer` in record batches of at
+    most `rows` rows, the first of them being batch `first` of the file: a run of a SortedRuns. Returns
+    the run's batch indices."""
+    table = table.take(pc.sort_indices(table, [(table.schema.names[0], "ascending")]))
+    count = 0
+    for batch in table.to_batches(max_chunksize=rows):
+        writer.write_batch(batch)
+        count += 1
+    return range(first, first + count)

@@ -11,13 +11,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 from pydantic import ValidationError
 
 from .errors import UserError
-from .lazy import SortedRuns
+from .lazy import SortedRuns, append_run
 from .record import RawMeta
 
 RAW_SUFFIXES = {".txt": "text", ".html": "html", ".htm": "html"}
@@ -83,14 +82,10 @@ def discover(root: Path) -> tuple[RawFiles, list[str]]:
 
     def write_run() -> None:
         nonlocal batches, count
-        paths = pa.array(rels, pa.string())
-        order = pc.sort_indices(paths)  # code point order, as Python sorts strings
-        run = pa.table([paths.take(order), pa.array(np.array(codes, dtype=np.int8)[order.to_numpy()])], schema=LISTED)
-        first = batches
-        for batch in run.to_batches(max_chunksize=LISTED_BATCH_ROWS):
-            writer.write_batch(batch)
-            batches += 1
-        runs.append(range(first, batches))
+        # sorted in code point order (UTF-8 bytes), as Python sorts strings
+        listed = pa.table([pa.array(rels, pa.string()), pa.array(codes, pa.int8())], schema=LISTED)
+        runs.append(append_run(writer, listed, batches, LISTED_BATCH_ROWS))
+        batches = runs[-1].stop
         count += len(rels)
         rels.clear()
         codes.clear()
