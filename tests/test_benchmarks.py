@@ -1,0 +1,23 @@
+"""The benchmark scripts run (figures are not asserted: speed and memory goals live in docs/benchmarks.md)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from conftest import RAW, REPO
+
+
+def test_build_phases_prints_every_phase_of_a_build():
+    done = subprocess.run(
+        [sys.executable, str(REPO / "benchmarks" / "build_phases.py"), "--raw", str(RAW), "--workers", "2"],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    phases = [line.split("  ")[0].strip() for line in done.stdout.splitlines()[1:]]
+    assert phases == [
+        "discovery", "parse_files", "keep_vietnamese", "drop_duplicate_ids", "drop_near_duplicates",
+        "gather: article rows", "gather: partition pass", "headline rows", "writing articles",
+        "writing headlines", "build report", "whole build",
+    ]
+    assert all(" MB " in line for line in done.stdout.splitlines()[1:])
