@@ -41,6 +41,7 @@ def test_output_does_not_depend_on_the_chunking_or_the_workers(corpus, tmp_path,
     monkeypatch.setattr(build_module, "_rows_per_partition", lambda largest: 9)  # a row group spans partitions
     monkeypatch.setattr(spill, "STAGE_ROWS", 20)  # partitions appended to several times
     monkeypatch.setattr(spill, "PIN_RUN_ROWS", 11)  # the report's inputs merged from many sorted runs
+    monkeypatch.setattr(spill, "SIGHTINGS_BLOCK", 50)  # headline sightings filed a few chunks at a time
     build(corpus / "raw", tmp_path / "small-chunks", Options(workers=2))
     assert len(list((corpus / "default" / "data").rglob("*.parquet"))) >= 4
     assert _files(tmp_path / "small-chunks") == _files(corpus / "default")

@@ -55,6 +55,7 @@ PIN_RUN_ROWS = 32_768  # pins (two a raw file) sorted in memory at a time, ~3 MB
 PIN_BATCH_ROWS = 1_024  # pins read at a time from each sorted run when the report is written (a batch per run held)
 # A sighting as the store files it: with its record's arrival index (not its row in the chunk) and id.
 FILED = SIGHTINGS.append(pa.field("article_id", pa.string()))
+SIGHTINGS_BLOCK = 65_536  # sightings filed to their buckets at a time (~7 MB)
 SIGHTINGS_PER_BUCKET = 20_000  # about 4 MB of Arrow: what the headline step sorts at a time
 
 
@@ -163,6 +164,7 @@ class Store:
         self._firsts: list[int] = []  # and the arrival index of their first record
         self.buckets = bucket_count(expected_records)
         self._sightings = buckets.Tables(self.folder, "sightings", FILED, self.buckets)
+        self._seen: list[pa.Table] = []  # sightings not yet filed
         # every chunk's facts (with its band keys) appended to one file as chunks arrive, read back a
         # block of chunks at a time (`placed`) or a chunk's record batch at a time (`details`)
         self._facts = pa.ipc.new_file(str(self.folder / "facts.arrow"), STORED)
@@ -209,11 +211,21 @@ class Store:
 
     def _file_sightings(self, seen: pa.Table, ids: pa.ChunkedArray) -> None:
         """Each sighting goes, with its record's arrival index and id, to the bucket of its headline id
-        (ids are uniform hex: the first four digits order the buckets)."""
+        (ids are uniform hex: the first four digits order the buckets). Sightings wait until
+        SIGHTINGS_BLOCK of them are filed at once: a chunk's few per bucket would each be a record
+        batch, and a file writer keeps an index entry per batch until it closes (~10^6 at 10^6 pages)."""
         self.sightings_bytes += seen.nbytes
         record = seen.column("record").to_numpy()
         seen = pa.table([pa.array(record + self.count), *seen.columns[1:], ids.take(pa.array(record))], schema=FILED)
-        self._sightings.add(seen, buckets.of_prefix(buckets.hex_prefix(seen.column("headline_id")), self.buckets))
+        self._seen.append(seen)
+        if sum(t.num_rows for t in self._seen) >= SIGHTINGS_BLOCK:
+            self._flush_sightings()
+
+    def _flush_sightings(self) -> None:
+        if self._seen:
+            seen = pa.concat_tables(self._seen)
+            self._seen.clear()
+            self._sightings.add(seen, buckets.of_prefix(buckets.hex_prefix(seen.column("headline_id")), self.buckets))
 
     def close(self) -> None:
         """Finish writing; the store is read-only afterwards. Reading anything closes it first."""
@@ -224,6 +236,7 @@ class Store:
         if self._pin_buffer:
             self._write_pin_run()
         self._pins.close()
+        self._flush_sightings()
         self._sightings.close()
 
     def placed(self, rows: int | None = None) -> Iterator[pa.Table]:
