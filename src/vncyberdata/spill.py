@@ -148,7 +148,7 @@ def _write_atomic(path: Path, data: bytes) -> None:
 def bucket_count(records: int) -> int:
     """Headline buckets for a corpus of about `records` pages (~5 headlines a page): one for small corpora.
     The count changes nothing in the output, only how much the headline step holds at a time."""
-    return int(min(256, max(1, records * 5 // SIGHTINGS_PER_BUCKET)))
+    return buckets.count_for(records * 5, SIGHTINGS_PER_BUCKET)
 
 
 class Store:
