@@ -47,6 +47,27 @@ def test_output_does_not_depend_on_the_chunking_or_the_workers(corpus, tmp_path,
     assert _files(tmp_path / "small-chunks") == _files(corpus / "default")
 
 
+def test_output_does_not_depend_on_how_partitions_are_cut_for_sorting(corpus, tmp_path, monkeypatch):
+    """The partitions per split are capped, so they grow with the corpus; one of more than PIECE_ROWS rows
+    is cut by id into pieces, each sorted on its own. Partitions of 40 rows in pieces of 6: the same bytes."""
+    cuts = []
+    cut_partition = spill.Store.cut_partition
+
+    def counted(self, path, rows):
+        pieces = cut_partition(self, path, rows)
+        cuts.append(len(pieces))
+        assert not path.exists() and all(p.exists() for p in pieces)
+        return pieces
+
+    monkeypatch.setattr(spill.Store, "cut_partition", counted)
+    monkeypatch.setattr(build_module, "_rows_per_partition", lambda largest: 40)
+    monkeypatch.setattr(build_module, "PIECE_ROWS", 6)
+    monkeypatch.setattr(spill, "STAGE_ROWS", 20)  # partitions of many record batches
+    build(corpus / "raw", tmp_path / "pieces")
+    assert max(cuts) == 7, "a partition of 40 rows is cut into 6 pieces of 6 and one of 4"
+    assert _files(tmp_path / "pieces") == _files(corpus / "default")
+
+
 def test_the_spill_folder_is_removed_after_a_build_and_after_a_failure(corpus, tmp_path, monkeypatch):
     build(corpus / "raw", tmp_path / "ok")
     assert [p.name for p in tmp_path.iterdir()] == ["ok"]
@@ -125,8 +146,8 @@ def test_output_does_not_depend_on_the_number_of_headline_buckets(corpus, tmp_pa
 
 def test_output_does_not_depend_on_the_buckets_of_the_global_steps(tmp_path, monkeypatch):
     """The global steps see the facts a bucket at a time (ids, content hashes, band keys); with buckets of
-    a few rows (every kind of duplicate then meets its first in a bucket of many) the bytes are those of
-    one bucket each."""
+    a few rows (every kind of duplicate then meets its first in a bucket of many) and the duplicates
+    reported a few at a time, the bytes (build-report.json included) are those of one bucket each."""
     raw = tmp_path / "raw"
     generate(150, raw, seed=5, near_duplicates=0.2)
     for i in (3, 40, 77):  # the same file twice: one id; the same text from another publisher: one text
@@ -142,6 +163,7 @@ def test_output_does_not_depend_on_the_buckets_of_the_global_steps(tmp_path, mon
     monkeypatch.setattr(buckets, "ROWS_PER_BUCKET", 9)
     monkeypatch.setattr(build_module, "KEYS_PER_BUCKET", 13)
     monkeypatch.setattr(spill, "PLACED_ROWS", 5)
+    monkeypatch.setattr(build_module, "REPORT_SLICE", 4)  # the duplicates' report lines, a few at a time
     assert buckets.count_for(170) == 19 and buckets.count_for(170, build_module.KEYS_PER_BUCKET) == 14
     build(raw, tmp_path / "buckets", Options(workers=2))
     assert _files(tmp_path / "buckets") == _files(tmp_path / "whole")

@@ -290,6 +290,7 @@ def _starts(column: pa.ChunkedArray) -> np.ndarray:
 HASHES = np.dtype([("hash", "S32"), ("position", "<i8")])
 KEYS = np.dtype([("key", "<u8"), ("position", "<i8"), ("index", "<i8")])
 KEYS_PER_BUCKET = 65_536  # band keys sorted at a time (1.5 MB)
+REPORT_SLICE = 4_096  # dropped duplicates whose report lines are made at a time
 
 
 def drop_near_duplicates(facts: Tables, report: Report, store: Store) -> Tables:
@@ -383,18 +384,24 @@ def _report_near_duplicates(facts: Tables, members: np.ndarray, root: np.ndarray
     dropped, kept = ranked[~heads], kept_at[~heads]
     named = np.unique(np.r_[dropped, kept])
     index = got.column("index").to_numpy()
-    paths = dict(zip(named.tolist(), store.details(index[named], ["raw_path"]).column("raw_path").to_pylist()))
+    # the paths stay one Arrow column (~30 bytes a record); Python strings are made a slice at a time
+    paths = store.details(index[named], ["raw_path"]).column("raw_path")
     ids_ = got.column("id")
-    for at, kept in zip(dropped.tolist(), kept.tolist()):
-        kind = dedup.HOW[how[at] if how[at] else how[kept]]
-        report.drop(
-            "drop_near_duplicates",
-            paths[at],
-            f"{kind}_duplicate",
-            f"{'same text' if kind == 'exact' else 'nearly the same text'} as {paths[kept]} "
-            f"(kept: id {ids_[kept].as_py()}, the most complete text of a cluster of {size[at]})",
-            "nothing to do if it is a re-scrape or a syndicated copy; otherwise make the texts differ",
-        )
+    for start in range(0, len(dropped), REPORT_SLICE):
+        these, theirs = dropped[start:start + REPORT_SLICE], kept[start:start + REPORT_SLICE]
+        path_of = paths.take(pa.array(np.searchsorted(named, these))).to_pylist()
+        kept_path = paths.take(pa.array(np.searchsorted(named, theirs))).to_pylist()
+        kept_id = ids_.take(pa.array(theirs)).to_pylist()
+        for i, (at, other) in enumerate(zip(these.tolist(), theirs.tolist())):
+            kind = dedup.HOW[how[at] if how[at] else how[other]]
+            report.drop(
+                "drop_near_duplicates",
+                path_of[i],
+                f"{kind}_duplicate",
+                f"{'same text' if kind == 'exact' else 'nearly the same text'} as {kept_path[i]} "
+                f"(kept: id {kept_id[i]}, the most complete text of a cluster of {size[at]})",
+                "nothing to do if it is a re-scrape or a syndicated copy; otherwise make the texts differ",
+            )
     return np.sort(members[dropped]), size
 
 
@@ -451,6 +458,7 @@ def _counted(step: Step, data: Iterable | Blocks | Tables, report: Report) -> Bl
 
 
 MAX_PARTS = 128  # partition files per split: the files open at once stay few (3 × 128)
+PIECE_ROWS = write.ROW_GROUP_ROWS  # rows sorted at a time when a split's rows are read back from a partition
 
 
 def _rows_per_partition(largest_split: int) -> int:
@@ -469,9 +477,10 @@ def article_rows(store: Store, kept: Tables) -> dict[str, write.Rows]:
     Gathering is an external sort: the kept records' places (chunk, row) and partition keys (a run of
     whole row groups of a split, in id order) go to buckets of chunk ranges; one pass over the chunks, in
     order, then copies every kept row to the file of its partition, and the writer reads one partition at
-    a time, sorts it by id and writes its row groups. Each chunk and each partition is read once; memory
-    holds a bucket of facts, one chunk, one partition and the rows staged for the partition files, and
-    the cluster sizes above one."""
+    a time (cut by id into pieces of PIECE_ROWS first where it is larger: beyond MAX_PARTS row groups a
+    split), sorts it by id and writes its row groups. Each chunk is read once, each partition once or
+    twice; memory holds a bucket of facts, one chunk, one piece, the ids of the partition being cut and
+    the rows staged for the partition files, and the cluster sizes above one."""
     counts = np.zeros(len(SPLITS), dtype=np.int64)
     for table in kept:
         counts += np.bincount(_split_codes(table.column("id")), minlength=len(SPLITS))
@@ -514,33 +523,48 @@ def article_rows(store: Store, kept: Tables) -> dict[str, write.Rows]:
 
 def _partition_rows(store: Store, schema: pa.Schema, sizes: np.ndarray, offsets: np.ndarray, first_key: int,
                     files: dict) -> Callable[[int, int], pa.Table]:
-    """rows(start, stop) of one split, from its partitions (the last one read is kept for the next call
-    while it has rows after `stop`), with their clusters: `sizes` holds the split's (positions, cluster
-    sizes) of the clusters above one, positions ascending, and a kept record's cluster id is its own id."""
+    """rows(start, stop) of one split, from its partitions, with their clusters: `sizes` holds the split's
+    (positions, cluster sizes) of the clusters above one, positions ascending, and a kept record's cluster
+    id is its own id. A partition of more than PIECE_ROWS rows is cut into pieces of PIECE_ROWS by id when
+    first read (the partitions per split are capped, so they grow with the corpus; a piece does not), and a
+    piece is sorted by id when read; the last piece read is kept for the next call while it has rows
+    after `stop`."""
     cluster_id, cluster_size = schema.get_field_index("cluster_id"), schema.get_field_index("cluster_size")
+    # piece u holds rows [bounds[u], bounds[u + 1]) of the split: the slice `u - first_piece[p]` of partition p
+    starts = [np.arange(offsets[p], offsets[p + 1], PIECE_ROWS) for p in range(len(offsets) - 1)]
+    first_piece = np.cumsum([0] + [len(s) for s in starts])
+    bounds = np.r_[np.concatenate(starts), offsets[-1]]
+    part_of = np.repeat(np.arange(len(starts)), [len(s) for s in starts])
+    cut: dict[int, list[Path]] = {}
     loaded: dict[int, pa.Table] = {}
 
-    def partition(p: int) -> pa.Table:
-        if p not in loaded:
+    def piece(u: int) -> pa.Table:
+        if u not in loaded:
             loaded.clear()
-            table = store.read_partition(files[first_key + p])
+            p = int(part_of[u])
+            if first_piece[p + 1] - first_piece[p] == 1:
+                path = files[first_key + p]
+            else:
+                if p not in cut:
+                    cut[p] = store.cut_partition(files[first_key + p], PIECE_ROWS)
+                path = cut[p][u - first_piece[p]]
+            table = store.read_partition(path)
             table = table.take(pc.sort_indices(table, [("id", "ascending")]))
-            loaded[p] = canonical(table)
-        return loaded[p]
+            loaded[u] = canonical(table)
+        return loaded[u]
 
     def rows(start: int, stop: int) -> pa.Table:
         pieces = []
-        for p in range(int(np.searchsorted(offsets, start, side="right")) - 1, len(offsets) - 1):
-            if offsets[p] >= stop:
+        for u in range(int(np.searchsorted(bounds, start, side="right")) - 1, len(bounds) - 1):
+            if bounds[u] >= stop:
                 break
-            if offsets[p + 1] > max(start, offsets[p]):  # a partition without rows of this split has no file
-                a, b = max(start, offsets[p]) - offsets[p], min(stop, offsets[p + 1]) - offsets[p]
-                pieces.append(partition(p).slice(int(a), int(b - a)))
+            a, b = max(start, bounds[u]) - bounds[u], min(stop, bounds[u + 1]) - bounds[u]
+            pieces.append(piece(u).slice(int(a), int(b - a)))
         whole = len(pieces) == 1 and pieces[0].num_rows == len(next(iter(loaded.values())))
-        # a whole partition is already canonical (one copy less while a row group is held)
+        # a whole piece is already canonical (one copy less while a row group is held)
         table = pieces[0] if whole else canonical(pa.concat_tables(pieces))
         pieces.clear()
-        if not any(offsets[p + 1] > stop for p in loaded):
+        if not any(bounds[u + 1] > stop for u in loaded):
             loaded.clear()  # wholly copied out: not held while the writer encodes the row group
         table = table.set_column(cluster_id, schema.field(cluster_id), table.column("id"))
         size_field = schema.field(cluster_size)

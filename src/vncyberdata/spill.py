@@ -16,6 +16,7 @@ output folder).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import tempfile
 from collections import Counter
@@ -25,6 +26,7 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from . import buckets, minhash
 from .item import Item
@@ -356,6 +358,38 @@ class Store:
     def read_partition(self, path: Path) -> pa.Table:
         """A partition file, read into memory (not mapped)."""
         return _read_ipc(path)
+
+    def cut_partition(self, path: Path, rows: int) -> list[Path]:
+        """Cut a partition file into pieces of `rows` rows by id (the first piece holds the smallest ids),
+        a record batch at a time, so that whoever sorts a piece holds `rows` rows, not the partition.
+        Only the ids are read whole; within a piece rows keep the file's order. The partition file is
+        removed; the pieces are returned in id order."""
+        ids_only = pa.ipc.IpcReadOptions(included_fields=[self.schema.get_field_index("id")])
+        with pa.OSFile(str(path)) as source:
+            reader = pa.ipc.open_file(source, options=ids_only)
+            ids = pa.chunked_array([reader.get_batch(i).column(0) for i in range(reader.num_record_batches)],
+                                   self.schema.field("id").type)
+        piece = np.empty(len(ids), dtype=np.int64)
+        piece[pc.sort_indices(ids).to_numpy()] = np.arange(len(ids)) // rows
+        del ids
+        pieces = [path.with_name(f"{path.stem}-{k:05d}.arrow") for k in range(-(-len(piece) // rows))]
+        with contextlib.ExitStack() as stack:
+            writers = [stack.enter_context(pa.ipc.new_file(str(p), self.schema)) for p in pieces]
+            source = stack.enter_context(pa.OSFile(str(path)))
+            reader = pa.ipc.open_file(source)
+            first = 0
+            for i in range(reader.num_record_batches):
+                batch = reader.get_batch(i)
+                mine = piece[first:first + len(batch)]
+                first += len(batch)
+                by_piece = np.argsort(mine, kind="stable")
+                batch, mine = batch.take(pa.array(by_piece)), mine[by_piece]
+                edges = np.flatnonzero(np.diff(mine)) + 1
+                for a, b in zip(np.r_[0, edges].tolist(), np.r_[edges, len(mine)].tolist()):
+                    if b > a:
+                        writers[int(mine[a])].write_batch(batch.slice(a, b - a))
+        path.unlink()
+        return pieces
 
     def sighting_buckets(self) -> Iterator[pa.Table]:
         """The related-headline sightings a bucket at a time, buckets in headline-id order (ids within a
