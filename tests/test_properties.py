@@ -4,6 +4,7 @@ idempotent; records survive a Parquet round trip unchanged."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import string
 
 import pyarrow.parquet as pq
@@ -134,3 +135,34 @@ def test_the_drop_log_gives_back_what_was_appended(entries):
         assert log[1:7] == entries[1:7] and log[::-1] == entries[::-1] and log[::2] == entries[::2]
         assert log.reasons == Counter(e["reason"] for e in entries)
         assert bool(log) == bool(entries) and log != entries + [entries[0] if entries else {}]
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
+    max_leaves=10,
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(JSON_VALUES, max_size=4))
+def test_the_gates_streamed_gx_results_are_the_bytes_json_dumps_gives(items):
+    """gx_results.json is written a batch's result at a time (the results of thousands of batches are
+    not held): the file is what json.dumps of the whole list gives, and nothing is left on a failure."""
+    import tempfile
+    from pathlib import Path
+
+    from vncyberdata.gate import _JsonList
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "gx_results.json"
+        out = _JsonList(path)
+        for item in items:
+            out.add(item)
+        out.finish()
+        out.close()
+        assert path.read_text(encoding="utf-8") == json.dumps(items, ensure_ascii=False, indent=1, default=str) + "\n"
+        broken = _JsonList(Path(folder) / "broken.json")
+        broken.add({"a": 1})
+        broken.close()  # the gate failed before finishing
+        assert sorted(p.name for p in Path(folder).iterdir()) == ["gx_results.json"]
