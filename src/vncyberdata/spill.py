@@ -20,7 +20,7 @@ import contextlib
 import hashlib
 import tempfile
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -321,19 +321,17 @@ class Store:
         staged: list[pa.Table] = []
         staged_keys: list[np.ndarray] = []
 
+        def writer(key: int) -> pa.ipc.RecordBatchFileWriter:
+            if key not in writers:
+                files[key] = self.folder / f"part-{key:05d}.arrow"
+                writers[key] = pa.ipc.new_file(str(files[key]), self.schema)
+            return writers[key]
+
         def flush() -> None:
             table, where = pa.concat_tables(staged), np.concatenate(staged_keys)
             staged.clear()
             staged_keys.clear()
-            by_key = np.argsort(where, kind="stable")
-            table, where = table.take(pa.array(by_key)), where[by_key]
-            edges = np.flatnonzero(np.diff(where)) + 1
-            for a, b in zip(np.r_[0, edges].tolist(), np.r_[edges, len(where)].tolist()):
-                key = int(where[a])
-                if key not in writers:
-                    files[key] = self.folder / f"part-{key:05d}.arrow"
-                    writers[key] = pa.ipc.new_file(str(files[key]), self.schema)
-                writers[key].write_table(table.slice(a, b - a))
+            _scatter(table, where, writer)
 
         try:
             for chunk, row, keys in blocks:
@@ -379,15 +377,9 @@ class Store:
             reader = pa.ipc.open_file(source)
             first = 0
             for i in range(reader.num_record_batches):
-                batch = reader.get_batch(i)
-                mine = piece[first:first + len(batch)]
-                first += len(batch)
-                by_piece = np.argsort(mine, kind="stable")
-                batch, mine = batch.take(pa.array(by_piece)), mine[by_piece]
-                edges = np.flatnonzero(np.diff(mine)) + 1
-                for a, b in zip(np.r_[0, edges].tolist(), np.r_[edges, len(mine)].tolist()):
-                    if b > a:
-                        writers[int(mine[a])].write_batch(batch.slice(a, b - a))
+                batch = pa.Table.from_batches([reader.get_batch(i)])
+                _scatter(batch, piece[first:first + batch.num_rows], writers.__getitem__)
+                first += batch.num_rows
         path.unlink()
         return pieces
 
@@ -400,6 +392,18 @@ class Store:
     def sightings(self) -> pa.Table:
         """Every sighting (tests and small corpora)."""
         return pa.concat_tables(list(self.sighting_buckets()))
+
+
+def _scatter(table: pa.Table, keys: np.ndarray, writer: Callable[[int], pa.ipc.RecordBatchFileWriter]) -> None:
+    """Append each row of `table` to the file of its key (`writer(key)`): the rows sorted by key (stable,
+    one copy), then a slice per key, so a file receives one batch per call, not one per row."""
+    if not len(keys):
+        return
+    by_key = np.argsort(keys, kind="stable")
+    table, keys = table.take(pa.array(by_key)), keys[by_key]
+    edges = np.flatnonzero(np.diff(keys)) + 1
+    for a, b in zip(np.r_[0, edges].tolist(), np.r_[edges, len(keys)].tolist()):
+        writer(int(keys[a])).write_table(table.slice(a, b - a))
 
 
 def canonical(table: pa.Table) -> pa.Table:
