@@ -39,7 +39,8 @@ from typing import TYPE_CHECKING, Any
 from .chrome import ChromeTable, default_table
 from .dates import parse_date_line
 from .normalize import key_text, nfc
-from .parse import MAX_CAPTION, _attribution, _author
+from .byline import attribution_source, author_name
+from .parse import MAX_CAPTION
 
 if TYPE_CHECKING:  # pragma: no cover
     from lxml.html import HtmlElement
@@ -649,7 +650,7 @@ class _Page:
             if not marks & _AUTHOR_WORDS:
                 continue
             text = _text(el)
-            if text and _author(text) and key_text(text) != key_text(self.sitename):
+            if text and author_name(text) and key_text(text) != key_text(self.sitename):
                 return el, text
         return None, None
 
@@ -658,14 +659,14 @@ class _Page:
             if not isinstance(el.tag, str) or not self._free(el) or not _attr_words(el) & _SOURCE_WORDS:
                 continue
             text = _text(el)
-            if text and _attribution(text):
+            if text and attribution_source(text):
                 return el, text
         return None, None
 
     def _fallback_author(self, doc, title: str) -> str | None:
         """trafilatura's author, when it reads as a name, is not the site and is printed in the article."""
         name = _collapse(getattr(doc, "author", None) or "")
-        if not name or not _author(name):
+        if not name or not author_name(name):
             return None
         key = key_text(name)
         if key in {key_text(self.sitename), key_text(title)}:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from pydantic import ValidationError
 
-from . import dates, ids, langid, redact, topics
+from . import byline, dates, ids, langid, redact, topics
 from .chrome import ChromeTable, default_table
 from .normalize import BOM, clean_line, key_text, nfc, split_lines, word_count
 from .record import Article, Caption, PiiCounts, RawMeta, TopicMatch
@@ -26,7 +26,6 @@ from .record import Article, Caption, PiiCounts, RawMeta, TopicMatch
 PARSER_VERSION = "1.0.0"
 
 MAX_CAPTION = 400  # characters; a longer line is a paragraph, whatever it ends with
-MAX_AUTHOR = 50
 PROSE_MIN_WORDS = 15  # a line this long ending in . ! ? is a paragraph, not a listed headline
 
 _CREDIT_WORD = r"(?:ảnh\s+minh\s+h(?:ọa|oạ)|nguồn\s+ảnh|ảnh|photo)"
@@ -39,11 +38,6 @@ _CREDIT_AFTER_SENTENCE = re.compile(
 _ILLUSTRATION_MARK = re.compile(r"^(?P<text>.+?)\s*\(\s*ảnh\s+minh\s+h(?:ọa|oạ)\s*\)\s*\.?$", re.IGNORECASE)
 _CREDIT_LINE = re.compile(r"^\(?\s*" + _CREDIT_WORD + r"\s*:\s*(?P<credit>[^()]{1,60}?)\s*\)?\.?$", re.IGNORECASE)
 _ILLUSTRATION_LINE = re.compile(r"^\(?\s*ảnh\s+minh\s+h(?:ọa|oạ)\s*\)?\.?$", re.IGNORECASE)
-_ATTRIBUTION = re.compile(r"^\(?\s*(?:theo|nguồn)\s*:?\s+(?P<src>[^,;:()]{2,60}?)\s*\)?\s*\.?$", re.IGNORECASE)
-_AUTHOR_PREFIX = re.compile(
-    r"^(?:tác\s+giả|bài\s*(?:và|,|&|\+)\s*ảnh|bài|phóng\s+viên|nhóm\s+phóng\s+viên)\s*:\s*", re.IGNORECASE
-)
-_AUTHOR_ABBREVIATIONS = {"pv", "nhóm pv", "ctv", "p.v"}
 _BULLET = re.compile(r"^(?:[-–•*·+▪►]\s*)+")
 _BREADCRUMB_SEP = re.compile(r"\s*(?:>|»|›|/|\|)\s*")
 _SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*$")
@@ -345,9 +339,9 @@ def _take_byline(paras: list[_Unit], classes: list[str | None]) -> tuple[str | N
     author = attribution = None
     while len(paras) > 1:
         unit = paras[-1]
-        if attribution is None and (src := _attribution(unit.text)):
+        if attribution is None and (src := byline.attribution_source(unit.text)):
             attribution, cls = src, "attribution"
-        elif author is None and (name := _author(unit.text)):
+        elif author is None and (name := byline.author_name(unit.text)):
             author, cls = name, "author"
         else:
             break
@@ -355,29 +349,6 @@ def _take_byline(paras: list[_Unit], classes: list[str | None]) -> tuple[str | N
         for i in unit.lines:
             classes[i] = cls
     return author, attribution
-
-
-def _attribution(text: str) -> str | None:
-    m = _ATTRIBUTION.match(text)
-    if m and word_count(m.group("src")) <= 8:
-        return m.group("src").strip()
-    return None
-
-
-def _author(text: str) -> str | None:
-    if len(text) > MAX_AUTHOR:
-        return None
-    prefix = _AUTHOR_PREFIX.match(text)
-    name = text[prefix.end() :].strip() if prefix else text
-    if name.casefold() in _AUTHOR_ABBREVIATIONS:
-        return name
-    tokens = name.split()
-    min_tokens = 1 if prefix else 2
-    if not min_tokens <= len(tokens) <= 5:
-        return None
-    if all(t[0].isupper() and t.replace(".", "").replace("-", "").isalpha() for t in tokens):
-        return name
-    return None
 
 
 def _is_breadcrumb(line: str) -> bool:
