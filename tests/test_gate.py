@@ -57,6 +57,12 @@ def _break(seed_build, tmp_path, mutate):
         (lambda r: r["captions"][0].update(credit="ảnh: lienhe@example.vn"), "no phone, e-mail, id, account or card number left in the text"),
         (lambda r: r["related_headlines"].append("Gọi 0912 345 678"), "no phone, e-mail, id, account or card number left in the text"),
         (lambda r: r.update(body="Quá ngắn."), "body length floor"),
+        # residue of a whole-page dump whose article was not found (the parser drops those as no_article)
+        (lambda r: r.update(title="• Pháp luật"), "title is not a menu label, bullet, button or browser residue"),
+        (lambda r: r.update(title="(BUTTON) Xem thêm"), "title is not a menu label, bullet, button or browser residue"),
+        (lambda r: r.update(body=r["body"] + "\n\n* Kinh doanh"), "no menu-label or button paragraph in the body"),
+        (lambda r: r.update(title=r["publisher"]), "a title is not the site's name or slogan (an article not found in a page dump)"),
+        (lambda r: r.update(title=r["publisher"] + " - Tin tức cập nhật liên tục 24/7"), "a title is not the site's name or slogan (an article not found in a page dump)"),
         (lambda r: r.update(language="en"), "allowed languages"),
         (lambda r: r.update(body=r["body"] + "\n\nHai bên đã hoà giải."), "body has one tone style"),
         (lambda r: r.update(raw_sha256="xyz"), "raw_sha256 is a sha256"),

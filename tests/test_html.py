@@ -16,7 +16,8 @@ from conftest import assert_page_fields, canonical
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from vncyberdata.html_dump import EXTRA_HINT, HtmlError, html_to_dump
+from vncyberdata.html_dump import EXTRA_HINT, HtmlError, html_to_dump, read_page
+from vncyberdata.html_meta import PRECEDENCE, calendar_day, read_meta
 from vncyberdata.normalize import clean_line
 from vncyberdata.parse import Parsed, parse
 from vncyberdata.raw import read_sidecar
@@ -89,6 +90,159 @@ def test_related_lists_close_the_dump():
     first_related = classes.index("related_headline") - 1  # the header line
     assert set(classes[first_related:]) <= {"chrome", "related_headline"}
     assert dump.split("\n")[first_related] == "Tin liên quan"
+
+
+# ----------------------------------------------------------------------------------- page evidence
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_read_page_gives_the_dump_and_evidence(name):
+    dump, evidence = read_page((HTML / f"{name}.html").read_bytes())
+    assert dump == _run(name)[0]
+    for field in PRECEDENCE:
+        ev = getattr(evidence, field)
+        sources = [s for s, _ in ev.values]
+        assert sources == [s for s in PRECEDENCE[field] if s in sources], "values in precedence order"
+        assert ev.chosen == (sources[0] if sources else None)
+    assert evidence.title.value and dump.split("\n")[0] == evidence.title.value
+
+
+def test_evidence_jsonld_author():
+    evidence = read_page((HTML / "jsonld_author.html").read_bytes())[1]
+    assert evidence.author.chosen == "jsonld" and evidence.author.value == "Lê Thu Hà"
+    # article:author is a profile URL and name=author the site: neither is an author
+    assert evidence.author.get("meta") is None and evidence.author.get("visible") is None
+    assert evidence.publisher.chosen == "jsonld" and evidence.publisher.value == "An Ninh Số Mẫu"  # via its @id
+    assert evidence.date.chosen == "visible" and evidence.date.get("jsonld") == "2026-02-14T09:30:00+07:00"
+    assert evidence.title.get("html_title") == evidence.title.value  # " - An Ninh Số Mẫu" removed
+    assert evidence.disagreements == ()
+
+
+def test_evidence_visible_bylines_and_dates():
+    closing = read_page((HTML / "closing_compiled.html").read_bytes())[1]
+    assert (closing.author.chosen, closing.author.value) == ("visible", "Ngọc Lan")
+    beside = read_page((HTML / "author_beside_date.html").read_bytes())[1]
+    assert (beside.author.chosen, beside.author.value) == ("visible", "Đặng Minh Khoa")
+    assert (beside.date.chosen, beside.date.value) == ("visible", "07/03/2026 08:47")
+    today = read_page((HTML / "header_today_date.html").read_bytes())[1]
+    assert (today.date.chosen, today.date.value) == ("visible", "05/03/2026 - 08:47")
+    assert calendar_day(today.date.get("jsonld")) == (2026, 3, 5)
+    assert calendar_day(today.date.get("time")) == (2026, 3, 7)  # the top bar's today, kept as a last resort
+    assert today.disagreements == ()  # the last-resort dates are not compared
+
+
+def _page(head: str, body: str) -> bytes:
+    return f"""<!DOCTYPE html><html lang="vi"><head><meta charset="utf-8">{head}</head>
+<body><header><a href="/">Báo Mẫu</a> <span class="today">Thứ Sáu, 06/03/2026</span></header>
+<main><article>{body}</article></main></body></html>""".encode()
+
+
+_PARAS = """<p>Công an tỉnh vừa bắt giữ nhóm đối tượng giả danh nhân viên ngân hàng, gửi tin nhắn chứa đường dẫn lạ để chiếm đoạt tài khoản của người dân.</p>
+<p>Các đối tượng đã lừa hơn 40 người, chiếm đoạt khoảng 3 tỷ đồng; cơ quan điều tra đang mở rộng vụ án để xử lý những người liên quan.</p>"""
+_LD = '<script type="application/ld+json">{}</script>'
+_ARTICLE_LD = (
+    '{"@context": "https://schema.org", "@type": "NewsArticle", "headline": "Tiêu đề cho máy tìm kiếm về lừa đảo",'
+    ' "datePublished": "2026-03-04T07:00:00+07:00", "author": {"@type": "Person", "name": "Thu Trang"},'
+    ' "publisher": {"@type": "Organization", "name": "Báo Mẫu"}}'
+)
+
+
+def test_disagreements_between_page_and_metadata():
+    head = (
+        '<title>Bắt nhóm giả danh nhân viên ngân hàng - Báo Mẫu</title>'
+        '<meta property="og:title" content="Một tiêu đề khác hẳn cho mạng xã hội">'
+        '<meta property="og:site_name" content="Báo Mẫu">'
+        '<meta property="article:published_time" content="2026-03-03T10:00:00+07:00">'
+        + _LD.format(_ARTICLE_LD)
+    )
+    body = ('<h1>Bắt nhóm giả danh nhân viên ngân hàng</h1><div class="date">05/03/2026 08:47</div>'
+            f'{_PARAS}<p class="author">Hải Minh</p>')
+    dump, evidence = read_page(_page(head, body))
+    assert (evidence.author.chosen, evidence.author.value, evidence.author.get("jsonld")) == ("visible", "Hải Minh", "Thu Trang")
+    assert (evidence.date.chosen, evidence.date.value) == ("visible", "05/03/2026 08:47")
+    assert evidence.title.chosen == "visible"
+    assert set(evidence.disagreements) == {
+        "author_jsonld_differs", "date_jsonld_differs", "date_meta_differs", "title_jsonld_differs", "title_meta_differs",
+    }
+    # the page's own byline and date go into the dump; the metadata's do not
+    lines = dump.split("\n")
+    assert lines[1] == "05/03/2026 08:47" and lines[-1] == "Hải Minh" and "Thu Trang" not in dump
+
+
+def test_metadata_fills_what_the_page_does_not_show():
+    head = _LD.format(_ARTICLE_LD) + '<meta property="article:published_time" content="2026-03-03T10:00:00+07:00">'
+    dump, evidence = read_page(_page(head, _PARAS))  # no h1, no date element, no byline
+    assert evidence.title.chosen == "jsonld" and evidence.date.chosen == "jsonld" and evidence.author.chosen == "jsonld"
+    assert evidence.disagreements == ("date_meta_differs",)
+    lines = dump.split("\n")
+    assert lines[:2] == ["Tiêu đề cho máy tìm kiếm về lừa đảo", "04/03/2026 07:00 (GMT+7)"] and lines[-1] == "Thu Trang"
+    assert "06/03/2026" not in dump  # the header's today
+
+
+def test_title_falls_back_to_og_title_then_the_html_title():
+    og = read_page(_page('<meta property="og:title" content="Cảnh báo lừa đảo qua mạng"><title>Khác - Báo Mẫu</title>', _PARAS))[1]
+    assert (og.title.chosen, og.title.value) == ("meta", "Cảnh báo lừa đảo qua mạng")
+    plain = read_page(_page('<meta property="og:site_name" content="Báo Mẫu"><title>Cảnh báo lừa đảo qua mạng - Báo Mẫu</title>', _PARAS))
+    assert plain[1].title.chosen == "html_title" and plain[0].split("\n")[0] == "Cảnh báo lừa đảo qua mạng"
+    bar = read_page(_page("<title>Cảnh báo lừa đảo qua mạng | Cổng thông tin điện tử Công an tỉnh Mẫu</title>", _PARAS))[1]
+    assert bar.title.value == "Cảnh báo lừa đảo qua mạng"
+
+
+def test_malformed_jsonld_is_skipped():
+    broken = [
+        '{"@type": "NewsArticle", "author": {"name": "Thu Trang"',  # cut short
+        "{'@type': 'NewsArticle'}",  # not JSON
+        "",
+        "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]",
+        '"just a string"',
+        '{"@type": "NewsArticle", "author": 42, "datePublished": ["không phải ngày"], "headline": {"x": 1}}',
+    ]
+    head = "".join(_LD.format(b) for b in broken)
+    body = f"<h1>Bắt nhóm giả danh nhân viên ngân hàng</h1>{_PARAS}"
+    dump, evidence = read_page(_page(head, body))
+    assert evidence.author.values == () and evidence.date.get("jsonld") is None and evidence.title.get("jsonld") is None
+    # a good block beside the broken ones is still read
+    dump, evidence = read_page(_page(head + _LD.format(_ARTICLE_LD), body))
+    assert evidence.author.value == "Thu Trang" and dump.split("\n")[-1] == "Thu Trang"
+
+
+def _meta(head: str):
+    from lxml import html as lhtml
+
+    return read_meta(lhtml.document_fromstring(f"<html><head>{head}</head><body><p>x</p></body></html>"))
+
+
+@pytest.mark.parametrize(
+    ("author", "names"),
+    [
+        ('"Thu Trang"', ("Thu Trang",)),
+        ('"Thu Trang, Hải Minh"', ("Thu Trang", "Hải Minh")),
+        ('[{"@type": "Person", "name": "Thu Trang"}, {"@type": "Person", "name": "Hải Minh"}]', ("Thu Trang", "Hải Minh")),
+        ('{"@type": "Organization", "name": "Báo Mẫu"}', ()),
+        ('{"@type": "Person", "name": "Báo Mẫu"}', ()),  # the publisher's name
+        ('{"@type": "Person", "name": "admin"}', ()),
+        ('{"@type": "Person", "name": "https://example.vn/tac-gia/thu-trang"}', ()),
+        ('{"@id": "#thu-trang"}', ("Thu Trang",)),
+    ],
+)
+def test_jsonld_author_forms(author, names):
+    graph = (
+        '{"@context": "https://schema.org", "@graph": [{"@type": "Person", "@id": "#thu-trang", "name": "Thu Trang"},'
+        '{"@type": ["ReportageNewsArticle"], "headline": "Tiêu đề", "author": ' + author + ','
+        ' "publisher": {"@type": "Organization", "name": "Báo Mẫu"}}]}'
+    )
+    meta = _meta(_LD.format(graph))
+    assert meta.jsonld_authors == names and meta.jsonld_publisher == "Báo Mẫu" and meta.jsonld_title == "Tiêu đề"
+
+
+def test_meta_tags():
+    meta = _meta(
+        '<meta property="og:site_name" content="Báo Mẫu"><meta name="author" content="Báo Mẫu">'
+        '<meta property="article:author" content="https://facebook.com/baomau"><meta name="dc.creator" content="Hải Minh">'
+        '<meta name="pubdate" content="không rõ"><meta itemprop="datePublished" content="2026-03-05">'
+        "<title> Tiêu đề |  Báo Mẫu </title>"
+    )
+    assert meta.meta_authors == ("Hải Minh",) and meta.meta_date == "2026-03-05" and meta.html_title == "Tiêu đề | Báo Mẫu"
 
 
 # --------------------------------------------------------------------------------------------- errors

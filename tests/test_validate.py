@@ -15,7 +15,12 @@ from vncyberdata.cli import main
 from vncyberdata.validate import RULES, Limits, format_github, validate
 
 META = '{"publisher": "Báo Mẫu", "license": "test"}'
-GOOD = "Tiêu đề bài báo về lừa đảo trực tuyến\nĐoạn mở đầu của bài báo.\nĐoạn thân bài thứ nhất.\n"
+# the smallest article the parser vouches for: a headline above two paragraphs of prose
+GOOD = (
+    "Tiêu đề bài báo về lừa đảo trực tuyến\n"
+    "Đoạn mở đầu của bài báo nói về một vụ lừa đảo trực tuyến mà cơ quan công an vừa phát hiện.\n"
+    "Đoạn thân bài thứ nhất kể lại cách các đối tượng đã dụ người dân chuyển tiền vào tài khoản lạ.\n"
+)
 
 
 @pytest.fixture
@@ -73,7 +78,8 @@ def test_size_limits(raw):
     result = validate(raw, limits=Limits(max_file_bytes=100_000, max_line_chars=1000))
     assert [(f.path, f.code, f.line) for f in result.findings] == [("big.txt", "line-too-long", 4)]
     result = validate(raw, limits=Limits(max_file_bytes=5000, max_line_chars=100_000))
-    assert [(f.path, f.code) for f in result.findings] == [("003_5a3d17637f3588e8.txt", "file-too-large")]
+    # a paragraph of 3,000 "x" is no article's text: within the line limit the file is refused as no article
+    assert [(f.path, f.code) for f in result.findings] == [("003_5a3d17637f3588e8.txt", "file-too-large"), ("big.txt", "no-article")]
 
 
 def test_huge_single_line_file_is_refused_without_reading_it(raw):

@@ -47,7 +47,11 @@ class ChromeTable:
 
     def match(self, line: str) -> Marker | None:
         """The first marker (in table order) that matches `line`, or None."""
-        folded = clean_line(line).casefold()
+        return self.match_clean(clean_line(line))
+
+    def match_clean(self, line: str) -> Marker | None:
+        """`match` for a line that is already clean (`normalize.clean_line`), as the parser's lines are."""
+        folded = line.casefold()
         hits = [m for m in self._prefix if m.matches(folded)]
         if folded in self._exact:
             hits.append(self._exact[folded])

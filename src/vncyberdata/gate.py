@@ -70,6 +70,15 @@ def lowered_floors(old: dict, new: dict) -> list[str]:
 # ---------------------------------------------------------------- suites
 
 
+# What a text browser leaves of a page's furniture (see locate.py): a bulleted or numbered label of a few
+# words, "(BUTTON) ...", "[icon]", a meta-refresh or link-relation line.
+TITLE_RESIDUE = (
+    r"^(?:[•*·▪►◦○●■□▸+\-–—]|\d{1,2}[.)])\s*(?:\S+\s){0,3}[^\s.:;,!?]+$"
+    r"|\(BUTTON\)|^\[[^\]]*\]|^Refresh \(\d+ sec\)|^REFRESH\(|^#\w|^\W*$"
+)
+BODY_RESIDUE = r"(?m)^(?:[•*·▪►◦○●■□▸]|\d{1,2}[.)])[ ]*(?:\S+ ){0,3}[^\s.:;,!?]+$|\(BUTTON\)|^Refresh \(\d+ sec\)$"
+
+
 def chrome_regex(table: ChromeTable) -> str:
     """A paragraph that is exactly a chrome marker (the body holds paragraphs separated by blank lines)."""
     parts = []
@@ -111,6 +120,8 @@ def suite_spec(config: str, floors: dict, table: ChromeTable | None = None) -> l
             _e("expect_column_value_lengths_to_be_between", "lead length floor", column="lead", min_value=1, max_value=f["lead_max_chars"]),
             _e("expect_column_value_lengths_to_be_between", "body length floor", column="body", min_value=f["body_min_chars"], max_value=f["body_max_chars"]),
             _e("expect_column_values_to_not_match_regex", "no site-chrome paragraph left in the body", column="body", regex=chrome),
+            _e("expect_column_values_to_not_match_regex", "title is not a menu label, bullet, button or browser residue", column="title", regex=TITLE_RESIDUE, mostly=1 - f["residue_share_max"]),
+            _e("expect_column_values_to_not_match_regex", "no menu-label or button paragraph in the body", column="body", regex=BODY_RESIDUE, mostly=1 - f["residue_share_max"]),
             _e("expect_column_values_to_not_match_regex", "title is NFC", column="title", regex=nfc),
             _e("expect_column_values_to_not_match_regex", "lead is NFC", column="lead", regex=nfc),
             _e("expect_column_values_to_not_match_regex", "body is NFC", column="body", regex=nfc),

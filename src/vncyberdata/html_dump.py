@@ -23,6 +23,9 @@ Who does what:
   nothing is emitted twice. Layout tables (old portals) are turned into plain blocks first.
 - A position map of the page's text (`_Stream`) puts figures and the subheadings trafilatura dropped back
   between the paragraphs where they stand, and tells which figures belong to the article.
+- html_meta reads the JSON-LD and <meta> tags and weighs them against what the page shows: the title, date
+  and author lines come from the page first, from metadata when the page shows none (`read_page` returns
+  that evidence with the dump).
 """
 
 from __future__ import annotations
@@ -37,9 +40,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .chrome import ChromeTable, default_table
-from .dates import parse_date_line
+from .dates import MAX_DATE_LINE, parse_date_line
 from .normalize import key_text, nfc
-from .byline import attribution_source, author_name
+from .byline import attribution_source, author_and_date, author_name
+from .html_meta import (PageEvidence, authors_value, closing_author, date_line, iso_line, meta_content, page_evidence,
+                        page_title, read_meta, text_date_line)
 from .parse import MAX_CAPTION
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -56,7 +61,12 @@ class HtmlError(ValueError):
 
 
 def html_to_dump(data: bytes) -> str:
-    """An HTML news page -> a text dump (lines joined by "\\n") in the conventions parse.py understands.
+    """An HTML news page -> a text dump (lines joined by "\\n") in the conventions parse.py understands."""
+    return read_page(data)[0]
+
+
+def read_page(data: bytes) -> tuple[str, PageEvidence]:
+    """The page's text dump and the evidence for its title, date, author and publisher (see html_meta).
 
     Raises HtmlError for bytes that are not HTML or have no article content (no title / no paragraphs).
     """
@@ -69,7 +79,8 @@ def html_to_dump(data: bytes) -> str:
         raise HtmlError(f"expected the page as bytes, got {type(data).__name__}")
     text = decode_html(bytes(data))
     root = _parse_tree(text)
-    return _Page(root, default_table()).dump()
+    page = _Page(root, default_table())
+    return page.dump(), page.evidence
 
 
 # ------------------------------------------------------------------------------------------------ decoding
@@ -321,17 +332,7 @@ _ILLUSTRATION = re.compile(
 _CREDIT_ONLY = re.compile(r"^[(\[]?\s*" + _WORD + r"\s*:\s*(?P<credit>.+?)\s*[)\]]?\.?$", re.IGNORECASE)
 _TRAILING_SEP = re.compile(r"[\s\-–—|,;:]+$")
 
-_ISO_DATE = re.compile(
-    r"^\s*(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})(?:[T\s](?P<H>\d{1,2}):(?P<M>\d{2})(?::\d{2}(?:\.\d+)?)?"
-    r"\s*(?P<z>Z|[+-]\d{2}:?\d{2})?)?"
-)
-_NUM_DATE = re.compile(r"(?<!\d)(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})(?!\d)")
-_NUM_TIME = re.compile(r"(?<!\d)(\d{1,2})\s*[:h]\s*(\d{2})(?!\d)")
-_NUM_ZONE = re.compile(r"(?:gmt|utc)\s*([+-])\s*(\d{1,2})(?::?(\d{2}))?", re.IGNORECASE)
-_META_DATES = (
-    "article:published_time", "og:published_time", "datepublished", "pubdate", "publishdate", "publish-date",
-    "dc.date.issued", "dc.date", "date",
-)
+_DATE_ABOVE, _DATE_BELOW = 250, 1000  # characters of page text: the article's header around its title
 
 
 @dataclass
@@ -353,7 +354,8 @@ class _Page:
         self.table = table
         bodies = root.xpath("//body")
         self.body = bodies[0] if bodies else root
-        self.sitename = self._meta("og:site_name") or ""
+        self.head = read_meta(root)
+        self.sitename = self.head.site_name or ""
         self.chrome: set = set()  # elements (with their subtrees) that are never article text
         self.taken: set = set()  # elements this module emits itself (cut from trafilatura's tree)
 
@@ -371,17 +373,18 @@ class _Page:
                 self._add_subtree(self.taken, el)
         self.title_el, title = self._title_element()
         self.sapo_el = self._sapo()
-        self.byline_el, author = self._byline()
+        self.byline_el, author, self.byline_date = self._byline()
         self.source_el, source = self._source()
         for el in (self.title_el, self.sapo_el, self.byline_el, self.source_el):
             if el is not None:
                 self._add_subtree(self.taken, el)
 
         doc = self._trafilatura()
+        head = self.head
+        titles = {"visible": title, "jsonld": head.jsonld_title, "meta": head.og_title, "html_title": page_title(head)}
+        title = next((t for t in titles.values() if t), None)  # in precedence order (html_meta.PRECEDENCE)
         if not title:
-            title = _collapse((doc.title if doc is not None else None) or self._meta("og:title") or self._html_title())
-        if not title:
-            raise HtmlError("no title: the page has no <h1>, og:title or <title> text")
+            raise HtmlError("no title: the page has no <h1>, JSON-LD headline, og:title or <title> text")
         lead = _text(self.sapo_el) if self.sapo_el is not None else None
         skip = {key_text(title), key_text(lead or "")}
         items = [line for line in self._items(doc) if key_text(line) not in skip]
@@ -391,11 +394,20 @@ class _Page:
         positions = self._place(items)
         container = self._container(positions)
         lead = lead or self._meta_lead(title, items)
-        date_line = self._date_line(title_pos, positions) or self._meta_date(doc)
+        visible_date, other_date = self._dates(title_pos, positions, doc)
+        dates = {"visible": visible_date, "jsonld": head.jsonld_date if date_line(head.jsonld_date) else None,
+                 "meta": head.meta_date, "time": other_date}
         author = author or self._fallback_author(doc, title)
+        seen = author_name(author) if author else closing_author(items)
+        authors = {"visible": seen, "jsonld": authors_value(head.jsonld_authors), "meta": authors_value(head.meta_authors)}
+        self.evidence = page_evidence(title=titles, date=dates, author=authors,
+                                      publisher={"jsonld": head.jsonld_publisher, "meta": head.site_name})
+        dated = date_line(self.evidence.date.value)
+        if not seen and self.evidence.author.chosen:  # no byline printed: the metadata's first writer
+            author = (head.jsonld_authors or head.meta_authors)[0]
         ends = [line for line in (author, source) if line]
         # what goes out on its own line is not repeated in the body
-        skip |= {key_text(line) for line in [lead, date_line, *ends] if line}
+        skip |= {key_text(line) for line in [lead, dated, *ends] if line}
         items = [line for line in items if key_text(line) not in skip]
         positions = self._place(items)
 
@@ -403,7 +415,7 @@ class _Page:
         body_lines = self._merge(items, positions, anchors)
         if not body_lines and not lead:
             raise HtmlError("no article content: the page has a title but no paragraphs")
-        lines = [title, date_line, lead, *body_lines, *ends]
+        lines = [title, dated, lead, *body_lines, *ends]
         for box in self.boxes:
             lines.append(box.header)
             lines += [f"- {h}" for h in box.headlines]
@@ -643,16 +655,24 @@ class _Page:
         return inner[0]
 
     def _byline(self):
+        """(element, author line, date text): an author element holding a name, or an author or date element
+        holding a name and a date on one line ("Minh Châu - 07/03/2026 08:47", byline.author_and_date)."""
+        site = key_text(self.sitename)
         for el in self.body.iter():
             if not isinstance(el.tag, str) or not self._free(el):
                 continue
             marks = _attr_words(el) | {(el.get("itemprop") or "").lower(), (el.get("rel") or "").lower()}
-            if not marks & _AUTHOR_WORDS:
+            by_author = bool(marks & _AUTHOR_WORDS)
+            if not by_author and not _DATE_ATTR.search(f"{el.get('class') or ''} {el.get('id') or ''}"):
                 continue
             text = _text(el)
-            if text and author_name(text) and key_text(text) != key_text(self.sitename):
-                return el, text
-        return None, None
+            if not text or key_text(text) == site:
+                continue
+            if by_author and author_name(text):
+                return el, text, None
+            if (pair := author_and_date(text)) and key_text(pair[0]) != site:
+                return el, pair[0], pair[1]
+        return None, None, None
 
     def _source(self):
         for el in self.body.iter():
@@ -681,20 +701,9 @@ class _Page:
 
     # ---------------------------------------------------------------------------------------- metadata
 
-    def _meta(self, name: str) -> str | None:
-        for el in self.root.iter("meta"):
-            label = (el.get("property") or el.get("name") or el.get("itemprop") or "").lower()
-            if label == name and el.get("content"):
-                return _collapse(el.get("content"))
-        return None
-
-    def _html_title(self) -> str:
-        titles = self.root.xpath("//title")
-        return titles[0].text_content() if titles else ""
-
     def _meta_lead(self, title: str, items: list[str]) -> str | None:
         """The meta description as the lead, when the page marks none and it reads as one."""
-        desc = self._meta("description") or self._meta("og:description")
+        desc = meta_content(self.root, "description") or meta_content(self.root, "og:description")
         if not desc or _words(desc) < 12 or desc.rstrip().endswith(("...", "…")):
             return None
         key = key_text(desc)
@@ -704,17 +713,6 @@ class _Page:
         if any(key in key_text(t) for t in items):
             return None  # already in the body: the body's first paragraph is the lead
         return desc
-
-    def _meta_date(self, doc) -> str | None:
-        for name in _META_DATES:
-            value = self._meta(name)
-            if value and (line := _iso_line(value)):
-                return line
-        for el in self.root.iter("time"):
-            if el.get("datetime") and el not in self.chrome and (line := _iso_line(el.get("datetime"))):
-                return line
-        value = getattr(doc, "date", None)
-        return _iso_line(value) if value else None
 
     # ------------------------------------------------------------------------------------ trafilatura
 
@@ -844,24 +842,49 @@ class _Page:
 
     # -------------------------------------------------------------------------------------------- dates
 
-    def _date_line(self, title_pos, positions: list[int]) -> str | None:
-        """The page's date element nearest the title (the article's header), as a date line."""
-        candidates: list[tuple[int, str]] = []
+    def _dates(self, title_pos, positions: list[int], doc) -> tuple[str | None, str | None]:
+        """(the article's date line, another date line of the page), for html_meta's precedence.
+
+        The article's date is the date element nearest the title within its header: from a little above the
+        title (a date over the headline, with no navigation between them) to the first body paragraph; there a
+        short element counts when its whole text is a date, whatever its class. Date elements elsewhere (a top
+        bar, related items) give the other line, the one nearest the title; failing those, any <time datetime>,
+        then trafilatura's date.
+        """
+        anchor = title_pos if title_pos is not None and title_pos >= 0 else next((p for p in positions if p >= 0), 0)
+        low, high = anchor - _DATE_ABOVE, next((p for p in positions if p > anchor), anchor + _DATE_BELOW)
+        chrome = sorted(self.stream.span[el][0] for el in self.chrome if el in self.stream.span)
+
+        def beside(pos: int) -> bool:
+            return low <= pos <= high and (pos >= anchor or bisect_right(chrome, pos) == bisect_right(chrome, anchor))
+
+        near: list[tuple[int, str]] = []
+        far: list[tuple[int, str]] = []
+        if self.byline_date and (pos := self.stream.start(self.byline_el)) is not None:
+            (near if beside(pos) else far).append((pos, self.byline_date))
         for el in self.body.iter():
             tag = _tag(el)
-            if not tag or el in self.chrome or el in self.taken:
+            span = self.stream.span.get(el)
+            if not tag or el in self.chrome or el in self.taken or span is None:
                 continue
+            inside = beside(span[0])
             attrs = " ".join(el.get(a) or "" for a in ("class", "id", "itemprop", "data-role"))
-            if tag != "time" and not _DATE_ATTR.search(attrs):
+            if tag == "time" or _DATE_ATTR.search(attrs):
+                line = _element_date_line(el)
+            elif inside and span[1] - span[0] <= MAX_DATE_LINE and tag not in ("body", "html"):
+                line = text if (text := _text(el)) and parse_date_line(text) else None
+            else:
                 continue
-            line = _element_date_line(el)
-            pos = self.stream.start(el)
-            if line and pos is not None:
-                candidates.append((pos, line))
-        if not candidates:
-            return None
-        anchor = title_pos if title_pos is not None and title_pos >= 0 else next((p for p in positions if p >= 0), 0)
-        return min(candidates, key=lambda c: (abs(c[0] - anchor), c[0]))[1]
+            if line:
+                (near if inside else far).append((span[0], line))
+
+        def nearest(found: list[tuple[int, str]]) -> str | None:
+            return min(found, key=lambda c: (abs(c[0] - anchor), c[0]))[1] if found else None
+
+        other = nearest(far) or next((line for el in self.root.iter("time") if el.get("datetime") and el not in
+                                      self.chrome and (line := iso_line(el.get("datetime")))), None)
+        value = getattr(doc, "date", None)
+        return nearest(near), other or (iso_line(value) if value else None)
 
 
 # ------------------------------------------------------------------------------------------ free helpers
@@ -944,44 +967,11 @@ def _element_date_line(el) -> str | None:
     if text and len(text) <= 120:
         if parse_date_line(text):
             return text
-        line = _text_date_line(text)
+        line = text_date_line(text)
         if line:
             return line
     value = el.get("datetime") or el.get("content") or el.get("title")
-    return _iso_line(value) if value else None
-
-
-def _text_date_line(text: str) -> str | None:
-    """A date line rebuilt from the date, time and zone found in a longer label ("Cập nhật lúc 15:30 ngày 6/11/2025")."""
-    m = _NUM_DATE.search(text)
-    if not m:
-        return None
-    day, month, year = m.groups()
-    line = f"{int(day):02d}/{int(month):02d}/{year}"
-    rest = text[: m.start()] + " " + text[m.end():]
-    if t := _NUM_TIME.search(rest):
-        line += f" {int(t.group(1)):02d}:{t.group(2)}"
-    if z := _NUM_ZONE.search(rest):
-        line += f" (GMT{z.group(1)}{int(z.group(2))}" + (f":{z.group(3)}" if z.group(3) and z.group(3) != "00" else "") + ")"
-    return line if parse_date_line(line) else None
-
-
-def _iso_line(value: str) -> str | None:
-    """An ISO 8601 date(-time) → "dd/mm/yyyy[ HH:MM][ (GMT+h)]", as stated (no time-zone conversion)."""
-    m = _ISO_DATE.match(value or "")
-    if not m:
-        return None
-    line = f"{int(m.group('d')):02d}/{int(m.group('m')):02d}/{m.group('y')}"
-    if m.group("H") is not None:
-        line += f" {int(m.group('H')):02d}:{m.group('M')}"
-        zone = m.group("z")
-        if zone == "Z":
-            line += " (GMT+0)"
-        elif zone:
-            sign, digits = zone[0], zone[1:].replace(":", "")
-            hours, minutes = int(digits[:2]), digits[2:]
-            line += f" (GMT{sign}{hours}" + (f":{minutes}" if minutes and minutes != "00" else "") + ")"
-    return line if parse_date_line(line) else None
+    return iso_line(value) if value else None
 
 
 def _xml_lines(el) -> list[str]:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from pydantic import ValidationError
 
-from . import byline, dates, ids, langid, redact, topics
+from . import byline, credits, dates, ids, langid, locate, redact, topics
 from .chrome import ChromeTable, default_table
 from .normalize import BOM, clean_line, key_text, nfc, split_lines, word_count
 from .record import Article, Caption, PiiCounts, RawMeta, TopicMatch
@@ -26,20 +26,10 @@ from .record import Article, Caption, PiiCounts, RawMeta, TopicMatch
 PARSER_VERSION = "1.0.0"
 
 MAX_CAPTION = 400  # characters; a longer line is a paragraph, whatever it ends with
+CAPTION_MAX_WORDS = 45  # a longer line above a lone credit line is a paragraph; the credit stands alone
 PROSE_MIN_WORDS = 15  # a line this long ending in . ! ? is a paragraph, not a listed headline
 
-_CREDIT_WORD = r"(?:ảnh\s+minh\s+h(?:ọa|oạ)|nguồn\s+ảnh|ảnh|photo)"
-_CREDIT_IN_PARENS = re.compile(
-    r"^(?P<text>.+?)\s*\(\s*" + _CREDIT_WORD + r"\s*:\s*(?P<credit>[^()]{1,80}?)\s*\)\s*\.?$", re.IGNORECASE
-)
-_CREDIT_AFTER_SENTENCE = re.compile(
-    r"^(?P<text>.+?[.!?…])\s+" + _CREDIT_WORD + r"\s*:\s*(?P<credit>[^.!?()]{1,60})$", re.IGNORECASE
-)
-_ILLUSTRATION_MARK = re.compile(r"^(?P<text>.+?)\s*\(\s*ảnh\s+minh\s+h(?:ọa|oạ)\s*\)\s*\.?$", re.IGNORECASE)
-_CREDIT_LINE = re.compile(r"^\(?\s*" + _CREDIT_WORD + r"\s*:\s*(?P<credit>[^()]{1,60}?)\s*\)?\.?$", re.IGNORECASE)
-_ILLUSTRATION_LINE = re.compile(r"^\(?\s*ảnh\s+minh\s+h(?:ọa|oạ)\s*\)?\.?$", re.IGNORECASE)
 _BULLET = re.compile(r"^(?:[-–•*·+▪►]\s*)+")
-_BREADCRUMB_SEP = re.compile(r"\s*(?:>|»|›|/|\|)\s*")
 _SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*$")
 
 
@@ -114,8 +104,12 @@ def parse(
     if isinstance(text, Rejection):
         return text
     lines = [clean_line(line) for line in split_lines(text)]
-    walk = _Walk(lines, table or default_table(), meta)
+    # an HTML page was laid out by html_dump from its structure: the dump starts at the headline
+    walk = _Walk(lines, table or default_table(), meta, whole_page=raw_format != "html")
     walk.run()
+    place = walk.located
+    if place.whole_page and place.title is None:
+        return _no_article(lines, place.candidate, "no headline-shaped line stands above the article's paragraphs")
     if walk.title is None:
         return Rejection(
             "no_title",
@@ -126,6 +120,7 @@ def parse(
     units = walk.group_units()
     paras = [u for u in units if not u.caption]
     author, attribution = _take_byline(paras, walk.classes)
+    author = author or walk.top_author
     if not paras:
         return Rejection(
             "no_body",
@@ -140,6 +135,11 @@ def parse(
     if len(paras) > 1:
         lead = paras.pop(0)
         walk.classes[lead.lines[0]] = "lead"
+    problem = locate.article_problem(
+        lines[walk.title], [u.text for u in ([lead] if lead else []) + paras], walk.table, walk.publisher_key
+    )
+    if problem is not None:
+        return _no_article(lines, walk.title, problem)
     found = walk.date or _opening_date([lead] + paras[:2] if lead else paras[:3])
     # Redaction happens before anything is derived from the text (id, language, topics).
     pii: Counter[str] = Counter()
@@ -218,7 +218,8 @@ def parse(
 class _Walk:
     """Pass 2: classify lines in order, collecting the title, dates, headlines and article lines."""
 
-    def __init__(self, lines: list[str], table: ChromeTable, meta: RawMeta) -> None:
+    def __init__(self, lines: list[str], table: ChromeTable, meta: RawMeta, whole_page: bool = True) -> None:
+        self.may_be_whole_page = whole_page
         self.lines = lines
         self.table = table
         self.publisher_key = key_text(meta.publisher)
@@ -229,8 +230,14 @@ class _Walk:
         self.headlines: list[str] = []
         self._headline_keys: set[str] = set()
         self.article_lines: list[int] = []
+        self.top_author: str | None = None  # a byline between a whole page's title and its article
 
     def run(self) -> None:
+        if self.may_be_whole_page:
+            self.located = place = locate.locate(self.lines, self.table, self.publisher_key)
+        else:
+            self.located = place = locate.Located(None, len(self.lines))
+        whole = place.whole_page
         in_related = ended = False
         for i, line in enumerate(self.lines):
             if not line:
@@ -238,7 +245,10 @@ class _Walk:
                 continue
             if self.first_nonblank is None:
                 self.first_nonblank = i + 1
-            marker = self.table.match(line)
+            if whole and place.title is not None and i < place.title:
+                self._before_title(i, line, place.title)
+                continue
+            marker = place.markers[i] if place.markers else self.table.match_clean(line)
             if marker is not None:
                 self.classes[i] = "chrome"
                 if marker.role == "related":
@@ -250,11 +260,22 @@ class _Walk:
             if self.title is None:
                 if found is not None:
                     self._date_line(i, found)
-                elif _is_breadcrumb(line) or self._is_publisher(line) or _CREDIT_LINE.match(line):
+                elif locate.is_furniture(line, self.table, self.publisher_key):
                     self.classes[i] = "chrome"
                 else:
                     self.classes[i] = "title"
                     self.title = i
+                continue
+            if whole and place.start is not None and self.title < i < place.start and not in_related:
+                self._above_article(i, line, found)
+                continue
+            if in_related and whole and i >= place.end:
+                # after a whole page's article: a box's headlines, until a line that is not one
+                if found is None and locate.is_headline(_BULLET.sub("", line).strip(), self.publisher_key):
+                    self._headline(i, line)
+                else:
+                    in_related = False
+                    self._chrome(i)
                 continue
             if in_related:
                 if found is None and not ended and _is_prose(line):
@@ -262,16 +283,39 @@ class _Walk:
                 else:
                     self._headline(i, line) if found is None else self._chrome(i)
                     continue
-            if ended:
+            if ended or (whole and (i >= place.end or self._page_residue(i, line))):
                 self.classes[i] = "chrome"
             elif found is not None:
                 self._date_line(i, found)
             else:
                 self.article_lines.append(i)
 
-    def _is_publisher(self, line: str) -> bool:
-        # length first: key_text walks every character, and a dump can hold one enormous line
-        return len(line) <= 2 * len(self.publisher_key) + 10 and key_text(line) == self.publisher_key
+    def _before_title(self, i: int, line: str, title: int) -> None:
+        """Above the title of a whole-page dump: chrome, but for a date line just above the title."""
+        found = dates.parse_date_line(line)
+        near = sum(1 for j in range(i + 1, title) if self.lines[j]) < 3
+        if found is not None and near:
+            self._date_line(i, found)
+        else:
+            self.classes[i] = "chrome"
+
+    def _above_article(self, i: int, line: str, found: dates.FoundDate | None) -> None:
+        """Between a whole page's title and its first paragraph: the date, a byline, a figure; or chrome
+        (share buttons, audio players, font-size controls)."""
+        if found is not None:
+            self._date_line(i, found)
+        elif self.top_author is None and (name := locate.byline_name(line)):
+            self.classes[i] = "author"
+            self.top_author = name
+        elif credits.is_caption(line):
+            self.article_lines.append(i)
+        else:
+            self.classes[i] = "chrome"
+
+    def _page_residue(self, i: int, line: str) -> bool:
+        """In a whole-page dump, a line inside the article that is a browser's residue or a menu label."""
+        info = self.located.info[i] if self.located.info else locate.describe(line, self.table, self.publisher_key)
+        return info.residue or info.label or locate.chrome_share(line, self.table) >= 0.5
 
     def _chrome(self, i: int) -> None:
         self.classes[i] = "chrome"
@@ -295,9 +339,9 @@ class _Walk:
         for i in self.article_lines:
             line = self.lines[i]
             prev = units[-1] if units else None
-            credit_line = _CREDIT_LINE.match(line) or _ILLUSTRATION_LINE.match(line)
+            credit_line = credits.CREDIT_LINE.match(line) or credits.ILLUSTRATION_LINE.match(line)
             if credit_line:
-                if prev and prev.credit is None and len(prev.text) <= MAX_CAPTION and self._adjacent(prev, i):
+                if prev and prev.credit is None and _caption_sized(prev.text) and self._adjacent(prev, i):
                     prev.caption = True
                     prev.credit = credit_line.groupdict().get("credit")
                     prev.lines.append(i)
@@ -307,12 +351,18 @@ class _Walk:
                 continue
             text, credit, is_caption = line, None, False
             if len(line) <= MAX_CAPTION:
-                m = _CREDIT_IN_PARENS.match(line) or _CREDIT_AFTER_SENTENCE.match(line) or _ILLUSTRATION_MARK.match(line)
+                m = (
+                    credits.CREDIT_IN_PARENS.match(line)
+                    or credits.CREDIT_AFTER_SENTENCE.match(line)
+                    or credits.CREDIT_AFTER_DASH.match(line)
+                    or credits.CREDIT_AFTER_TEXT.match(line)
+                    or credits.ILLUSTRATION_MARK.match(line)
+                )
                 if m:
                     text, credit, is_caption = m.group("text"), m.groupdict().get("credit"), True
             if (
                 prev is not None
-                and prev.lines[-1] == i - 1
+                and self._adjacent(prev, i)
                 and len(prev.text) <= MAX_CAPTION
                 and key_text(prev.text) == key_text(text)
             ):
@@ -351,11 +401,20 @@ def _take_byline(paras: list[_Unit], classes: list[str | None]) -> tuple[str | N
     return author, attribution
 
 
-def _is_breadcrumb(line: str) -> bool:
-    parts = [p for p in _BREADCRUMB_SEP.split(line) if p]
-    return len(parts) >= 2 and len(line) <= 120 and all(word_count(p) <= 5 for p in parts) and bool(
-        _BREADCRUMB_SEP.search(line)
-    ) and not _SENTENCE_END.search(line)
+NO_ARTICLE_HINT = (
+    "save the page as HTML (the HTML reader uses the page's structure and metadata), or cut the dump down to "
+    "the article: headline, date line, paragraphs"
+)
+
+
+def _no_article(lines: list[str], candidate: int | None, why: str) -> Rejection:
+    """The dump holds no article the parser can vouch for: say which line came closest and why it fails."""
+    where = f"; the best title candidate is line {candidate + 1}: {lines[candidate][:80]!r}" if candidate is not None else ""
+    return Rejection("no_article", f"no article found: {why}{where}", NO_ARTICLE_HINT, candidate + 1 if candidate is not None else None)
+
+
+def _caption_sized(text: str) -> bool:
+    return len(text) <= MAX_CAPTION and word_count(text) <= CAPTION_MAX_WORDS
 
 
 def _is_prose(line: str) -> bool:

@@ -22,7 +22,7 @@ from .topics import default_taxonomy
 MAYBE_PII_RE2 = _MAYBE_PII.pattern.replace("\\d", "\\p{Nd}")
 
 COLUMNS = {"id", "title", "lead", "body", "text", "related_headlines", "captions", "topics", "topic_terms",
-           "published_date", "retrieved_at"}  # what the checks read: the scan loads no other column
+           "published_date", "retrieved_at", "publisher"}  # what the checks read: the scan loads no other column
 
 Verdict = tuple[np.ndarray, np.ndarray]  # (applies, bad), one entry per row
 
@@ -114,6 +114,25 @@ def published_after_retrieved(table: pa.Table) -> Verdict:
     return applies, applies & (later | unparsed)
 
 
+def _key(values: pa.Array) -> pa.Array:
+    """A comparison key in Arrow: case-folded, punctuation and space runs made one space, ends trimmed
+    (as normalize.key_text, for the NFC text the records hold)."""
+    folded = pc.utf8_lower(pc.fill_null(values, ""))
+    return pc.utf8_trim_whitespace(pc.replace_substring_regex(folded, r"[^\p{L}\p{N}]+", " "))
+
+
+def title_names_publisher(table: pa.Table) -> Verdict:
+    """Rows whose title is the publisher's name, or the name with a slogan after a separator ("Site - Tin
+    tức 24/7"): what a whole-page dump gives when its article was not found."""
+    title = _combined(table["title"])
+    publisher = _key(_combined(table["publisher"]))
+    key = _key(title)
+    same = _mask(pc.equal(key, publisher))
+    head = pc.utf8_trim_whitespace(pc.replace_substring_regex(pc.fill_null(title, ""), r"\s+[-–—|:]\s+.*$", ""))
+    named = _mask(pc.and_(pc.equal(_key(head), publisher), pc.not_equal(_key(head), key)))
+    return np.ones(table.num_rows, dtype=bool), same | named
+
+
 Check = tuple[str, str, Callable[[pa.Table], Verdict]]
 
 CHECKS: dict[str, list[Check]] = {
@@ -121,6 +140,7 @@ CHECKS: dict[str, list[Check]] = {
         ("no_pii_left", "no phone, e-mail, id, account or card number left in the text", pii_left),
         ("topics_in_taxonomy", "topic ids exist in the taxonomy and match topic_terms", bad_topics),
         ("published_not_after_retrieved", "a page cannot be published after it was fetched", published_after_retrieved),
+        ("title_not_publisher", "a title is not the site's name or slogan (an article not found in a page dump)", title_names_publisher),
     ],
     "headlines": [
         ("no_pii_left", "no phone, e-mail, id, account or card number left in the text", pii_left),

@@ -50,6 +50,7 @@ _RULES = [
     Rule("bad-html", "error", "an .html file that is not an HTML page or holds no article", "save the whole article page as HTML, or its text as a .txt dump"),
     Rule("no-title", "error", "no title line: everything is blank, chrome, a breadcrumb or a date", "put the headline on its own line before the article"),
     Rule("no-body", "error", "a title but no article paragraphs", "the dump must hold the article's paragraphs, one per line"),
+    Rule("no-article", "error", "no article found in a whole-page dump: no plausible headline above sentence-like paragraphs, or menus in the body", "save the page as HTML, or cut the dump down to the article (headline, date, paragraphs)"),
     Rule("not-vietnamese", "warning", "the body does not look like Vietnamese", "check the sidecar's language and that the right page was saved"),
     # sidecar
     Rule("sidecar-missing", "error", "a raw file without its <stem>.meta.json sidecar", "create it with at least publisher and license"),
@@ -157,7 +158,10 @@ class _FileCheck:
                 return  # a line over the limit: the file is already refused, and parsing it would cost for nothing
         result = parse(data, meta or RawMeta(publisher="unknown", license="unknown"), self.rel, raw_format=raw_format)
         if isinstance(result, Rejection):
-            if result.code in ("no_title", "no_body", "bad_html"):
+            legacy = any(f.code == "legacy-encoding" for f in self.findings)
+            if result.code == "no_article" and legacy:
+                return  # mis-decoded text reads as no article: the encoding is the fix, already reported
+            if result.code in ("no_title", "no_body", "no_article", "bad_html"):
                 self.add(result.code.replace("_", "-"), result.message, result.line, hint=result.hint)
             return
         if meta is not None:

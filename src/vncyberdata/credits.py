@@ -1,0 +1,36 @@
+"""Photo captions and credits as Vietnamese news pages print them. One place for the patterns, so every
+reader of a page (the text parser, the article locator) agrees on what a credit is.
+
+- "caption text (Ảnh: X)", "caption text. Ảnh: X", "caption text (ảnh minh họa)": a caption line with its credit;
+- "Ảnh: X" / "(Ảnh minh họa)" alone on a line: the credit of the caption line above it.
+"""
+
+from __future__ import annotations
+
+import re
+
+CREDIT_WORD = r"(?:ảnh\s+minh\s+h(?:ọa|oạ)|nguồn\s+ảnh|ảnh|photo)"
+CREDIT_IN_PARENS = re.compile(
+    r"^(?P<text>.+?)\s*\(\s*" + CREDIT_WORD + r"\s*:\s*(?P<credit>[^()]{1,80}?)\s*\)\s*\.?$", re.IGNORECASE
+)
+CREDIT_AFTER_SENTENCE = re.compile(
+    r"^(?P<text>.+?[.!?…])\s+" + CREDIT_WORD + r"\s*:\s*(?P<credit>[^.!?()]{1,60}?)\.?$", re.IGNORECASE
+)
+# "caption text ẢNH: X": a credit run on after the caption with no stop before it (a short credit only)
+CREDIT_AFTER_TEXT = re.compile(
+    r"^(?P<text>[^.!?]{10,200}?)\s+" + CREDIT_WORD + r"\s*:\s*(?P<credit>[^.!?():]{1,40}?)\.?$", re.IGNORECASE
+)
+# "caption - Ảnh: X", as some sites print a credit after a dash
+CREDIT_AFTER_DASH = re.compile(
+    r"^(?P<text>.+?)\s+[-–—]\s+" + CREDIT_WORD + r"\s*:\s*(?P<credit>[^.!?()]{1,60})$", re.IGNORECASE
+)
+ILLUSTRATION_MARK = re.compile(r"^(?P<text>.+?)\s*\(\s*ảnh\s+minh\s+h(?:ọa|oạ)\s*\)\s*\.?$", re.IGNORECASE)
+CREDIT_LINE = re.compile(r"^\(?\s*" + CREDIT_WORD + r"\s*:\s*(?P<credit>[^()]{1,60}?)\s*\)?\.?$", re.IGNORECASE)
+ILLUSTRATION_LINE = re.compile(r"^\(?\s*ảnh\s+minh\s+h(?:ọa|oạ)\s*\)?\.?$", re.IGNORECASE)
+
+
+def is_caption(line: str) -> bool:
+    """A credit line, or a caption line carrying its credit or the "ảnh minh họa" mark."""
+    patterns = (CREDIT_LINE, ILLUSTRATION_LINE, CREDIT_IN_PARENS, CREDIT_AFTER_SENTENCE, CREDIT_AFTER_DASH,
+                CREDIT_AFTER_TEXT, ILLUSTRATION_MARK)
+    return any(p.match(line) for p in patterns)

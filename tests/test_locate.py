@@ -1,0 +1,217 @@
+"""Whole-page dumps: the article is found inside menus, banners and footers; a dump with no findable article
+is dropped as `no_article` (and `validate` says so), never kept with a garbage title."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+import sites
+from conftest import RAW
+
+from vncyberdata import locate
+from vncyberdata.build import build
+from vncyberdata.chrome import default_table
+from vncyberdata.parse import Parsed, Rejection, parse
+from vncyberdata.record import RawMeta
+from vncyberdata.validate import validate
+
+META = RawMeta(publisher="Báo Mẫu Điện Tử", license="test")
+
+LEAD = ("Công an tỉnh vừa bắt giữ nhóm đối tượng giả danh cán bộ ngân hàng, gọi điện yêu cầu người dân chuyển tiền "
+        "vào tài khoản lạ để được hỗ trợ vay vốn với lãi suất thấp.")
+BODY = [
+    "Theo cơ quan điều tra, từ đầu năm 2025 nhóm này thuê một căn hộ ở trung tâm thành phố làm nơi gọi điện, "
+    "sử dụng hàng trăm sim rác và các tài khoản mạng xã hội được mua lại của người khác.",
+    "Các đối tượng tự xưng là nhân viên ngân hàng, thông báo khoản vay đã được duyệt nhưng người vay phải nộp "
+    "trước một khoản phí bảo hiểm và phí xác minh hồ sơ thì mới được giải ngân.",
+    "Bước đầu, cơ quan công an xác định nhóm này đã chiếm đoạt của hơn 200 người với tổng số tiền khoảng 9 tỷ "
+    "đồng; vụ án đang được mở rộng điều tra để xử lý theo quy định của pháp luật.",
+]
+
+HEADER = ["Báo Mẫu Điện Tử - Tin tức cập nhật liên tục 24/7", "Thứ Năm, 20/11/2025", "", "  • Thời sự", "  • Pháp luật",
+          "  • Kinh doanh", "  • Số hóa", "", "(BUTTON) Đăng nhập", ""]
+FOOTER = ["", "Đọc nhiều", "  1. Cảnh báo ứng dụng giả mạo dịch vụ công đánh cắp tài khoản ngân hàng",
+          "  2. Người đàn ông mất 3 tỷ đồng vì tin lời chuyên gia tài chính trên mạng", "",
+          "Báo Mẫu Điện Tử. Giấy phép số 000/GP-BTTTT. Tổng biên tập: Nguyễn Văn Mẫu.", "Bản quyền thuộc về Báo Mẫu Điện Tử."]
+
+
+OTHER_LEAD = ("Cơ quan Cảnh sát điều tra vừa khởi tố vụ án lừa đảo qua ứng dụng làm nhiệm vụ, trong đó hàng trăm "
+              "sinh viên bị dụ nạp tiền để nhận hoa hồng rồi bị chiếm đoạt.")
+OTHER_BODY = [
+    "Theo hồ sơ, các đối tượng lập nhiều nhóm trên ứng dụng nhắn tin, đăng bài tuyển người làm việc tại nhà với "
+    "thu nhập từ 500.000 đến 2 triệu đồng mỗi ngày mà không cần kinh nghiệm.",
+    "Người tham gia được giao nhiệm vụ thả tim, theo dõi video; những lần đầu được trả tiền thật để tạo lòng tin, "
+    "sau đó bị yêu cầu nạp số tiền lớn hơn cho các nhiệm vụ gọi là nâng cấp.",
+    "Khi nạn nhân muốn rút tiền, nhóm này viện lý do thao tác sai và buộc nộp thêm phí; đến nay đã có hơn 300 "
+    "người trình báo với tổng thiệt hại khoảng 27 tỷ đồng.",
+]
+
+
+def _page(title: str, date: str = "Thứ Hai, 10/11/2025 15:30 (GMT+7)", lead: str = LEAD, body=BODY) -> str:
+    lines = [*HEADER, date, title, "Chia sẻ Facebook Zalo Sao chép link", "", lead, ""]
+    for para in body:
+        lines += [para, ""]
+    lines += ["Minh Anh", *FOOTER]
+    return "\n".join(lines) + "\n"
+
+
+def _parse(text: str, meta: RawMeta = META):
+    return parse(text.encode("utf-8"), meta, "page.txt")
+
+
+# ------------------------------------------------------------------------------------ fixture set
+
+
+def test_whole_page_fixture_set_covers_sites_and_styles():
+    names = sites.site_names()
+    assert len(names) >= 12
+    for name in names:
+        folder = sites.SITES / name
+        for form in sites.DUMPS:
+            assert (folder / f"dump.{form}.txt").stat().st_size > 0, (name, form)
+        expect = json.loads((folder / "expect.json").read_text(encoding="utf-8"))
+        assert len(expect["body_present"]) >= 4 and len(expect["body_absent"]) >= 8, name
+
+
+def test_whole_page_fixtures_stay_above_the_pinned_floors():
+    """The share of right title / date / author / body checks over every site, per kind of input. The floors
+    only go up (as trafilatura pins its own); `python tests/sites.py` prints what is wrong where."""
+    results = sites.table()
+    for forms, floor in ((sites.DUMPS, sites.DUMP_FLOOR), (("html",), sites.HTML_FLOOR)):
+        cells = [v for (_site, form), checks in results.items() if form in forms for v in checks.values()]
+        right = sum(v is None for v in cells) / len(cells)
+        wrong = [f"{s}/{f}: {k}: {v}" for (s, f), c in results.items() if f in forms for k, v in c.items() if v]
+        assert right >= floor, f"{right:.1%} < {floor:.0%} for {forms}:\n" + "\n".join(wrong)
+
+
+def test_titles_of_whole_page_dumps_are_never_furniture():
+    """Whatever else is wrong on a site, its title is the headline or the dump is dropped: never a menu
+    label, a share bar, the site's name or a banner."""
+    for name in sites.site_names():
+        expect = json.loads((sites.SITES / name / "expect.json").read_text(encoding="utf-8"))
+        for form in sites.FORMS:
+            result = sites.run(name, form)
+            if isinstance(result, Parsed):
+                assert result.article.title == sites.clean_line(expect["title"]), (name, form, result.article.title)
+
+
+# ------------------------------------------------------------------------------------ localisation
+
+
+def test_the_article_is_found_below_menus_and_banners():
+    result = _parse(_page("Bắt nhóm giả danh nhân viên ngân hàng lừa đảo hơn 9 tỷ đồng"))
+    assert isinstance(result, Parsed), result
+    a = result.article
+    assert a.title == "Bắt nhóm giả danh nhân viên ngân hàng lừa đảo hơn 9 tỷ đồng"
+    assert (a.published_year, a.published_month, a.published_day) == (2025, 11, 10)  # not the top bar's date
+    assert a.lead == LEAD and a.body.split("\n\n") == BODY and a.author == "Minh Anh"
+    for residue in ("Thời sự", "Đăng nhập", "Sao chép link", "Đọc nhiều", "Giấy phép", "Cảnh báo ứng dụng"):
+        assert residue not in a.body and residue not in a.lead
+    assert result.line_classes[0] == "chrome" and "title" in result.line_classes
+
+
+def test_every_line_of_a_whole_page_dump_has_one_class():
+    text = _page("Bắt nhóm giả danh nhân viên ngân hàng lừa đảo hơn 9 tỷ đồng")
+    result = _parse(text)
+    assert len(result.line_classes) == len(text.splitlines())
+    assert result.line_classes.count("title") == 1
+
+
+def test_bare_section_labels_above_the_date_are_not_the_title():
+    """A dump that starts with section labels on their own lines, then the date line, then the headline."""
+    text = "\n".join(["Thời sự", "Pháp luật", "", "Thứ Năm, 06/11/2025 15:30 (GMT+7)",
+                      "Triệt phá nhóm giả danh công an lừa đảo hơn 12 tỷ đồng", LEAD, *BODY]) + "\n"
+    a = _parse(text).article
+    assert a.title == "Triệt phá nhóm giả danh công an lừa đảo hơn 12 tỷ đồng"
+    assert (a.published_month, a.published_day) == (11, 6)
+    assert "Thời sự" not in a.body and "Pháp luật" not in a.body
+
+
+def test_a_long_paragraph_above_a_lone_credit_line_stays_in_the_body():
+    long_para = (
+        "Qua công tác nắm tình hình trên không gian mạng, lực lượng chức năng phát hiện một nhóm đối tượng thường "
+        "xuyên đăng tin tuyển cộng tác viên bán hàng trực tuyến, hứa hẹn mức hoa hồng cao cho những người chỉ cần "
+        "làm vài nhiệm vụ đơn giản trên điện thoại, sau đó yêu cầu nạp tiền ngày càng nhiều rồi chiếm đoạt."
+    )
+    text = "\n".join(["Cảnh giác với chiêu tuyển cộng tác viên bán hàng trực tuyến", LEAD, long_para,
+                      "Ảnh minh họa: Công an Hà Nội", *BODY]) + "\n"
+    a = _parse(text).article
+    assert long_para in a.body.split("\n\n")
+    assert all(c.text != long_para for c in a.captions)
+
+
+def test_a_share_bar_between_title_and_lead_is_chrome_not_the_title():
+    text = _page("Bắt nhóm giả danh nhân viên ngân hàng lừa đảo hơn 9 tỷ đồng")
+    classes = dict(zip(text.splitlines(), _parse(text).line_classes))
+    assert classes["Chia sẻ Facebook Zalo Sao chép link"] == "chrome"
+
+
+def test_headline_shape():
+    ok = ["Bắt nhóm giả danh nhân viên Interpol lừa đảo 18 tỷ đồng", "Dẫn độ nghi phạm lừa đảo từ Thái Lan về nước"]
+    bad = ["• Pháp luật", "Refresh (1800 sec)", "#alternate alternate", "VietNamNet", "(BUTTON) Xem thêm",
+           "HOTLINE: [PHONE] - LIÊN HỆ QUẢNG CÁO - ĐẶT MUA BÁO", "Thứ Năm, 06/11/2025 15:30 (GMT+7)",
+           "Công an cho biết nhóm này đã chiếm đoạt tiền của nhiều người.", "Trang chủ > Pháp luật > An ninh trật tự"]
+    assert all(locate.is_headline(t) for t in ok)
+    assert not any(locate.is_headline(t) for t in bad)
+
+
+@pytest.mark.parametrize(
+    "title",
+    ["•", "Refresh (1800 sec)", "#alternate alternate", "Báo Mẫu Điện Tử", "Báo Mẫu Điện Tử - Tin tức cập nhật liên tục 24/7",
+     "(BUTTON) Xem thêm", "1. Bóng đá"],
+)
+def test_titles_that_are_never_headlines(title):
+    assert locate.title_problem(title, default_table(), "báo mẫu điện tử") is not None
+
+
+# ------------------------------------------------------------------------------------ no_article
+
+# A page whose article was not saved: menus, banners, boxes of headlines, a footer; no paragraphs of prose.
+BROKEN = [*HEADER, "Tin mới", "  • Cảnh báo ứng dụng giả mạo dịch vụ công đánh cắp tài khoản ngân hàng",
+          "  • Người đàn ông mất 3 tỷ đồng vì tin lời chuyên gia tài chính", "  • Bắt nhóm lừa đảo việc nhẹ lương cao",
+          *FOOTER]
+
+
+def test_a_dump_without_an_article_is_rejected_with_no_article_and_a_line():
+    result = _parse("\n".join(BROKEN) + "\n")
+    assert isinstance(result, Rejection) and result.code == "no_article"
+    assert result.line is not None and "HTML" in result.hint
+
+
+def test_menus_in_the_body_make_no_article():
+    text = "\n".join(["Bắt nhóm lừa đảo qua mạng", "• Thời sự", "• Pháp luật", "• Kinh doanh", "• Số hóa"]) + "\n"
+    result = _parse(text)
+    assert isinstance(result, Rejection) and result.code in ("no_article", "no_body")
+
+
+def _raw_with(tmp_path, pages: dict[str, str]):
+    raw = tmp_path / "raw"
+    shutil.copytree(RAW, raw)
+    for stem, text in pages.items():
+        (raw / f"{stem}.txt").write_text(text, encoding="utf-8")
+        (raw / f"{stem}.meta.json").write_text(json.dumps({"publisher": META.publisher, "license": "test"}))
+    return raw
+
+
+def test_broken_dumps_are_dropped_as_no_article_and_reported_by_validate(tmp_path):
+    broken_two = [line.replace("3 tỷ", "5 tỷ") for line in BROKEN]  # another page of the same site
+    raw = _raw_with(tmp_path, {"broken_a": "\n".join(BROKEN) + "\n", "broken_b": "\n".join(broken_two) + "\n"})
+    report = build(raw, tmp_path / "dataset")
+    assert report["dropped"] == {"no_article": 2}, report["dropped"]  # neither is a duplicate of the other
+    findings = [f for f in validate(raw).findings if f.code == "no-article"]
+    assert sorted(f.path for f in findings) == ["broken_a.txt", "broken_b.txt"]
+    assert all(f.severity == "error" and f.line for f in findings)
+
+
+def test_two_whole_page_dumps_of_one_site_never_share_an_id(tmp_path):
+    """Same chrome, same publisher, no URL: the id comes from each page's own headline."""
+    one = _page("Bắt nhóm giả danh nhân viên ngân hàng lừa đảo hơn 9 tỷ đồng")
+    two = _page("Triệt phá đường dây lừa đảo việc nhẹ lương cao qua ứng dụng", lead=OTHER_LEAD, body=OTHER_BODY)
+    raw = _raw_with(tmp_path, {"page_one": one, "page_two": two})
+    report = build(raw, tmp_path / "dataset")
+    a, b = _parse(one).article, _parse(two).article
+    assert a.id != b.id
+    assert report["dropped"] == {}, report["dropped"]  # both pages kept: the seeds plus two
+    assert sum(report["splits"]["articles"].values()) == 4
