@@ -64,11 +64,6 @@ _BREADCRUMB_SEP = re.compile(r"\s*(?:>|»|›|/|\|)\s*")
 _SENTENCE_STOP = re.compile(r"[.!?…][\"'”’)\]]*$")
 
 
-def _author_and_date(text: str):
-    split = getattr(byline, "author_and_date", None)
-    return split(text) if split is not None else None
-
-
 @dataclass(frozen=True)
 class Line:
     """What one line looks like on its own."""
@@ -216,7 +211,7 @@ def _quick(text: str, marker) -> Line:
 
 def byline_name(line: str) -> str | None:
     """The author's name of a byline line: "Name", "Tác giả: Name", "Name - 07/03/2026 08:47"."""
-    split = _author_and_date(line)
+    split = byline.author_and_date(line)
     return split[0] if split else byline.author_name(line)
 
 
@@ -428,7 +423,7 @@ def _near_date(lines: list[str], i: int) -> bool:
     below = [j for j in near if j > i][:3]
     for j in above + below:
         text = lines[j]
-        if dates.parse_date_line(text) is not None or _author_and_date(text) is not None:
+        if dates.parse_date_line(text) is not None or byline.author_and_date(text) is not None:
             return True
     return False
 
@@ -456,7 +451,7 @@ def _end(lines: list[str], info: list[Line], markers: list, last: int) -> int:
         closing = (
             byline.author_name(text)
             or byline.attribution_source(text)
-            or _author_and_date(text)
+            or byline.author_and_date(text)
             or _CREDIT.search(text)
             or (_SENTENCE_END.search(text) and info[j].words >= 3 and not info[j].label)
         )
