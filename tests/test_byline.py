@@ -25,6 +25,10 @@ from vncyberdata.byline import attribution_source, author_and_date, author_name
         ("Hoàng Anh (theo Báo điện tử Chính phủ và Cổng thông tin Bộ Công an)", "Hoàng Anh"),
         ("PV (tổng hợp)", "PV"),
         ("Bài: Thu Trang (tổng hợp)", "Thu Trang"),
+        ("Hoàng Quân/VOV.VN", "Hoàng Quân"),  # the outlet after a slash
+        ("Minh Hòa/TTXVN", "Minh Hòa"),
+        ("Đình Huy Theo dõi", "Đình Huy"),  # a follow button after the name
+        ("Đình Huy (BUTTON) Theo dõi", "Đình Huy"),
     ],
 )
 def test_author_name(line, name):
@@ -71,6 +75,8 @@ def test_plain_name_lines_read_as_before():
         ("Đặng Minh Khoa - Thứ Bảy, 07/03/2026 - 08:47 (GMT+7)", ("Đặng Minh Khoa", "Thứ Bảy, 07/03/2026 - 08:47 (GMT+7)")),
         ("Tác giả: Minh Châu | 07/03/2026", ("Minh Châu", "07/03/2026")),
         ("PV - 7/3/2026 08:47", ("PV", "7/3/2026 08:47")),
+        ("Hạ An, 20:15 18/11/2026", ("Hạ An", "20:15 18/11/2026")),  # kenh14: comma, time before the date
+        ("Tùng Lâm Thứ Năm, 12/11/2026 14:35 (GMT+7)", ("Tùng Lâm", "Thứ Năm, 12/11/2026 14:35 (GMT+7)")),
     ],
 )
 def test_author_and_date(line, pair):
@@ -93,6 +99,8 @@ def test_author_and_date(line, pair):
         "Ngày 07/03/2026, Công an tỉnh bắt giữ 6 đối tượng - 08:47",
         "Minh Châu - 07/03/2026 08:47 cập nhật lần cuối",  # more than a date after the name
         "Minh Châu - 45/13/2026",
+        "Hà Nội, 20:15 18/11/2026",  # a dateline with a comma
+        "Thứ Năm, 12/11/2026 14:35",
         "",
     ],
 )

@@ -72,24 +72,39 @@ def author_name(text: str) -> str | None:
 
 
 def author_and_date(text: str) -> tuple[str, str] | None:
-    """("Minh Châu", "07/03/2026 08:47") from "Minh Châu - 07/03/2026 08:47" (or "|", "•" between them).
+    """("Minh Châu", "07/03/2026 08:47") from "Minh Châu - 07/03/2026 08:47" (or "|", "•", "," between
+    them, or only a space before a weekday: "Tùng Lâm Thứ Năm, 12/11/2026 14:35", "Hạ An, 20:15 18/11/2026").
 
     The date text is as printed, bullets turned into spaces, so that it reads as a date line. None unless
-    the part before the separator is a name (not a place or a weekday) and the rest is a date line.
+    the part before the date is a name (not a place or a weekday) and the rest is a date line.
     """
-    sep = _NAME_DATE_SEP.search(text)
-    if sep is None or len(text) > MAX_AUTHOR + 80:
+    if len(text) > MAX_AUTHOR + 80 or not _HAS_DIGIT.search(text):
         return None
-    date = " ".join(_BULLETS.sub(" ", text[sep.end() :]).split())
-    if not date or parse_date_line(date) is None:
-        return None
-    head = text[: sep.start()].strip()
-    if key_text(head) in _DATELINE_WORDS:
-        return None
-    name = author_name(head)
-    if name is None or key_text(name) in _DATELINE_WORDS:
-        return None
-    return name, date
+    tokens = _BAR.sub(r" \1 ", text).split()
+    for k in range(1, min(len(tokens), 7)):
+        head = tokens[:k]
+        tail = " ".join(tokens[k:])
+        if not tail or not (_NAME_DATE_SEP.match(" " + tail) or _DATE_START.match(tail) or _SEP_END.search(head[-1])):
+            continue
+        name_text = _SEP_END.sub("", " ".join(head)).strip()
+        date = " ".join(_BULLETS.sub(" ", _SEP_START.sub("", tail)).split())
+        if not name_text or not date or parse_date_line(date) is None:
+            continue
+        if key_text(name_text) in _DATELINE_WORDS:
+            return None
+        name = author_name(name_text)
+        if name is None or key_text(name) in _DATELINE_WORDS:
+            return None
+        return name, date
+    return None
+
+
+_HAS_DIGIT = re.compile(r"\d")
+_BAR = re.compile(r"\s*([|•·])\s*")
+# Where a date may start right after a name with no separator: a weekday, a time or a number.
+_DATE_START = re.compile(r"(?:thứ\s|chủ\s+nhật|\d)", re.IGNORECASE)
+_SEP_END = re.compile(r"\s*[,|•·\-–—]+$")
+_SEP_START = re.compile(r"^[\s,|•·\-–—]+")
 
 
 def _compiled_name(head: str) -> str | None:
@@ -104,8 +119,13 @@ def _plain_name(text: str) -> str | None:
         return None
     prefix = _AUTHOR_PREFIX.match(text)
     name = text[prefix.end() :].strip() if prefix else text
+    name = _FOLLOW.sub("", name)
     if name.casefold() in _AUTHOR_ABBREVIATIONS:
         return name
+    if (outlet := _OUTLET.search(name)) and not prefix:
+        name = name[: outlet.start()]  # "Hoàng Quân/VOV.VN": the writer, then the outlet's name
+        if key_text(name) in _DATELINE_WORDS:
+            return None
     tokens = name.split()
     min_tokens = 1 if prefix else 2
     if not min_tokens <= len(tokens) <= 5:
@@ -113,3 +133,9 @@ def _plain_name(text: str) -> str | None:
     if all(t[0].isupper() and t.replace(".", "").replace("-", "").isalpha() for t in tokens):
         return name
     return None
+
+
+# A follow button printed after the writer's name ("Đình Huy Theo dõi", "Đình Huy + Follow").
+_FOLLOW = re.compile(r"\s+(?:\(BUTTON\)\s*)?\+?\s*(?:theo\s+dõi|follow)$", re.IGNORECASE)
+# "/VOV.VN", "/TTXVN", "/Báo Tin tức": the outlet after a slash, capitalised words or a domain.
+_OUTLET = re.compile(r"\s*/\s*(?:[A-ZĐ][\w.\-]*)(?:\s+[A-ZĐ][\w.\-]*){0,3}$")

@@ -18,15 +18,17 @@ CREDIT_AFTER_SENTENCE = re.compile(
 )
 # "caption text ẢNH: X": a credit run on after the caption with no stop before it (a short credit only)
 CREDIT_AFTER_TEXT = re.compile(
-    r"^(?P<text>[^.!?]{10,200}?)\s+" + CREDIT_WORD + r"\s*:\s*(?P<credit>[^.!?():]{1,40}?)\.?$", re.IGNORECASE
+    r"^(?P<text>(?:[^.!?]|(?<=\d)\.(?=\d)){10,200}?)\s+" + CREDIT_WORD + r"\s*:\s*(?P<credit>[^.!?():]{1,40}?)\.?$", re.IGNORECASE
 )
 # "caption - Ảnh: X", as some sites print a credit after a dash
 CREDIT_AFTER_DASH = re.compile(
     r"^(?P<text>.+?)\s+[-–—]\s+" + CREDIT_WORD + r"\s*:\s*(?P<credit>[^.!?()]{1,60})$", re.IGNORECASE
 )
-ILLUSTRATION_MARK = re.compile(r"^(?P<text>.+?)\s*\(\s*ảnh\s+minh\s+h(?:ọa|oạ)\s*\)\s*\.?$", re.IGNORECASE)
+# "(ảnh minh họa)", "(Ảnh chụp màn hình)": a caption's mark of an illustration or a screenshot
+_MARK = r"ảnh\s+(?:minh\s+h(?:ọa|oạ)|chụp\s+màn\s+hình)"
+ILLUSTRATION_MARK = re.compile(r"^(?P<text>.+?)\s*\(\s*" + _MARK + r"\s*\)\s*\.?$", re.IGNORECASE)
 CREDIT_LINE = re.compile(r"^\(?\s*" + CREDIT_WORD + r"\s*:\s*(?P<credit>[^()]{1,60}?)\s*\)?\.?$", re.IGNORECASE)
-ILLUSTRATION_LINE = re.compile(r"^\(?\s*ảnh\s+minh\s+h(?:ọa|oạ)\s*\)?\.?$", re.IGNORECASE)
+ILLUSTRATION_LINE = re.compile(r"^\(?\s*" + _MARK + r"\s*\)?\.?$", re.IGNORECASE)
 
 
 def is_caption(line: str) -> bool:

@@ -14,7 +14,7 @@ _WEEKDAY = r"(?:thứ\s*(?:hai|ba|tư|năm|sáu|bảy|[2-7])|chủ\s*nhật|cn|t
 _PREFIX = r"(?:ngày\s+cập\s+nhật|cập\s+nhật|ngày\s+đăng|đăng\s+ngày|đăng\s+lúc|xuất\s+bản|thời\s+gian|ngày)\s*:?"
 _NUMERIC = r"(?<!\d)(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})(?!\d)"
 _WORDS = r"(?:ngày\s+)?(\d{1,2})\s+tháng\s+(\d{1,2})\s*(?:năm|,)\s*(\d{4})(?!\d)"
-_TIME = r"(?<!\d)(\d{1,2})\s*(?::|h|g)\s*(\d{2})(?!\d)(?:\s*(?:am|pm|sa|ch))?"
+_TIME = r"(?<!\d)(\d{1,2})\s*(?::|h|g)\s*(\d{2})(?!\d)(?:\s*(am|pm|sa|ch)\b)?"
 _ZONE = r"\(?\s*(?:gmt|utc)\s*([+-])\s*(\d{1,2})(?::?(\d{2}))?\s*\)?"
 _FILLER = re.compile(r"[\s,|\-–—()/]+|\blúc\b", re.IGNORECASE)
 
@@ -61,6 +61,31 @@ def _valid(day: int, month: int, year: int | None) -> bool:
 
 def parse_date_line(line: str) -> FoundDate | None:
     """A `FoundDate` when the whole line is a date (with optional weekday, time, zone, 'Cập nhật:' prefix)."""
+    found = _date_and_rest(line)
+    if found is None or _FILLER.sub("", found[1]):
+        return None  # other words on the line: a sentence that mentions a date, not a date line
+    return found[0]
+
+
+def parse_labelled_date_line(line: str) -> FoundDate | None:
+    """A date line that also names the page's section, as a page's header prints it beside its headline
+    ("Kinh tế số 17-09-2025 - 10:42 AM", "14-11-2025 - 06:30 AM | Pháp luật"): the date, and at most
+    `LABEL_MAX_WORDS` words without digits or sentence punctuation. Only read next to a headline."""
+    found = _date_and_rest(line)
+    if found is None:
+        return None
+    rest = _FILLER.sub(" ", found[1]).split()
+    if len(rest) > LABEL_MAX_WORDS or any(not w.isalpha() for w in rest):
+        return None
+    return found[0]
+
+
+LABEL_MAX_WORDS = 4
+
+
+def _date_and_rest(line: str) -> tuple[FoundDate, str] | None:
+    """The first date of a short line and what is left of the line around it (weekday, prefix, time and
+    zone taken out)."""
     if not line or len(line) > MAX_DATE_LINE:
         return None
     match = _RE_NUMERIC.search(line) or _RE_WORDS.search(line)
@@ -78,13 +103,15 @@ def parse_date_line(line: str) -> FoundDate | None:
         zone = f"{sign}{int(hours):02d}:{int(minutes or 0):02d}"
         rest = rest[: m.start()] + " " + rest[m.end() :]
     if m := _RE_TIME.search(rest):
-        hours, minutes = int(m.group(1)), int(m.group(2))
+        hours, minutes, half = int(m.group(1)), int(m.group(2)), (m.group(3) or "").casefold()
+        if half in ("pm", "ch") and 1 <= hours < 12:
+            hours += 12  # "02:15 PM", "02:15 CH" (chiều)
+        elif half in ("am", "sa") and hours == 12:
+            hours = 0
         if hours < 24 and minutes < 60:
             time = f"{hours:02d}:{minutes:02d}"
             rest = rest[: m.start()] + " " + rest[m.end() :]
-    if _FILLER.sub("", rest):
-        return None  # other words on the line: a sentence that mentions a date, not a date line
-    return FoundDate(day, month, year, line.strip(), "date_line", time, zone)
+    return FoundDate(day, month, year, line.strip(), "date_line", time, zone), rest
 
 
 def find_opening_date(paragraph: str) -> FoundDate | None:

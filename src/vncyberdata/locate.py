@@ -357,7 +357,7 @@ def _title(lines: list[str], info: list[Line], start: int, publisher_key: str) -
         if _corroborated(keys, i):
             why.append("repeated_in_page")
             score += 3
-        shared = _shared_bigrams(keys[i], article)
+        shared = shared_bigrams(keys[i], article)
         if shared >= 0.25:
             why.append("words_in_article")
         score += 6 * shared if shared else -2  # a line sharing no word pair with the story is furniture
@@ -394,7 +394,7 @@ class _Keys:
         return len(self.lines)
 
 
-def _shared_bigrams(key: str, article: str) -> float:
+def shared_bigrams(key: str, article: str) -> float:
     """The share of a line's word pairs found in the article's text: a headline sums its own story up."""
     words = key.split()
     pairs = [f" {a} {b} " for a, b in zip(words, words[1:])]

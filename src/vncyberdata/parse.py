@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from pydantic import ValidationError
 
-from . import byline, credits, dates, ids, langid, locate, redact, topics
+from . import boxes, byline, credits, dates, ids, langid, locate, redact, topics
 from .chrome import ChromeTable, default_table
 from .normalize import BOM, clean_line, key_text, nfc, split_lines, word_count
 from .record import Article, Caption, PiiCounts, RawMeta, TopicMatch
@@ -120,7 +120,7 @@ def parse(
     units = walk.group_units()
     paras = [u for u in units if not u.caption]
     author, attribution = _take_byline(paras, walk.classes)
-    author = author or walk.top_author
+    author = author or walk.top_author or walk.tail_author
     if not paras:
         return Rejection(
             "no_body",
@@ -231,6 +231,9 @@ class _Walk:
         self._headline_keys: set[str] = set()
         self.article_lines: list[int] = []
         self.top_author: str | None = None  # a byline between a whole page's title and its article
+        self.tail_author: str | None = None  # the writer's name after a whole page's article
+        self.boxed: dict[int, str] = {}
+        self.author_line: int | None = None
 
     def run(self) -> None:
         if self.may_be_whole_page:
@@ -238,6 +241,10 @@ class _Walk:
         else:
             self.located = place = locate.Located(None, len(self.lines))
         whole = place.whole_page
+        if whole and place.title is not None and place.start is not None:
+            self.boxed = boxes.inline_boxes(self.lines, place.info, place.markers, place.title, place.start, place.end,
+                                            self.publisher_key)
+            self.author_line = boxes.closing_author(self.lines, place.markers, place.end)
         in_related = ended = False
         for i, line in enumerate(self.lines):
             if not line:
@@ -247,6 +254,13 @@ class _Walk:
                 self.first_nonblank = i + 1
             if whole and place.title is not None and i < place.title:
                 self._before_title(i, line, place.title)
+                continue
+            if i in self.boxed:
+                self._headline(i, line) if self.boxed[i] == "related_headline" else self._chrome(i)
+                continue
+            if i == self.author_line:
+                self.classes[i] = "author"
+                self.tail_author = byline.author_name(line)
                 continue
             marker = place.markers[i] if place.markers else self.table.match_clean(line)
             if marker is not None:
@@ -292,9 +306,9 @@ class _Walk:
 
     def _before_title(self, i: int, line: str, title: int) -> None:
         """Above the title of a whole-page dump: chrome, but for a date line just above the title."""
-        found = dates.parse_date_line(line)
         near = sum(1 for j in range(i + 1, title) if self.lines[j]) < 3
-        if found is not None and near:
+        found = (dates.parse_date_line(line) or dates.parse_labelled_date_line(line)) if near else None
+        if found is not None:
             self._date_line(i, found)
         else:
             self.classes[i] = "chrome"
@@ -302,7 +316,13 @@ class _Walk:
     def _above_article(self, i: int, line: str, found: dates.FoundDate | None) -> None:
         """Between a whole page's title and its first paragraph: the date, a byline, a figure; or chrome
         (share buttons, audio players, font-size controls)."""
-        if found is not None:
+        split = byline.author_and_date(line) if found is None else None
+        if split is not None:
+            self.classes[i] = "author"
+            self.top_author = self.top_author or split[0]
+            if self.date is None:
+                self.date = dates.parse_date_line(split[1])
+        elif found is not None or (found := dates.parse_labelled_date_line(line)) is not None:
             self._date_line(i, found)
         elif self.top_author is None and (name := locate.byline_name(line)):
             self.classes[i] = "author"
