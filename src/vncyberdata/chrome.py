@@ -36,6 +36,7 @@ class ChromeTable:
     markers: tuple[Marker, ...]
     _exact: dict[str, Marker] = field(init=False, repr=False, compare=False)
     _prefix: tuple[Marker, ...] = field(init=False, repr=False, compare=False)
+    _longest: int = field(init=False, repr=False, compare=False)  # no marker matches a longer line
 
     def __post_init__(self) -> None:
         exact: dict[str, Marker] = {}
@@ -44,6 +45,8 @@ class ChromeTable:
                 exact.setdefault(m.key, m)  # the first row wins, as in a top-down read of the table
         object.__setattr__(self, "_exact", exact)
         object.__setattr__(self, "_prefix", tuple(m for m in self.markers if m.match == "prefix"))
+        longest = [m.max_len or len(m.key) for m in self._prefix] + [len(k) for k in exact]
+        object.__setattr__(self, "_longest", max(longest, default=0))
 
     def match(self, line: str) -> Marker | None:
         """The first marker (in table order) that matches `line`, or None."""
@@ -51,6 +54,8 @@ class ChromeTable:
 
     def match_clean(self, line: str) -> Marker | None:
         """`match` for a line that is already clean (`normalize.clean_line`), as the parser's lines are."""
+        if len(line) > self._longest:
+            return None  # longer than any marker's line (casefolding never shortens a line)
         folded = line.casefold()
         hits = [m for m in self._prefix if m.matches(folded)]
         if folded in self._exact:

@@ -135,20 +135,23 @@ def chrome_share(text: str, table: ChromeTable) -> float:
     return covered / len(words)
 
 
+_ALPHA_WORD = re.compile(r"\S*[^\W\d_]\S*")
+_VI_WORD = re.compile(r"\S*[" + "".join(sorted(_VI_LETTERS)) + r"]\S*", re.IGNORECASE)
+
+
 def vietnamese_share(text: str) -> float:
     """The share of words that carry a Vietnamese letter (a tone mark, a hat, a horn or đ)."""
-    words = [w for w in text.lower().split() if any(c.isalpha() for c in w)]
-    if not words:
-        return 0.0
-    return sum(1 for w in words if not _VI_LETTERS.isdisjoint(w)) / len(words)
+    words = len(_ALPHA_WORD.findall(text))
+    return len(_VI_WORD.findall(text)) / words if words else 0.0
 
 
-_PUNCT = "\"'“”‘’()[]{}.,;:!?…-–—/«»*•"
+_STOPWORD = re.compile(r"(?<!\w)(?:" + "|".join(sorted(STOPWORDS, key=len, reverse=True)) + r")(?!\w)")
 
 
 def stopword_share(text: str) -> float:
-    words = text.casefold().split()
-    return sum(1 for w in words if w.strip(_PUNCT) in STOPWORDS) / len(words) if words else 0.0
+    """The share of a text's words that are stopwords (a word is counted with the punctuation around it)."""
+    words = len(text.split())
+    return len(_STOPWORD.findall(text.casefold())) / words if words else 0.0
 
 
 def is_prose(text: str) -> bool:
@@ -472,7 +475,7 @@ def title_problem(title: str, table: ChromeTable, publisher_key: str = "") -> st
     letters = sum(1 for c in title if c.isalpha())
     if letters < 10:
         return f"the title {title[:60]!r} has too few letters to be a headline"
-    if _RESIDUE.search(title) or is_label(title) or table.match(title) is not None:
+    if _RESIDUE.search(title) or is_label(title) or table.match_clean(title) is not None:
         return f"the title {title[:60]!r} is a menu label, a button or site furniture"
     if is_breadcrumb(title) or dates.parse_date_line(title) is not None:
         return f"the title {title[:60]!r} is a breadcrumb or a date"
@@ -505,7 +508,13 @@ def article_problem(title: str, paragraphs: list[str], table: ChromeTable, publi
     if len(labels) > LABEL_PARAGRAPHS_MAX:
         return f"{len(labels)} paragraphs are menu labels or buttons (e.g. {labels[0][:40]!r})"
     total = sum(len(p) for p in paragraphs)
-    prose = sum(len(p) for p in paragraphs if is_prose(p))
-    if total and prose / total < PROSE_SHARE_MIN:
+    need = PROSE_SHARE_MIN * total
+    prose = 0
+    for p in sorted(paragraphs, key=len, reverse=True):  # the longest first: most articles are settled early
+        if prose >= need:
+            break
+        if is_prose(p):
+            prose += len(p)
+    if total and prose < need:
         return f"only {prose / total:.0%} of the text under the title is in sentence-like paragraphs"
     return None

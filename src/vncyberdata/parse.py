@@ -78,9 +78,14 @@ def decode(raw: bytes) -> str | Rejection:
             "save the file as UTF-8; a legacy Vietnamese encoding (cp1258, TCVN3, VNI) must be converted first",
             line,
         )
-    if not clean_line(text.replace("\n", " ").replace("\r", " ")):
+    if not _has_text(text):
         return Rejection("empty", "the file is empty or holds only whitespace", "add the article text or remove the file")
     return nfc(text)
+
+
+def _has_text(text: str) -> bool:
+    """Something visible in the file (the start is looked at first: cleaning a whole file costs)."""
+    return any(clean_line(part.replace("\n", " ").replace("\r", " ")) for part in (text[:256], text))
 
 
 _HINT_TEXT = "raw files are UTF-8 text dumps of one article; remove the file or replace it with the page's text"
@@ -359,7 +364,8 @@ class _Walk:
         for i in self.article_lines:
             line = self.lines[i]
             prev = units[-1] if units else None
-            credit_line = credits.CREDIT_LINE.match(line) or credits.ILLUSTRATION_LINE.match(line)
+            hint = credits.may_credit(line)
+            credit_line = hint and (credits.CREDIT_LINE.match(line) or credits.ILLUSTRATION_LINE.match(line))
             if credit_line:
                 if prev and prev.credit is None and _caption_sized(prev.text) and self._adjacent(prev, i):
                     prev.caption = True
@@ -370,7 +376,7 @@ class _Walk:
                     self.classes[i] = "chrome"  # a credit with no caption line before it
                 continue
             text, credit, is_caption = line, None, False
-            if len(line) <= MAX_CAPTION:
+            if hint and len(line) <= MAX_CAPTION:
                 m = (
                     credits.CREDIT_IN_PARENS.match(line)
                     or credits.CREDIT_AFTER_SENTENCE.match(line)
@@ -384,7 +390,8 @@ class _Walk:
                 prev is not None
                 and self._adjacent(prev, i)
                 and len(prev.text) <= MAX_CAPTION
-                and key_text(prev.text) == key_text(text)
+                and abs(len(prev.text) - len(text)) <= 8 + len(text) // 4  # cheap first: keys of texts this far apart differ
+                and locate.fold(prev.text) == locate.fold(text)  # the lines are clean: fold is their key_text
             ):
                 # The same caption twice in a row (image alt text, then the visible caption): keep the later one.
                 if prev.text != text and prev.text not in prev.variants:
