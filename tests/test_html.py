@@ -20,7 +20,7 @@ from vncyberdata.html_dump import EXTRA_HINT, HtmlError, html_to_dump, read_page
 from vncyberdata.html_meta import PRECEDENCE, calendar_day, read_meta
 from vncyberdata.normalize import clean_line
 from vncyberdata.parse import Parsed, parse
-from vncyberdata.raw import read_sidecar
+from vncyberdata.raw import RawMeta, read_sidecar
 
 HTML = Path(__file__).resolve().parent / "fixtures" / "html"
 NAMES = sorted(p.name[: -len(".expect.json")] for p in HTML.glob("*.expect.json"))
@@ -336,3 +336,58 @@ def test_random_bytes_raise_only_html_error(data):
 @given(tag_soup(), st.sampled_from([b"", b"\xef\xbb\xbf", b"<!DOCTYPE html>", b'<meta charset="windows-1258">']))
 def test_tag_soup_raises_only_html_error(soup, prefix):
     _only_html_error(prefix + soup)
+
+
+# ------------------------------------------------------------------------------ related cards in the body
+
+_CARD_URL = "https://baomau.vn/canh-giac-chieu-mao-danh-nhan-vien-ngan-hang-post123.html"
+_CARD_HEADLINE = "Cảnh giác chiêu mạo danh nhân viên ngân hàng gọi điện hỗ trợ khóa thẻ"
+_CARD_SUMMARY = "Nhiều người dân nhận cuộc gọi tự xưng nhân viên ngân hàng đề nghị cài ứng dụng để khóa thẻ bị lộ."
+_BEFORE = ("<p>Công an tỉnh vừa bắt giữ nhóm đối tượng giả danh nhân viên ngân hàng, gửi tin nhắn chứa đường dẫn lạ"
+           " để chiếm đoạt tài khoản của người dân trên địa bàn.</p>")
+_AFTER = ("<p>Các đối tượng đã lừa hơn 40 người, chiếm đoạt khoảng 3 tỷ đồng; cơ quan điều tra đang mở rộng vụ án"
+          " để xử lý những người liên quan.</p>")
+
+
+def _card_article(card: str):
+    head = '<link rel="canonical" href="https://baomau.vn/bat-nhom-gia-danh-ngan-hang-post999.html">'
+    body = f'<h1>Bắt nhóm giả danh nhân viên ngân hàng lừa đảo</h1><div class="content">{_BEFORE}{card}{_AFTER}</div>'
+    result = parse(_page(head, body), RawMeta(publisher="Báo Mẫu", license="test"), "card.html", raw_format="html")
+    assert isinstance(result, Parsed), result
+    return result.article
+
+
+def _text_of(article) -> str:
+    return "\n\n".join(t for t in (article.lead, article.body) if t)  # a page without a sapo: its first paragraph leads
+
+
+def _assert_card_cut(article) -> None:
+    text = _text_of(article)
+    assert clean_line(_CARD_HEADLINE) not in text and clean_line(_CARD_HEADLINE) in article.related_headlines
+    assert "Nhiều người dân nhận cuộc gọi" not in text and "ĐỌC NGAY" not in text  # summary and button dropped
+    assert "Công an tỉnh vừa bắt giữ nhóm đối tượng" in text and "Các đối tượng đã lừa hơn 40 người" in article.body
+
+
+def test_related_card_with_heading_link_and_button():
+    card = (f'<div class="box-inline"><ul><li><a href="{_CARD_URL}"><img src="https://cdn.baomau.vn/thumb.jpg" alt="Mạo danh">'
+            f'</a><h4><a href="{_CARD_URL}">{_CARD_HEADLINE}</a></h4><a href="{_CARD_URL}"><span>ĐỌC NGAY</span></a>'
+            "</li></ul></div>")
+    _assert_card_cut(_card_article(card))
+
+
+def test_related_card_with_title_link_and_summary():
+    card = (f'<div class="inner"><div class="item"><p class="thumb"><a href="{_CARD_URL}">'
+            f'<img src="https://cdn.baomau.vn/thumb.jpg" alt="mao danh"></a></p><header><p class="name">'
+            f'<a href="{_CARD_URL}">{_CARD_HEADLINE}</a></p><p class="text">{_CARD_SUMMARY}</p></header></div></div>')
+    _assert_card_cut(_card_article(card))
+
+
+def test_inline_link_in_a_paragraph_stays_in_the_body():
+    para = (f'<p>Như báo đã đưa tin trong bài <a href="{_CARD_URL}">{_CARD_HEADLINE}</a>, các đối tượng thường gọi'
+            " điện rồi gửi đường dẫn cài ứng dụng giả mạo cho người dân.</p>")
+    figure = ('<figure><a href="https://cdn.baomau.vn/anh-lon.jpg"><img src="https://cdn.baomau.vn/anh.jpg" alt="Tang vật">'
+              "</a><figcaption>Tang vật thu giữ tại trụ sở công an (Ảnh: Hải Minh)</figcaption></figure>")
+    article = _card_article(para + figure)
+    assert clean_line(_CARD_HEADLINE) in article.body and "các đối tượng thường gọi điện" in article.body
+    assert article.related_headlines == []
+    assert any("Tang vật thu giữ" in c.text for c in article.captions)  # a figure whose image links to its file

@@ -38,11 +38,13 @@ from bisect import bisect_right
 from copy import deepcopy
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urljoin, urlsplit
 
 from .chrome import ChromeTable, default_table
 from .dates import MAX_DATE_LINE, parse_date_line
 from .normalize import key_text, nfc
 from .byline import attribution_source, author_and_date, author_name
+from .locate import is_headline, is_prose
 from .html_meta import (PageEvidence, authors_value, closing_author, date_line, iso_line, meta_content, page_evidence,
                         page_title, read_meta, text_date_line)
 from .parse import MAX_CAPTION
@@ -333,6 +335,12 @@ _CREDIT_ONLY = re.compile(r"^[(\[]?\s*" + _WORD + r"\s*:\s*(?P<credit>.+?)\s*[)\
 _TRAILING_SEP = re.compile(r"[\s\-–—|,;:]+$")
 
 _DATE_ABOVE, _DATE_BELOW = 250, 1000  # characters of page text: the article's header around its title
+# A related card inside the body: its button label ("ĐỌC NGAY", "Xem thêm") and its one-sentence summary.
+_CARD_BUTTON_WORDS, _CARD_SUMMARY_WORDS = 3, 30
+_CARD_HEADER = "Tin liên quan"  # the header its headlines go out under (a "related" marker of the chrome table)
+# A sentence end followed by the start of another sentence (its capital letter is checked apart).
+_SENTENCE_BREAK = re.compile(r"[.!?…][\"'”’)\]»]*\s+[\"'“‘(]*([^\W\d_])")
+_NOT_A_PAGE = re.compile(r"^(?:#|javascript:|mailto:|tel:)|\.(?:jpe?g|png|gif|webp|avif|svg|bmp)$", re.IGNORECASE)
 
 
 @dataclass
@@ -367,6 +375,10 @@ class _Page:
         for box in self.boxes:
             for el in box.elements:
                 self._add_subtree(self.chrome, el)
+        for box in (cards := self._related_cards()):
+            for el in box.elements:
+                self._add_subtree(self.chrome, el)
+        self.boxes += cards
         self.figures = self._figures()
         for fig in self.figures:
             for el in fig.elements:
@@ -554,6 +566,66 @@ class _Page:
                     seen.add(key)
                     out.append(text)
         return out
+
+    def _related_cards(self) -> list[_Box]:
+        """Related cards without a header, standing between the article's paragraphs (a "Tin liên quan" box).
+
+        A card is judged as a reader would: a block whose text is a headline-shaped link to another page on a
+        line of its own, with at most an image, a short button label ("ĐỌC NGAY") and a one-sentence summary
+        besides, all its labelled links going to that page, and prose paragraphs before and after it. A link
+        inside a sentence is article text; the card's summary, image and button are dropped with it.
+        """
+        declared = [*self.root.xpath("//link[@rel='canonical']/@href"), meta_content(self.root, "og:url")]
+        own_urls = [u.strip() for u in declared if u and u.strip()]  # the page's own address
+        base = own_urls[0] if own_urls else ""
+
+        def page(href: str | None):
+            """The page a link goes to (host, path, query), or None for anchors, scripts and image files."""
+            href = (href or "").strip()
+            if not href or _NOT_A_PAGE.search(href):
+                return None
+            parts = urlsplit(urljoin(base, href))
+            if _NOT_A_PAGE.search(parts.path):
+                return None
+            return parts.netloc.lower().removeprefix("www."), parts.path.rstrip("/"), parts.query
+
+        def card_shaped(el, link, target) -> bool:
+            if _tag(el) == "figure" or el.find(".//figcaption") is not None:
+                return False  # a photo with its caption, even when the image links somewhere
+            anchors = list(el.iter("a"))
+            for a in anchors:
+                label = _text(a)
+                if a is not link and label and (page(a.get("href")) != target or _words(label) > _CARD_BUTTON_WORDS):
+                    return False
+            rest = _text(el, skip=set(anchors))  # the text no link holds: the summary, if any
+            breaks = sum(m.group(1).isupper() for m in _SENTENCE_BREAK.finditer(rest))
+            return _words(rest) <= _CARD_SUMMARY_WORDS and breaks == 0
+
+        def prose(el) -> bool:
+            return _tag(el) == "p" and el not in self.chrome and is_prose(_text(el))
+
+        own = {page(u) for u in own_urls} - {None}
+        seen = {key_text(h) for box in self.boxes for h in box.headlines}
+        headlines: list[str] = []
+        cards: list = []
+        for link in self.body.iter("a"):
+            target, text = page(link.get("href")), _text(link)
+            if target is None or target in own or link in self.chrome or any(link in c.iter() for c in cards):
+                continue
+            line = next((n for n in link.iterancestors() if _tag(n) in _BLOCK), None)
+            if line is None or key_text(_text(line)) != key_text(text) or not is_headline(text):
+                continue  # not a line of its own (a link inside a sentence), or not shaped like a headline
+            card, node = None, line
+            while node is not None and node is not self.body and card_shaped(node, link, target):
+                card, node = node, node.getparent()
+            if card is None or not (any(prose(s) for s in card.itersiblings(preceding=True))
+                                    and any(prose(s) for s in card.itersiblings())):
+                continue
+            cards.append(card)
+            if key_text(text) not in seen:
+                seen.add(key_text(text))
+                headlines.append(text)
+        return [_Box(_CARD_HEADER, headlines, cards)] if cards else []
 
     # ----------------------------------------------------------------------------------------- figures
 
