@@ -46,8 +46,9 @@ def test_parse_prints_the_record(capsys):
 def test_parse_lines_view(capsys):
     assert main(["parse", str(RAW / "000_950e53a0e89c16ec.txt"), "--lines"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert len(lines) == 22
+    assert len(lines) == 22 + 1  # one per raw line, then the title's evidence
     assert lines[8].split()[1] == "attribution" and lines[0].split()[1] == "title"
+    assert lines[-1] == "evidence: title:first_line"
 
 
 def test_parse_rejection_names_file_line_and_fix(tmp_path, capsys):

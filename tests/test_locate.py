@@ -215,3 +215,20 @@ def test_two_whole_page_dumps_of_one_site_never_share_an_id(tmp_path):
     assert a.id != b.id
     assert report["dropped"] == {}, report["dropped"]  # both pages kept: the seeds plus two
     assert sum(report["splits"]["articles"].values()) == 4
+
+
+def test_the_build_report_counts_title_evidence_and_html_disagreements(tmp_path):
+    """Why each title was chosen is counted in build-report.json ("evidence"), with the HTML sources that
+    disagreed; `parse --lines` prints the same for one file."""
+    raw = _raw_with(tmp_path, {"page_one": _page("Bắt nhóm giả danh nhân viên ngân hàng lừa đảo hơn 9 tỷ đồng")})
+    site = sites.SITES / "vnexpress"
+    shutil.copy(site / "page.html", raw / "vnexpress.html")
+    shutil.copy(site / "page.meta.json", raw / "vnexpress.meta.json")
+    report = build(raw, tmp_path / "dataset")
+    evidence = report["evidence"]
+    seeds = len(list(RAW.glob("*.txt")))
+    assert evidence["title"]["first_line"] == seeds  # article-only dumps: the first line, as before
+    assert evidence["title"]["words_in_article"] >= 1 and evidence["title"]["next_to_date"] >= 1  # the whole page
+    assert evidence["title"]["visible"] == 1 and evidence["author"]["visible"] == 1  # the HTML page's h1, byline
+    page = parse((site / "page.html").read_bytes(), sites.read_sidecar(site / "page.meta.json"), "p.html", raw_format="html")
+    assert evidence["differs"] and sum(evidence["differs"].values()) == sum(c.startswith("differs:") for c in page.evidence)

@@ -48,6 +48,7 @@ class Report:
     drops: Drops = field(default_factory=Drops)  # on disk but the last few: thousands in a large corpus
     line_classes: Counter = field(default_factory=Counter)
     lines_total: int = 0
+    evidence: Counter = field(default_factory=Counter)  # parse.Parsed.evidence codes, over every record
     cache_hits: int = 0  # how the build ran, not what it produced: kept out of build-report.json
 
     def drop(self, step: str, raw_path: str, code: str, message: str, hint: str, line: int | None = None) -> None:
@@ -68,7 +69,17 @@ class Report:
                 "total": self.lines_total,
                 "by_class": {c: self.line_classes.get(c, 0) for c in LINE_CLASSES},
             },
+            "evidence": _evidence_counts(self.evidence),
         }
+
+
+def _evidence_counts(codes: Counter) -> dict:
+    """{"title": {"words_in_article": n, ...}, "author": {...}, "differs": {...}}: records per evidence code."""
+    out: dict[str, dict[str, int]] = {}
+    for code, n in sorted(codes.items()):
+        group, _, name = code.partition(":")
+        out.setdefault(group, {})[name] = n
+    return out
 
 
 # A step takes what the previous one gave and the report: parse_files takes the raw files, every later step
@@ -193,6 +204,7 @@ def parse_files(files: Iterable[RawFile], report: Report, options: Options, stor
             report.cache_hits += cached
             report.lines_total += sum(chunk.line_classes.values())
             report.line_classes.update(chunk.line_classes)
+            report.evidence.update(chunk.evidence)
             store.add(chunk)
             if progress is not None:
                 progress.update(files_in)

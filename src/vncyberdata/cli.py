@@ -92,8 +92,10 @@ def cmd_parse(args: argparse.Namespace) -> int:
             text = raw.decode("utf-8-sig")
         for i, (cls, line) in enumerate(zip(result.line_classes, split_lines(text))):
             print(f"{i + 1:5d} {cls:<16} {line[:100]}")
+        print(f"evidence: {', '.join(result.evidence)}")
         return EXIT_OK
-    out = {"article": result.article.model_dump(mode="json"), "line_classes": list(result.line_classes)}
+    out = {"article": result.article.model_dump(mode="json"), "line_classes": list(result.line_classes),
+           "evidence": list(result.evidence)}
     print(json.dumps(out, ensure_ascii=False, indent=2))
     return EXIT_OK
 

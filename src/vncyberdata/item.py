@@ -20,6 +20,7 @@ class Item:
     signature: np.ndarray
     content_hash: str
     headline_ids: tuple[str, ...]
+    evidence: tuple[str, ...] = ()  # parse.Parsed.evidence, counted in the build report
 
     @classmethod
     def of(cls, parsed) -> "Item":
@@ -30,4 +31,5 @@ class Item:
             np.asarray(minhash.signature(article.body), dtype=np.uint64),
             minhash.content_hash(article.body),
             tuple(ids.headline_id(text) for text in article.related_headlines),
+            tuple(parsed.evidence),
         )

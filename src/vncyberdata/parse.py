@@ -47,6 +47,9 @@ class Rejection:
 class Parsed:
     article: Article
     line_classes: tuple[str, ...]
+    # why the title, date and author are what they are, as "field:source" codes ("title:words_in_article",
+    # "title:visible", "author:jsonld"), and the HTML sources that disagreed ("differs:author_jsonld_differs")
+    evidence: tuple[str, ...] = ()
     signature: object = None  # MinHash values of the body, filled by the build's workers (minhash.signature)
 
 
@@ -97,12 +100,13 @@ def parse(
     """Parse one raw file: a text dump, or (raw_format "html") an HTML page, which html_dump first lays out
     as a text dump. `raw_path` is recorded as provenance only: it never changes the result's text or id.
     For HTML, `line_classes` describe the lines of that dump."""
-    dump = raw
+    dump, page = raw, None
     if raw_format == "html":
-        from .html_dump import HtmlError, html_to_dump
+        from .html_dump import HtmlError, read_page
 
         try:
-            dump = html_to_dump(raw).encode("utf-8")
+            text_dump, page = read_page(raw)
+            dump = text_dump.encode("utf-8")
         except HtmlError as err:
             return Rejection("bad_html", str(err), "save the whole article page as HTML, or its text as a .txt dump")
     text = decode(dump)
@@ -217,7 +221,7 @@ def parse(
             "check the raw file and its sidecar against schema/article.schema.json",
         )
     assert None not in walk.classes, "every line must be classified"
-    return Parsed(article, tuple(walk.classes))  # type: ignore[arg-type]
+    return Parsed(article, tuple(walk.classes), _evidence(walk.located, page))  # type: ignore[arg-type]
 
 
 class _Walk:
@@ -438,6 +442,15 @@ def _no_article(lines: list[str], candidate: int | None, why: str) -> Rejection:
     """The dump holds no article the parser can vouch for: say which line came closest and why it fails."""
     where = f"; the best title candidate is line {candidate + 1}: {lines[candidate][:80]!r}" if candidate is not None else ""
     return Rejection("no_article", f"no article found: {why}{where}", NO_ARTICLE_HINT, candidate + 1 if candidate is not None else None)
+
+
+def _evidence(place: locate.Located, page) -> tuple[str, ...]:
+    """The record's evidence codes (see `Parsed.evidence`): the text dump's title evidence, or the HTML
+    page's chosen sources and disagreements (html_meta.PageEvidence)."""
+    if page is None:
+        return tuple(f"title:{why}" for why in (place.evidence or ("first_line",)))
+    chosen = [f"{name}:{getattr(page, name).chosen}" for name in ("title", "date", "author") if getattr(page, name).chosen]
+    return (*chosen, *(f"differs:{code}" for code in page.disagreements))
 
 
 def _caption_sized(text: str) -> bool:

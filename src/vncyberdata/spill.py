@@ -21,7 +21,7 @@ import hashlib
 import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -72,6 +72,7 @@ class Chunk:
     nbytes: int  # Arrow size of the chunk's rows
     sightings: int
     line_classes: Counter
+    evidence: Counter = field(default_factory=Counter)  # parse.Parsed.evidence codes of its records
 
     def __len__(self) -> int:
         return self.records
@@ -89,11 +90,12 @@ def write_chunk(folder: Path, name: str, items: list[Item], schema: pa.Schema, p
     row in the chunk). Row i of every file is record i."""
     folder = Path(folder)
     write_pins(folder, name, pins)
-    lines = Counter()
+    lines, evidence = Counter(), Counter()
     for item in items:
         lines.update(item.line_classes)
+        evidence.update(item.evidence)
     if not items:
-        return Chunk(name, 0, 0, 0, lines)
+        return Chunk(name, 0, 0, 0, lines, evidence)
     rows = [item.row for item in items]
     facts = pa.table(
         {
@@ -120,7 +122,7 @@ def write_chunk(folder: Path, name: str, items: list[Item], schema: pa.Schema, p
     _write_ipc(folder / f"{name}.seen", pa.table(seen, schema=SIGHTINGS))
     table = pa.Table.from_pylist(rows, schema=schema)
     _write_ipc(folder / f"{name}.arrow", table)
-    return Chunk(name, len(items), table.nbytes, len(seen["record"]), lines)
+    return Chunk(name, len(items), table.nbytes, len(seen["record"]), lines, evidence)
 
 
 def write_pins(folder: Path, name: str, pins: pa.Table) -> None:
