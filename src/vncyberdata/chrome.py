@@ -37,6 +37,7 @@ class ChromeTable:
     _exact: dict[str, Marker] = field(init=False, repr=False, compare=False)
     _prefix: tuple[Marker, ...] = field(init=False, repr=False, compare=False)
     _longest: int = field(init=False, repr=False, compare=False)  # no marker matches a longer line
+    _by_first: dict = field(init=False, repr=False, compare=False)  # prefix markers by their first character
 
     def __post_init__(self) -> None:
         exact: dict[str, Marker] = {}
@@ -45,6 +46,10 @@ class ChromeTable:
                 exact.setdefault(m.key, m)  # the first row wins, as in a top-down read of the table
         object.__setattr__(self, "_exact", exact)
         object.__setattr__(self, "_prefix", tuple(m for m in self.markers if m.match == "prefix"))
+        by_first: dict[str, tuple[Marker, ...]] = {}
+        for m in self._prefix:
+            by_first[m.key[:1]] = by_first.get(m.key[:1], ()) + (m,)
+        object.__setattr__(self, "_by_first", by_first)
         longest = [m.max_len or len(m.key) for m in self._prefix] + [len(k) for k in exact]
         object.__setattr__(self, "_longest", max(longest, default=0))
 
@@ -57,7 +62,7 @@ class ChromeTable:
         if len(line) > self._longest:
             return None  # longer than any marker's line (casefolding never shortens a line)
         folded = line.casefold()
-        hits = [m for m in self._prefix if m.matches(folded)]
+        hits = [m for m in self._by_first.get(folded[:1], ()) if m.matches(folded)]
         if folded in self._exact:
             hits.append(self._exact[folded])
         return min(hits, key=self.markers.index) if hits else None

@@ -46,7 +46,8 @@ PROSE_MIN_STOPWORDS = 0.05  # share of a paragraph's syllables that are stopword
 HEADLINE_WORDS = (5, 40)
 HEADLINE_MAX_CHARS = 250
 TITLE_WINDOW = 14  # non-blank lines above the main block searched for the title
-BLOCK_GAP = 4  # other lines allowed between two prose lines of one block
+BLOCK_GAP = 4
+TOOLBAR_MAX_CHARS = 200  # a share bar or toolbar on one line is shorter  # other lines allowed between two prose lines of one block
 
 _SENTENCE_END = re.compile(r"[.!?…:;][\"'”’)\]»]*$")
 _STOP_END = re.compile(r"[.:;,][\"'”’)\]»]*$")
@@ -194,7 +195,7 @@ def describe(text: str, table: ChromeTable, publisher_key: str = "", marker: obj
         return Line(0, False, False, False, False)
     if marker is False:
         marker = table.match(text)
-    toolbar = len(text) <= 200 and chrome_share(text, table) >= 0.5
+    toolbar = len(text) <= TOOLBAR_MAX_CHARS and chrome_share(text, table) >= 0.5
     return Line(
         words=len(text.split()),
         prose=marker is None and is_prose(text),
@@ -292,7 +293,8 @@ def _starts_with_article(lines: list[str], markers: list, first: int) -> bool:
 
 def _has_chrome_before(lines: list[str], info: list[Line], title: int, table: ChromeTable) -> bool:
     return any(
-        info[i].residue or info[i].label or (lines[i] and chrome_share(lines[i], table) >= 0.5) for i in range(title)
+        info[i].residue or info[i].label or (0 < len(lines[i]) <= TOOLBAR_MAX_CHARS and chrome_share(lines[i], table) >= 0.5)
+        for i in range(title)
     )
 
 

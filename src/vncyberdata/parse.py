@@ -344,7 +344,9 @@ class _Walk:
     def _page_residue(self, i: int, line: str) -> bool:
         """In a whole-page dump, a line inside the article that is a browser's residue or a menu label."""
         info = self.located.info[i] if self.located.info else locate.describe(line, self.table, self.publisher_key)
-        return info.residue or info.label or locate.chrome_share(line, self.table) >= 0.5
+        if info.residue or info.label:
+            return True
+        return not info.prose and len(line) <= locate.TOOLBAR_MAX_CHARS and locate.chrome_share(line, self.table) >= 0.5
 
     def _chrome(self, i: int) -> None:
         self.classes[i] = "chrome"
