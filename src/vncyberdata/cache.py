@@ -27,17 +27,17 @@ from .parse import PARSER_VERSION, Rejection
 from .item import Item
 
 # Modules and data files whose content decides what parse() returns.
-_SOURCES = ("parse.py", "boxes.py", "byline.py", "credits.py", "locate.py", "html_meta.py", "normalize.py", "dates.py", "chrome.py", "ids.py", "langid.py", "redact.py", "topics.py",
+SOURCES = ("parse.py", "boxes.py", "byline.py", "credits.py", "locate.py", "html_meta.py", "normalize.py", "dates.py", "chrome.py", "ids.py", "langid.py", "redact.py", "topics.py",
             "record.py", "data/chrome.toml", "data/topics.toml")
-_SOURCES += ("minhash.py", "html_dump.py", "item.py")  # the cached signature and Item; HTML via html_dump
-_LIBRARIES = ("pydantic", "py3langid", "datasketch", "numpy")
+SOURCES += ("minhash.py", "html_dump.py", "item.py")  # the cached signature and Item; HTML via html_dump
+_LIBRARIES = ("pydantic", "py3langid", "datasketch", "numpy", "pyahocorasick")
 
 
 @lru_cache(maxsize=1)
 def fingerprint() -> str:
     digest = hashlib.sha256(PARSER_VERSION.encode())
     package = resources.files("vncyberdata")
-    for name in _SOURCES:
+    for name in SOURCES:
         digest.update(name.encode() + b"\0" + package.joinpath(name).read_bytes())
     for lib in _LIBRARIES:
         digest.update(f"{lib}=={metadata.version(lib)}".encode())

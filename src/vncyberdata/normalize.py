@@ -39,9 +39,12 @@ def nfc(text: str) -> str:
     return text if unicodedata.is_normalized("NFC", text) else unicodedata.normalize("NFC", text)
 
 
-# NFC spellings that need a rewrite: a toned a/e after o, a toned y after u, a toned u after q. Checked
-# first because the rewrite (NFD, regex, NFC) costs, and most lines need none.
-_NEEDS_WORK = re.compile("[oO][àáảãạèéẻẽẹÀÁẢÃẠÈÉẺẼẸ]|[uU][ỳýỷỹỵỲÝỶỸỴ]|[qQ][ùúủũụÙÚỦŨỤ]")
+# NFC spellings that need a rewrite: a toned a/e after o or a toned y after u at a word's end (not after q:
+# the NFC form of _NEW_STYLE), a toned u after q. Checked first because the rewrite (NFD, regex, NFC)
+# costs, and most lines need none ("hoạt", "thuyết" have a final consonant and are left alone).
+_NEEDS_WORK = re.compile(
+    "(?<![qQ])(?:[oO][àáảãạèéẻẽẹÀÁẢÃẠÈÉẺẼẸ]|[uU][ỳýỷỹỵỲÝỶỸỴ])(?![\\w\u0300-\u036f])|[qQ][ùúủũụÙÚỦŨỤ]"
+)
 
 
 def canonical_tones(text: str) -> str:

@@ -16,9 +16,9 @@ its own term when news text uses it. Punctuation is a boundary: "nghị định 
 "Nghị định 13/2023/NĐ-CP".
 
 Every occurrence of every term is found, overlapping ones included: "lừa đảo chiếm đoạt tài sản" reports
-both that term and "chiếm đoạt tài sản". The matcher is one regular expression per taxonomy (an
-alternation of the escaped term keys, longest first, tried at each word start) plus, for each term, the
-shorter terms it contains as whole words; both are built on first use and cached on the `Taxonomy`.
+both that term and "chiếm đoạt tài sản". The matcher is one Aho–Corasick automaton per taxonomy
+(pyahocorasick: every occurrence of every term key in one pass over the text), each occurrence kept when
+no word character stands on either side; it is built on first use and cached on the `Taxonomy`.
 
 Not handled: text written without diacritics ("lua dao"), words split by a hyphen or a soft hyphen,
 misspellings, and case-folding quirks outside Vietnamese (a Turkish dotless "ı" does not fold to "i").
@@ -28,6 +28,8 @@ from __future__ import annotations
 
 import re
 import tomllib
+
+import ahocorasick
 import unicodedata
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
@@ -37,10 +39,8 @@ from .normalize import canonical_tones
 
 __all__ = ["Topic", "Taxonomy", "load_taxonomy", "default_taxonomy", "match_topics", "match_key", "tone_key"]
 
-_MARKS = "\u0300-\u036f"  # combining diacritical marks
 _ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff]")
 _SPACES = re.compile(r"\s+")
-_WORD = rf"[\w{_MARKS}]"
 _ID = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)*")
 _TOPIC_KEYS = {"id", "label_vi", "label_en", "description", "terms"}
 
@@ -56,7 +56,7 @@ def match_key(s: str) -> str:
     return tone_key(_SPACES.sub(" ", _ZERO_WIDTH.sub("", s)))
 
 
-def _is_word_char(ch: str) -> bool:  # the same characters as the regex class _WORD
+def _is_word_char(ch: str) -> bool:  # letters (Vietnamese included), digits, "_", combining marks
     return ch.isalnum() or ch == "_" or "\u0300" <= ch <= "\u036f"
 
 
@@ -71,8 +71,7 @@ class Topic:
 
 @dataclass(frozen=True)
 class _Matcher:
-    pattern: re.Pattern[str] | None
-    closure: dict[str, tuple[str, ...]]  # term key -> the term keys it implies (itself included)
+    automaton: ahocorasick.Automaton | None  # term key -> (term key, its length)
     owners: dict[str, tuple[tuple[int, str], ...]]  # term key -> (topic index, term as written)
 
 
@@ -92,17 +91,6 @@ class Taxonomy:
         raise KeyError(topic_id)
 
 
-def _occurs_as_words(small: str, big: str) -> bool:
-    """`small` occurs in `big` with no word character on either side."""
-    start = big.find(small)
-    while start != -1:
-        end = start + len(small)
-        if (start == 0 or not _is_word_char(big[start - 1])) and (end == len(big) or not _is_word_char(big[end])):
-            return True
-        start = big.find(small, start + 1)
-    return False
-
-
 def _build_matcher(taxonomy: Taxonomy) -> _Matcher:
     owners: dict[str, list[tuple[int, str]]] = {}
     for i, topic in enumerate(taxonomy.topics):
@@ -110,26 +98,31 @@ def _build_matcher(taxonomy: Taxonomy) -> _Matcher:
             key = match_key(term).strip()
             if key and (i, term) not in owners.setdefault(key, []):
                 owners[key].append((i, term))
-    keys = sorted(owners, key=lambda k: (-len(k), k))
-    if not keys:
-        return _Matcher(None, {}, {})
-    # At each word start, the longest term that ends at a word end; a shorter term found at the same place,
-    # or inside it, comes from `closure`.
-    alternation = "|".join(re.escape(k) for k in keys)
-    pattern = re.compile(rf"(?<!{_WORD})(?=({alternation})(?!{_WORD}))")
-    closure = {big: tuple(k for k in keys if len(k) <= len(big) and (k == big or _occurs_as_words(k, big))) for big in keys}
-    return _Matcher(pattern, closure, {k: tuple(v) for k, v in owners.items()})
+    if not owners:
+        return _Matcher(None, {})
+    automaton = ahocorasick.Automaton()
+    for key in sorted(owners):
+        automaton.add_word(key, (key, len(key)))
+    automaton.make_automaton()
+    return _Matcher(automaton, {k: tuple(v) for k, v in owners.items()})
 
 
 def match_topics(text: str, taxonomy: Taxonomy | None = None) -> list[tuple[str, list[str]]]:
     """[(topic_id, sorted distinct matched terms)] in taxonomy order, only topics with at least one match."""
     tax = default_taxonomy() if taxonomy is None else taxonomy
     m = tax._matcher
-    if m.pattern is None or not text:
+    if m.automaton is None or not text:
         return []
+    key_text = match_key(text)
+    last = len(key_text) - 1
     hit_keys: set[str] = set()
-    for found in m.pattern.finditer(match_key(text)):
-        hit_keys.update(m.closure[found[1]])
+    for end, (key, size) in m.automaton.iter(key_text):
+        if key in hit_keys:
+            continue
+        start = end - size + 1
+        # a whole-word occurrence: no word character just before or just after it
+        if (start == 0 or not _is_word_char(key_text[start - 1])) and (end == last or not _is_word_char(key_text[end + 1])):
+            hit_keys.add(key)
     by_topic: dict[int, set[str]] = {}
     for key in hit_keys:
         for i, term in m.owners[key]:
