@@ -8,23 +8,23 @@ import pyarrow as pa
 import pytest
 from conftest import REPO
 
-from vncyberdata import schemas
+from vncyberdata import schema_folder, schemas
 from vncyberdata.record import MODELS, Article, RawMeta
 
 
 def test_checked_in_schemas_match_the_models():
-    assert schemas.drift(REPO / "schema") == [], "run `make schema` after changing record.py"
+    assert schema_folder.drift(REPO / "schema") == [], "run `make schema` after changing record.py"
 
 
 def test_drift_is_detected(tmp_path):
-    schemas.write_all(tmp_path)
-    assert schemas.drift(tmp_path) == []
+    schema_folder.write_all(tmp_path)
+    assert schema_folder.drift(tmp_path) == []
     path = tmp_path / "article.schema.json"
     data = json.loads(path.read_text())
     del data["properties"]["title"]
     path.write_text(json.dumps(data))
     (tmp_path / "headline.features.json").unlink()
-    assert schemas.drift(tmp_path) == ["article.schema.json: differs from the model", "headline.features.json: missing"]
+    assert schema_folder.drift(tmp_path) == ["article.schema.json: differs from the model", "headline.features.json: missing"]
 
 
 @pytest.mark.parametrize("config", list(MODELS))

@@ -261,14 +261,14 @@ def cmd_diff(args: argparse.Namespace) -> int:
 
 def cmd_schema(args: argparse.Namespace) -> int:
     """Write the schema files derived from the record model, or check the checked-in copies."""
-    from . import schemas
+    from . import schema_folder
 
     folder = Path(args.dir)
     if args.write:
-        for name in schemas.write_all(folder):
+        for name in schema_folder.write_all(folder):
             print(f"wrote {folder / name}")
         return EXIT_OK
-    problems = schemas.drift(folder)
+    problems = schema_folder.drift(folder)
     for p in problems:
         print(f"{folder}/{p}", file=sys.stderr)
     if problems:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+MAX_CAPTION = 400  # characters; a longer line is a paragraph, whatever it ends with
 CREDIT_WORD = r"(?:ảnh\s+minh\s+h(?:ọa|oạ)|nguồn\s+ảnh|ảnh|photo)"
 CREDIT_IN_PARENS = re.compile(
     r"^(?P<text>.+?)\s*\(\s*" + CREDIT_WORD + r"\s*:\s*(?P<credit>[^()]{1,80}?)\s*\)\s*\.?$", re.IGNORECASE

@@ -41,13 +41,13 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
 from .chrome import ChromeTable, default_table
+from .credits import MAX_CAPTION
 from .dates import MAX_DATE_LINE, parse_date_line
 from .normalize import key_text, nfc
 from .byline import attribution_source, author_and_date, author_name
 from .locate import is_headline, is_prose
 from .html_meta import (PageEvidence, authors_value, closing_author, date_line, iso_line, meta_content, page_evidence,
                         page_title, read_meta, text_date_line)
-from .parse import MAX_CAPTION
 
 if TYPE_CHECKING:  # pragma: no cover
     from lxml.html import HtmlElement

@@ -92,10 +92,18 @@ def load_split(path: str | os.PathLike, config: str = "articles", split: str | N
     return datasets.DatasetDict({name: one(name) for name in SPLITS})
 
 
+PREFIX = "vncyberdata-"  # a published release is the folder PREFIX + version under the releases folder
+
+
+def parse_version(text: str) -> tuple[int, int, int]:
+    parts = text.split(".")
+    if len(parts) != 3 or not all(p.isdigit() for p in parts):
+        raise UserError(f"version {text!r} is not MAJOR.MINOR.PATCH", "give a semantic version such as 1.2.0", 2)
+    return int(parts[0]), int(parts[1]), int(parts[2])
+
+
 def release_folder(version: str | None = None, releases_dir: str | os.PathLike = "build/releases") -> Path:
     """The folder of a published release: the given version, or the highest one present."""
-    from .release import PREFIX, parse_version
-
     base = Path(releases_dir)
     if version is not None:
         folder = base / f"{PREFIX}{version}"

@@ -20,12 +20,12 @@ from pydantic import ValidationError
 
 from . import boxes, byline, credits, dates, ids, langid, locate, redact, topics
 from .chrome import ChromeTable, default_table
+from .credits import MAX_CAPTION
 from .normalize import BOM, clean_line, key_text, nfc, split_lines, word_count
 from .record import Article, Caption, PiiCounts, RawMeta, TopicMatch
 
 PARSER_VERSION = "1.0.0"
 
-MAX_CAPTION = 400  # characters; a longer line is a paragraph, whatever it ends with
 CAPTION_MAX_WORDS = 45  # a longer line above a lone credit line is a paragraph; the credit stands alone
 PROSE_MIN_WORDS = 15  # a line this long ending in . ! ? is a paragraph, not a listed headline
 

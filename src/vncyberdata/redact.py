@@ -48,7 +48,7 @@ from itertools import accumulate
 PII_TYPES = ("PHONE", "EMAIL", "ID_NUMBER", "BANK_ACCOUNT", "CARD_NUMBER")
 # Every match holds an "@" or at least 8 digits joined by single separators (the guards refuse fewer):
 # text without either is skipped before any real work.
-_MAYBE_PII = re.compile("@|\\d(?:[ .\\-\u00a0\u202f]?\\d){7,}")
+MAYBE_PII = re.compile("@|\\d(?:[ .\\-\u00a0\u202f]?\\d){7,}")
 
 _SEP = "[ .\\-\u00a0\u202f]"
 _SPACE_SEPS = frozenset(" \u00a0\u202f")
@@ -352,12 +352,12 @@ class _Scanner:
 def may_hold_pii(text: str) -> bool:
     """False when `text` cannot hold anything find_pii finds (no "@", no run of 8+ digits): a pre-filter.
     Texts joined by newlines can be checked at once, as no digit run crosses a newline."""
-    return _MAYBE_PII.search(text) is not None
+    return MAYBE_PII.search(text) is not None
 
 
 def find_pii(text: str) -> list[tuple[str, int, int]]:
     """(type, start, end) spans, non-overlapping, sorted; what redact() replaces."""
-    if _MAYBE_PII.search(text) is None:
+    if MAYBE_PII.search(text) is None:
         return []  # no "@" and no run of 8+ digits: nothing can match (most paragraphs; skips the scanner)
     return _scan_all(text)
 

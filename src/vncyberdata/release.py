@@ -21,23 +21,15 @@ from pathlib import Path
 from . import __version__, card, croissant, gate, schemas, stats
 from .build import build
 from .errors import UserError
-from .loading import batches
+from .loading import PREFIX, batches, parse_version
 from .raw import sha256_file
 from .record import MODELS, SPLITS
 
-PREFIX = "vncyberdata-"
 REPRODUCIBLE = ("README.md", "croissant.json")  # plus everything under data/: byte-identical on a rebuild
 HISTORY_FORMAT = 1
 
 
 # ---------------------------------------------------------------- versions
-
-
-def parse_version(text: str) -> tuple[int, int, int]:
-    parts = text.split(".")
-    if len(parts) != 3 or not all(p.isdigit() for p in parts):
-        raise UserError(f"version {text!r} is not MAJOR.MINOR.PATCH", "give a semantic version such as 1.2.0", 2)
-    return int(parts[0]), int(parts[1]), int(parts[2])
 
 
 def bump(previous: str | None, level: str) -> str:

@@ -14,12 +14,12 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .redact import _MAYBE_PII, find_pii
+from .redact import MAYBE_PII, find_pii
 from .topics import default_taxonomy
 
 # redact's pre-filter for Arrow's regex engine (RE2), whose \d is ASCII only where Python's is any Unicode
 # decimal digit. Derived here, not in redact.py: that file is part of the parse cache's fingerprint.
-MAYBE_PII_RE2 = _MAYBE_PII.pattern.replace("\\d", "\\p{Nd}")
+MAYBE_PII_RE2 = MAYBE_PII.pattern.replace("\\d", "\\p{Nd}")
 
 COLUMNS = {"id", "title", "lead", "body", "text", "related_headlines", "captions", "topics", "topic_terms",
            "published_date", "retrieved_at", "publisher"}  # what the checks read: the scan loads no other column

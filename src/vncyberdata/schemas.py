@@ -2,7 +2,7 @@
 
 No maintained library maps pydantic to Arrow faithfully (dates, Literals, nested models), so the small
 mapper below is ours. Checked-in copies live in `schema/`; `vncyberdata schema --check` and the tests
-compare them with what is derived here.
+compare them with what is derived here (`schema_folder.drift`: that folder holds the gate's suites too).
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ import functools
 import json
 import types
 import typing
-from pathlib import Path
 
 import pyarrow as pa
 from pydantic import BaseModel
@@ -125,42 +124,4 @@ def features_yaml_list(config: str) -> list:
 
 def json_schema(model: type[BaseModel]) -> dict:
     return model.model_json_schema(mode="serialization" if model is not RawMeta else "validation")
-
-
-def checked_in_files(schema_dir: Path | None = None) -> dict[str, str]:
-    """Relative path under `schema/` → the text that file must hold (the expectation suites follow floors.toml)."""
-    from . import gate
-
-    out = {"raw-meta.schema.json": _dump(json_schema(RawMeta))}
-    if schema_dir is not None and (schema_dir / "floors.toml").exists():
-        out.update(gate.suite_files(gate.load_floors(schema_dir / "floors.toml")))
-    for config, model in MODELS.items():
-        stem = config.rstrip("s")
-        out[f"{stem}.schema.json"] = _dump(json_schema(model))
-        out[f"{stem}.features.json"] = _dump(features_yaml_list(config))
-    return out
-
-
-def _dump(obj) -> str:
-    return json.dumps(obj, ensure_ascii=False, indent=2, sort_keys=False) + "\n"
-
-
-def drift(schema_dir: Path) -> list[str]:
-    """Names of checked-in schema files that are missing or differ from the models."""
-    problems = []
-    for name, text in checked_in_files(schema_dir).items():
-        path = schema_dir / name
-        if not path.exists():
-            problems.append(f"{name}: missing")
-        elif path.read_text(encoding="utf-8") != text:
-            problems.append(f"{name}: differs from the model")
-    return problems
-
-
-def write_all(schema_dir: Path) -> list[str]:
-    files = checked_in_files(schema_dir)
-    for name, text in files.items():
-        (schema_dir / name).parent.mkdir(parents=True, exist_ok=True)
-        (schema_dir / name).write_text(text, encoding="utf-8")
-    return sorted(files)
 

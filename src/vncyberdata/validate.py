@@ -2,7 +2,7 @@
 
 All findings are collected before anything is reported. Rules fall in four groups: bytes (encoding, control
 characters, size), text (layout the build normalises, parser rejections, language), sidecar, and corpus
-(duplicates, file names, links, unexpected files). `RULES` is the single list; the README's rules table is
+(duplicates, file names, links, unexpected files). `RULES` is the single list; the rules table of docs/validation.md is
 checked against it by the tests.
 """
 
