@@ -10,7 +10,7 @@ import pytest
 import sites
 from conftest import RAW
 
-from vncyberdata import locate
+from vncyberdata import article_check, locate
 from vncyberdata.build import build
 from vncyberdata.chrome import default_table
 from vncyberdata.parse import Parsed, Rejection, parse
@@ -163,7 +163,7 @@ def test_headline_shape():
      "(BUTTON) Xem thêm", "1. Bóng đá"],
 )
 def test_titles_that_are_never_headlines(title):
-    assert locate.title_problem(title, default_table(), "báo mẫu điện tử") is not None
+    assert article_check.title_problem(title, default_table(), "báo mẫu điện tử") is not None
 
 
 # ------------------------------------------------------------------------------------ no_article

@@ -27,7 +27,7 @@ from .parse import PARSER_VERSION, Rejection
 from .item import Item
 
 # Modules and data files whose content decides what parse() returns.
-SOURCES = ("parse.py", "boxes.py", "byline.py", "credits.py", "locate.py", "html_meta.py", "normalize.py", "dates.py", "chrome.py", "ids.py", "langid.py", "redact.py", "topics.py",
+SOURCES = ("parse.py", "article_check.py", "boxes.py", "byline.py", "credits.py", "locate.py", "html_meta.py", "normalize.py", "dates.py", "chrome.py", "ids.py", "langid.py", "redact.py", "topics.py",
             "record.py", "data/chrome.toml", "data/topics.toml")
 SOURCES += ("minhash.py", "html_dump.py", "item.py")  # the cached signature and Item; HTML via html_dump
 _LIBRARIES = ("pydantic", "py3langid", "datasketch", "numpy", "pyahocorasick")

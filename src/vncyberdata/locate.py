@@ -165,6 +165,16 @@ def is_prose(text: str) -> bool:
     return stopword_share(text) >= PROSE_MIN_STOPWORDS
 
 
+def is_residue(text: str) -> bool:
+    """A text browser's residue anywhere in the line: "(BUTTON)", "[icon]", "Refresh (N sec)", "#alternate"."""
+    return bool(_RESIDUE.search(text))
+
+
+def parts(line: str) -> list[str]:
+    """A line cut at its " - ", " – ", " | " separators ("Site - slogan", "Title | Site")."""
+    return _SEPARATORS.split(line)
+
+
 def is_label(text: str) -> bool:
     """A menu item as a text browser renders it: a bullet or a number and one to four words."""
     return bool(_LABEL.match(text)) and len(text.split()) <= 5 and not _STOP_END.search(text)
@@ -464,59 +474,3 @@ def _end(lines: list[str], info: list[Line], markers: list, last: int) -> int:
             break
         end = j = j + 1
     return end
-
-
-LABEL_PARAGRAPHS_MAX = 1  # menu-label paragraphs a body may hold (one list item of a few words happens)
-PROSE_SHARE_MIN = 0.5  # share of the article's text in prose paragraphs
-
-
-def title_problem(title: str, table: ChromeTable, publisher_key: str = "") -> str | None:
-    """Why `title` cannot be an article's headline, or None. Looser than `is_headline` (short headlines and
-    headlines ending in a full stop exist); it rejects what is never a headline. The language is judged
-    elsewhere (the build's language step), so a foreign page is dropped as such, not as "no article"."""
-    letters = sum(1 for c in title if c.isalpha())
-    if letters < 10:
-        return f"the title {title[:60]!r} has too few letters to be a headline"
-    if _RESIDUE.search(title) or is_label(title) or table.match_clean(title) is not None:
-        return f"the title {title[:60]!r} is a menu label, a button or site furniture"
-    if is_breadcrumb(title) or dates.parse_date_line(title) is not None:
-        return f"the title {title[:60]!r} is a breadcrumb or a date"
-    if publisher_key and (is_publisher(title, publisher_key) or _names_site(title, publisher_key)):
-        return f"the title {title[:60]!r} is the publisher's name or slogan"
-    caps = [c for c in title if c.isalpha()]
-    if len(caps) >= 10 and all(c.isupper() for c in caps) and len(title.split()) > 12:
-        return f"the title {title[:60]!r} is an all-capitals banner"
-    tokens = title.split()
-    if sum(1 for t in tokens if sum(c.isalpha() for c in t) * 2 >= len(t)) * 2 < len(tokens):
-        return f"the title {title[:60]!r} is not mostly words"
-    return None
-
-
-def _names_site(title: str, publisher_key: str) -> bool:
-    """"Site - slogan" or "slogan | Site": the publisher's name as one part of a line cut by separators."""
-    parts = [fold(p) for p in _SEPARATORS.split(title)]
-    return len(parts) > 1 and publisher_key in parts
-
-
-def article_problem(title: str, paragraphs: list[str], table: ChromeTable, publisher_key: str = "") -> str | None:
-    """Why a parse is not an article (title, prose share, menu labels in the body), or None. A text that is
-    not Vietnamese is left to the build's language step, which drops it under its own reason."""
-    if vietnamese_share(" ".join([title, *paragraphs])[:2000]) < 0.2:
-        return None
-    problem = title_problem(title, table, publisher_key)
-    if problem:
-        return problem
-    labels = [p for p in paragraphs if is_label(p) or _RESIDUE.search(p)]
-    if len(labels) > LABEL_PARAGRAPHS_MAX:
-        return f"{len(labels)} paragraphs are menu labels or buttons (e.g. {labels[0][:40]!r})"
-    total = sum(len(p) for p in paragraphs)
-    need = PROSE_SHARE_MIN * total
-    prose = 0
-    for p in sorted(paragraphs, key=len, reverse=True):  # the longest first: most articles are settled early
-        if prose >= need:
-            break
-        if is_prose(p):
-            prose += len(p)
-    if total and prose < need:
-        return f"only {prose / total:.0%} of the text under the title is in sentence-like paragraphs"
-    return None

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from pydantic import ValidationError
 
-from . import boxes, byline, credits, dates, ids, langid, locate, redact, topics
+from . import article_check, boxes, byline, credits, dates, ids, langid, locate, redact, topics
 from .chrome import ChromeTable, default_table
 from .credits import MAX_CAPTION
 from .normalize import BOM, clean_line, key_text, nfc, split_lines, word_count
@@ -144,7 +144,7 @@ def parse(
     if len(paras) > 1:
         lead = paras.pop(0)
         walk.classes[lead.lines[0]] = "lead"
-    problem = locate.article_problem(
+    problem = article_check.article_problem(
         lines[walk.title], [u.text for u in ([lead] if lead else []) + paras], walk.table, walk.publisher_key
     )
     if problem is not None:
