@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import random
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from vncyberdata import dedup, ids
+from vncyberdata import dedup, ids, minhash
 from vncyberdata.build import build
 from vncyberdata.loading import load_split
-from vncyberdata.synthetic import generate
+from vncyberdata.normalize import key_text
+from vncyberdata.synthetic import WORDS, generate
 
 BODY = " ".join(
     f"Câu thứ {i} nói về thủ đoạn lừa đảo chiếm đoạt tài sản qua mạng xã hội của các đối tượng giả danh cán bộ."
@@ -102,3 +108,166 @@ def test_dedup_build_is_byte_identical(planted, tmp_path):
         twin = tmp_path / "again" / path.relative_to(folder / "dataset")
         assert hashlib.sha256(path.read_bytes()).digest() == hashlib.sha256(twin.read_bytes()).digest()
     assert re.sub(r"\s", "", (folder / "dataset" / "README.md").read_text()) == re.sub(r"\s", "", (tmp_path / "again" / "README.md").read_text())
+
+
+# The signature (minhash.py, SIGNATURE_VERSION 2) written out again in plain Python integers, from its
+# definition in minhash.py's docstring: numpy's wrapping uint64 / uint32 arithmetic must give these values.
+_M64 = (1 << 64) - 1
+PINNED_BODY_SIGNATURE = "ce6e7d6b801a66bfe954eb1109ddbb0160235105634f4b8b6456051ea27012e8"  # sha256 of BODY's, little-endian
+
+
+def _splitmix64(state):
+    while True:
+        state = (state + 0x9E3779B97F4A7C15) & _M64
+        z = ((state ^ (state >> 30)) * 0xBF58476D1CE4E5B9) & _M64
+        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _M64
+        yield z ^ (z >> 31)
+
+
+def _fmix64(h):
+    h = ((h ^ (h >> 33)) * 0xFF51AFD7ED558CCD) & _M64
+    h = ((h ^ (h >> 33)) * 0xC4CEB9FE1A85EC53) & _M64
+    return h ^ (h >> 33)
+
+
+def reference_signature(body: str) -> list[int]:
+    draws = _splitmix64(1)
+    base = next(draws) | 1
+    a = [(next(draws) & 0xFFFFFFFF) | 1 for _ in range(128)]
+    b = [next(draws) & 0xFFFFFFFF for _ in range(128)]
+    words = key_text(body).split()
+    grams = [" ".join(words[i : i + 5]) for i in range(len(words) - 4)] if len(words) > 5 else [" ".join(words)]
+    hashes = set()
+    for gram in grams:
+        h = sum(c * pow(base, j, 1 << 64) for j, c in enumerate(gram.encode("utf-8"))) & _M64
+        hashes.add(_fmix64(h) >> 32)
+    return [min((ak * h + bk) & 0xFFFFFFFF for h in hashes) for ak, bk in zip(a, b)]
+
+
+VOCABULARY = WORDS + [f"mục{i}" for i in range(400)]
+
+
+def _article(rng: random.Random, words: int) -> list[str]:
+    return [rng.choice(VOCABULARY) for _ in range(words)]
+
+
+def _edit(rng: random.Random, words: list[str], changes: int) -> list[str]:
+    words = list(words)
+    for _ in range(changes):
+        at = rng.randrange(len(words))
+        op = rng.choice("rid")
+        if op == "r":
+            words[at] = rng.choice(VOCABULARY)
+        elif op == "i":
+            words.insert(at, rng.choice(VOCABULARY))
+        else:
+            del words[at]
+    return words
+
+
+def _true_jaccard(a: str, b: str) -> float:
+    sa, sb = set(dedup.shingles(a)), set(dedup.shingles(b))
+    return len(sa & sb) / len(sa | sb)
+
+
+@pytest.mark.parametrize("body", [
+    BODY, "", "một", "Ba từ thôi", "đúng năm từ ở đây", "sáu từ: một hai ba bốn năm", BODY.upper() + " Hoà giải.",
+    " ".join(f"Từ{i}, ký tự đặc biệt ☃ và emoji 🙂 số {i}." for i in range(300)),
+])
+def test_signature_is_the_reference_definition(body):
+    """NUM_PERM uint64 values, each the reference's exact integer (below 2^32), for texts of no, one, five,
+    six and thousands of words and any script."""
+    sig = dedup.signature(body)
+    assert sig.dtype == np.uint64 and sig.shape == (dedup.NUM_PERM,)
+    assert sig.tolist() == reference_signature(body)
+
+
+def test_signature_values_are_pinned():
+    """The values are part of what a build computes and caches: a change here needs SIGNATURE_VERSION
+    bumped (minhash.py) and a note in the release notes, then the new digest pinned."""
+    assert minhash.SIGNATURE_VERSION == 2
+    digest = hashlib.sha256(dedup.signature(BODY).astype("<u8").tobytes()).hexdigest()
+    assert digest == PINNED_BODY_SIGNATURE
+
+
+def test_signature_is_the_same_in_another_process(tmp_path):
+    """Deterministic across processes (another hash seed for str, a fresh import): same text, same values."""
+    text = tmp_path / "body.txt"
+    text.write_text(BODY + "\nHoà giải, khoẻ mạnh.", encoding="utf-8")
+    code = ("import sys; from pathlib import Path; from vncyberdata import minhash; "
+            "print(minhash.signature(Path(sys.argv[1]).read_text(encoding='utf-8')).astype('<u8').tobytes().hex())")
+    done = subprocess.run([sys.executable, "-c", code, str(text)], capture_output=True, text=True, check=True,
+                          env={**os.environ, "PYTHONHASHSEED": "12345"})
+    assert done.stdout.strip() == dedup.signature(text.read_text(encoding="utf-8")).astype("<u8").tobytes().hex()
+    assert (dedup.signature(BODY) == dedup.signature(BODY)).all()
+
+
+def test_long_texts_beyond_the_kept_powers_give_the_same_values(monkeypatch):
+    """Powers of BASE are kept for texts up to _KEPT_POWERS bytes; a longer text computes its own."""
+    rng = random.Random(3)
+    body = " ".join(_article(rng, 900))
+    expected = reference_signature(body)
+    monkeypatch.setattr(minhash, "_KEPT_POWERS", 64)
+    monkeypatch.setattr(minhash, "_powers", (np.ones(1, dtype=np.uint64), np.ones(1, dtype=np.uint64)))
+    assert dedup.signature(body).tolist() == expected
+    assert len(minhash._powers[0]) == 1, "not kept"
+    assert dedup.signature("ngắn thôi " * 3).tolist() == reference_signature("ngắn thôi " * 3)
+    assert len(minhash._powers[0]) == 64, "kept, up to _KEPT_POWERS"
+    assert dedup.signature(body).tolist() == expected
+
+
+def test_content_hash_and_shingles_follow_the_body_asked():
+    """The key text is shared between a body's signature and content hash: never another body's."""
+    other = BODY.replace("Câu", "Dòng")
+    dedup.signature(BODY)
+    assert dedup.content_hash(other) == hashlib.sha256(key_text(other).encode("utf-8")).hexdigest()
+    assert dedup.content_hash(BODY) == hashlib.sha256(key_text(BODY).encode("utf-8")).hexdigest()
+    assert dedup.signature(other).tolist() == reference_signature(other)
+    assert dedup.shingles(other)[0] == "dòng thứ 0 nói về".encode("utf-8")
+
+
+def test_estimated_jaccard_tracks_the_true_jaccard():
+    """On pairs edited from none to most of their words, the share of equal values (what `judge` reads)
+    stays within a few standard errors (sqrt(J(1 - J) / 128) <= 0.045) of the shingle sets' Jaccard."""
+    rng = random.Random(11)
+    errors, truths = [], []
+    for i in range(60):
+        words = _article(rng, rng.randint(150, 700))
+        other = _edit(rng, words, int(len(words) * rng.choice([0, 0.005, 0.01, 0.02, 0.05, 0.1, 0.3, 1.0])))
+        a, b = " ".join(words), " ".join(other)
+        truth = _true_jaccard(a, b)
+        estimate = np.count_nonzero(dedup.signature(a) == dedup.signature(b)) / dedup.NUM_PERM
+        errors.append(estimate - truth)
+        truths.append(truth)
+        assert abs(estimate - truth) <= 0.15, (i, truth, estimate)
+    assert min(truths) < 0.1 and max(truths) == 1.0 and sum(0.6 < t < 0.95 for t in truths) >= 15
+    assert np.mean(np.abs(errors)) <= 0.04
+    assert abs(np.mean(errors)) <= 0.015, "no bias"
+    sketch_a, sketch_b = dedup.minhash(a), dedup.minhash(b)  # datasketch's own estimate reads the same values
+    assert sketch_a.jaccard(sketch_b) == np.count_nonzero(dedup.signature(a) == dedup.signature(b)) / 128
+
+
+def test_light_edits_are_clustered_and_heavy_edits_and_other_articles_are_not():
+    """Copies with 0.5 % of their words changed (true Jaccard ~0.95) join their original; copies with a
+    quarter changed (~0.2) and distinct articles stay single."""
+    rng = random.Random(5)
+    docs, expected_pairs = [], []
+    for i in range(12):
+        words = _article(rng, 500)
+        docs.append((f"a{i:02d}", " ".join(words)))
+        docs.append((f"a{i:02d}_light", " ".join(_edit(rng, words, 2))))
+        docs.append((f"a{i:02d}_heavy", " ".join(_edit(rng, words, 125))))
+        expected_pairs.append([f"a{i:02d}", f"a{i:02d}_light"])
+    groups, how = dedup.clusters(docs)
+    assert sorted(m for m in groups.values() if len(m) > 1) == expected_pairs
+    assert all(how[f"a{i:02d}_heavy"] == "single" for i in range(12))
+
+
+def test_dedup_quality_benchmark_runs():
+    """benchmarks/dedup_quality.py prints both methods' figures (not asserted: they are read, see its doc)."""
+    script = Path(__file__).resolve().parent.parent / "benchmarks" / "dedup_quality.py"
+    done = subprocess.run([sys.executable, str(script), "--pairs", "44", "--repeat", "1"],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.count("old (datasketch, sha1)") == 2 and done.stdout.count("new (numpy, v2)") == 2
+    assert done.stdout.count("new, given the key text") == 2

@@ -11,7 +11,7 @@ import sys
 import pytest
 from conftest import PAGES, RAW, REPO
 
-from vncyberdata import gate
+from vncyberdata import gate, minhash
 from vncyberdata.errors import UserError
 from vncyberdata.release import Changes, Paths, bump, compare, diff, release, verify
 
@@ -101,6 +101,21 @@ def test_added_records_need_a_minor_bump(released):
     assert "records added" in notes
     with pytest.raises(UserError, match="already exists"):
         release(released, version="1.1.0")
+
+
+def test_release_notes_say_when_the_signatures_changed(released):
+    """A release built with another MinHash (or parser) version says so: near-duplicate clusters may differ."""
+    history = released.root / "releases" / "1.0.0.json"
+    record = json.loads(history.read_text())
+    assert record["signature_version"] == minhash.SIGNATURE_VERSION
+    del record["signature_version"]  # as 1.0.0 was recorded, before signatures were versioned: datasketch's, 1
+    history.write_text(json.dumps(record))
+    _add_page(released, "inline_related_box")
+    outcome = release(released)
+    assert outcome.status == "published", outcome.lines
+    notes = (released.releases / f"vncyberdata-{outcome.version}" / "RELEASE_NOTES.md").read_text()
+    assert f"near-duplicate signatures (MinHash): version 1 -> {minhash.SIGNATURE_VERSION}" in notes
+    assert "- parser: version" not in notes  # the parser did not change
 
 
 def test_silent_loss_is_refused_and_retraction_allows_a_major(released):

@@ -25,7 +25,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from . import __version__, buckets, dedup, ids, memory, schemas, write
+from . import __version__, buckets, dedup, ids, memory, minhash, schemas, write
 from .buckets import Arrays, Blocks, Tables
 from .cache import ChunkCache, ParseCache, chunk_fingerprint, fingerprint
 from .drops import Drops
@@ -60,6 +60,7 @@ class Report:
         return {
             "package_version": __version__,
             "parser_version": PARSER_VERSION,
+            "signature_version": minhash.SIGNATURE_VERSION,
             "inputs": self.inputs,
             "ignored": self.ignored,
             "steps": self.steps,

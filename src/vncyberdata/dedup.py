@@ -1,9 +1,9 @@
 """Exact and near-duplicate clusters of articles (re-scrapes, syndicated copies of one story).
 
 - Exact duplicates: the same content hash (sha256 of the canonical, case-folded, punctuation-free body).
-- Near duplicates: MinHash (datasketch, 128 permutations, fixed seed) over word 5-shingles of that same
-  text (minhash.py: what the workers compute), candidates from LSH banding at Jaccard threshold 0.8 (datasketch's bands), each candidate pair
-  confirmed by its estimated Jaccard. Clusters are the connected components.
+- Near duplicates: MinHash (128 permutations, fixed seed; numpy, minhash.py's SIGNATURE_VERSION) over word
+  5-shingles of that same text (minhash.py: what the workers compute), candidates from LSH banding at Jaccard
+  threshold 0.8 (datasketch's bands), each candidate pair confirmed by its estimated Jaccard. Clusters are the connected components.
 - One canonical record per cluster stays: the most complete text (longest body, then longest lead), ties by
   the smaller id. The others are dropped with a reason. The cluster id is the canonical record's id, so the
   whole cluster lives in that record's split.

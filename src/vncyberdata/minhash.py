@@ -1,9 +1,24 @@
 """What the build's workers compute of each article for duplicate detection (dedup.py clusters them).
 
 The content hash (sha256 of the canonical, case-folded, punctuation-free body), the MinHash signature
-(datasketch, NUM_PERM permutations, fixed seed) over word SHINGLE_WORDS-shingles of that same text, and its
-LSH band keys. A module of its own because the parse cache's fingerprint covers it (cache.py): a change to
-how the driver clusters must not invalidate every cached parse.
+(NUM_PERM permutations, fixed seed) over word SHINGLE_WORDS-shingles of that same text, and its LSH band
+keys. A module of its own because the parse cache's fingerprint covers it (cache.py): a change to how the
+driver clusters must not invalidate every cached parse.
+
+The signature (SIGNATURE_VERSION 2), computed with numpy over the whole text, no Python loop per shingle:
+- the key text (normalize.key_text: words joined by single spaces) as UTF-8 bytes; a shingle is the bytes
+  from the start of word i to the end of word i + SHINGLE_WORDS - 1 (" ".join of the words, as before), or
+  the whole text when it has no more than SHINGLE_WORDS words;
+- each shingle's 64-bit hash: the polynomial sum of its bytes c_0..c_m-1, c_j * BASE^j, modulo 2^64, read
+  off prefix sums of c_j * BASE^j over the text times BASE^-start; then the MurmurHash3 64-bit finalizer
+  (a bijection that spreads every bit) and its high 32 bits, h;
+- permutation k maps h to (A_k * h + B_k) modulo 2^32, A_k odd (a bijection of the 32-bit values: two
+  shingles share a value only if they share h), as datasketch's "affine32" scheme does; the signature's
+  value k is the minimum over the shingles, held in a uint64.
+BASE, A and B come from splitmix64 seeded with SEED. Every step is unsigned integer arithmetic that wraps
+modulo 2^64 or 2^32, and bytes are read one at a time: the same values on every machine and process.
+SIGNATURE_VERSION 1 (the dataset's release 1.0.0) was datasketch 2.0's MinHash: SHA-1 of each
+shingle in a Python loop; its values differ, its estimates are as good (benchmarks/dedup_quality.py).
 """
 
 from __future__ import annotations
@@ -16,36 +31,117 @@ from .normalize import key_text
 
 NUM_PERM = 128
 SEED = 1
-SCHEME = "affine32"  # datasketch 2.0's default, named so stored signatures are read back the same way
+SIGNATURE_VERSION = 2  # bump whenever a body's signature values change (see the module docstring)
+SCHEME = "affine32"  # the datasketch scheme of the same value width (32 bits), for `minhash`'s MinHash objects
 SHINGLE_WORDS = 5
 THRESHOLD = 0.8
 
 
+def _splitmix64(state: int):
+    mask = (1 << 64) - 1
+    while True:
+        state = (state + 0x9E3779B97F4A7C15) & mask
+        z = ((state ^ (state >> 30)) * 0xBF58476D1CE4E5B9) & mask
+        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & mask
+        yield z ^ (z >> 31)
+
+
+_draws = _splitmix64(SEED)
+BASE = next(_draws) | 1  # odd: invertible modulo 2^64
+_BASE_INVERSE = pow(BASE, -1, 1 << 64)
+A = np.array([(next(_draws) & 0xFFFFFFFF) | 1 for _ in range(NUM_PERM)], dtype=np.uint32)
+B = np.array([next(_draws) & 0xFFFFFFFF for _ in range(NUM_PERM)], dtype=np.uint32)
+del _draws
+
+_KEPT_POWERS = 1 << 20  # powers kept for texts up to 1 MiB (16 MiB); a longer text computes its own
+_powers = (np.ones(1, dtype=np.uint64), np.ones(1, dtype=np.uint64))  # BASE^j and BASE^-j modulo 2^64
+_last_key = ("", "")  # (body, key_text(body)) of the last body seen: a worker asks `signature` and `content_hash`
+
+
+def _key(body: str) -> str:
+    """key_text(body), computed once when `signature` and `content_hash` are asked of the same body."""
+    global _last_key
+    last = _last_key
+    if last[0] is body:
+        return last[1]
+    key = key_text(body)
+    _last_key = (body, key)
+    return key
+
+
 def content_hash(body: str) -> str:
-    return hashlib.sha256(key_text(body).encode("utf-8")).hexdigest()
+    return hashlib.sha256(_key(body).encode("utf-8")).hexdigest()
 
 
 def shingles(body: str) -> list[bytes]:
-    words = key_text(body).split()
+    """The shingles the signature is over, as bytes (what the Jaccard of two bodies is measured on)."""
+    words = _key(body).split()
     if len(words) <= SHINGLE_WORDS:
         return [" ".join(words).encode("utf-8")]
     return [" ".join(words[i : i + SHINGLE_WORDS]).encode("utf-8") for i in range(len(words) - SHINGLE_WORDS + 1)]
 
 
+def _powers_for(n: int) -> tuple[np.ndarray, np.ndarray]:
+    global _powers
+    powers = _powers
+    if len(powers[0]) >= n:
+        return powers
+    size = max(n, min(max(2 * len(powers[0]), 4096), _KEPT_POWERS))
+    made = tuple(
+        np.cumprod(np.r_[np.uint64(1), np.full(size - 1, factor, dtype=np.uint64)], dtype=np.uint64)
+        for factor in (BASE, _BASE_INVERSE)
+    )
+    if size <= _KEPT_POWERS:
+        _powers = made
+    return made
+
+
+_FMIX = (np.uint64(33), np.uint64(0xFF51AFD7ED558CCD), np.uint64(0xC4CEB9FE1A85EC53))
+
+
+def shingle_hashes(key: str) -> np.ndarray:
+    """The 32-bit hash h of each shingle of a key text (with repeats), as uint32."""
+    data = np.frombuffer(key.encode("utf-8"), dtype=np.uint8)
+    n = len(data)
+    power, inverse = _powers_for(n + 1)
+    prefix = np.zeros(n + 1, dtype=np.uint64)
+    np.cumsum(power[:n] * data, out=prefix[1:])
+    spaces = np.flatnonzero(data == 32)
+    if len(spaces) < SHINGLE_WORDS:
+        starts, ends = np.zeros(1, dtype=np.intp), np.full(1, n, dtype=np.intp)
+    else:
+        starts = np.r_[0, spaces[: len(spaces) - SHINGLE_WORDS + 1] + 1]
+        ends = np.r_[spaces[SHINGLE_WORDS - 1 :], n]
+    h = (prefix[ends] - prefix[starts]) * inverse[starts]
+    shift, m1, m2 = _FMIX
+    h ^= h >> shift
+    h *= m1
+    h ^= h >> shift
+    h *= m2
+    h ^= h >> shift
+    return (h >> np.uint64(32)).astype(np.uint32)
+
+
+def key_signature(key: str) -> np.ndarray:
+    """The MinHash values (NUM_PERM uint64) of a key text."""
+    permuted = np.multiply.outer(A, shingle_hashes(key))  # wraps modulo 2^32
+    permuted += B[:, None]
+    return permuted.min(axis=1).astype(np.uint64)
+
+
+def signature(body: str) -> np.ndarray:
+    """The MinHash values of a body: computed where the record is parsed (a worker), used by `clusters`."""
+    return key_signature(_key(body))
+
+
 def minhash(body: str, hashvalues=None):
-    """The MinHash of a body; from precomputed `hashvalues` (see `signature`) when given."""
+    """The signature of a body (or the given `hashvalues`) as a datasketch MinHash, for datasketch's own
+    tools (MinHashLSH, its Jaccard estimate): the values are compared for equality only, so any scheme of
+    their width reads them back."""
     from datasketch import MinHash
 
-    if hashvalues is not None:
-        return MinHash(num_perm=NUM_PERM, seed=SEED, hashvalues=hashvalues, scheme=SCHEME)
-    m = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME)
-    m.update_batch(shingles(body))
-    return m
-
-
-def signature(body: str):
-    """The MinHash values of a body: computed where the record is parsed (a worker), used by `clusters`."""
-    return minhash(body).hashvalues
+    values = signature(body) if hashvalues is None else hashvalues
+    return MinHash(num_perm=NUM_PERM, seed=SEED, hashvalues=values, scheme=SCHEME)
 
 
 BANDS, BAND_ROWS = 9, 13  # what datasketch's MinHashLSH picks for THRESHOLD and NUM_PERM (a test checks);

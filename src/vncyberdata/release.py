@@ -259,7 +259,7 @@ def release(
             return Outcome("refused", chosen, lines)
 
         figures = finish_folder(dataset, chosen, today.isoformat(), report)
-        notes = _release_notes(chosen, previous, changes, floors, today, gate_result)
+        notes = _release_notes(chosen, previous, changes, floors, today, gate_result, report)
         (dataset / "RELEASE_NOTES.md").write_text(notes, encoding="utf-8")
         record = {
             "format": HISTORY_FORMAT,
@@ -267,6 +267,7 @@ def release(
             "date": today.isoformat(),
             "package_version": __version__,
             "parser_version": report["parser_version"],
+            "signature_version": report["signature_version"],
             "inputs": list(report["inputs"]),
             "splits": report["splits"],
             "features": features,
@@ -404,12 +405,22 @@ def _write_manifest(git_state: tuple, folder: Path, version: str, report: dict, 
     (folder / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
 
 
-def _release_notes(version: str, previous: dict | None, changes: Changes | None, floors: dict, today: dt.date, gate_result) -> str:
+# What changes the records of an unchanged raw folder: the parser, and the near-duplicate signatures (which
+# pairs near the threshold are one cluster). A history record without a signature version predates it: 1.
+_ENGINE_VERSIONS = (("parser_version", "parser", 0), ("signature_version", "near-duplicate signatures (MinHash)", 1))
+
+
+def _release_notes(version: str, previous: dict | None, changes: Changes | None, floors: dict, today: dt.date, gate_result,
+                   report: dict) -> str:
     lines = [f"## {version} ({today.isoformat()})", ""]
     if previous is None or changes is None:
         lines.append("First release.")
     else:
         lines.append(f"Changes since {previous['version']}:")
+        for key, what, before in _ENGINE_VERSIONS:
+            old, new = previous.get(key, before), report.get(key)
+            if new is not None and str(old) != str(new):
+                lines.append(f"- {what}: version {old} -> {new}")
         for config in MODELS:
             for name in ("added", "removed", "changed"):
                 ids = getattr(changes, name)[config]
