@@ -39,12 +39,26 @@ def nfc(text: str) -> str:
     return text if unicodedata.is_normalized("NFC", text) else unicodedata.normalize("NFC", text)
 
 
-# NFC spellings that need a rewrite: a toned a/e after o or a toned y after u at a word's end (not after q:
-# the NFC form of _NEW_STYLE), a toned u after q. Checked first because the rewrite (NFD, regex, NFC)
-# costs, and most lines need none ("hoạt", "thuyết" have a final consonant and are left alone).
-_NEEDS_WORK = re.compile(
-    "(?<![qQ])(?:[oO][àáảãạèéẻẽẹÀÁẢÃẠÈÉẺẼẸ]|[uU][ỳýỷỹỵỲÝỶỸỴ])(?![\\w\u0300-\u036f])|[qQ][ùúủũụÙÚỦŨỤ]"
-)
+# NFC spellings that may need a rewrite: a toned a/e after o, a toned y after u, a toned u after q. Most
+# lines hold some ("hoạt", "toàn", "quả"), so each is then checked as _NEW_STYLE / _QU_TONE would see it:
+# a word-final open syllable not after q, or any toned u after q. Checked first because the rewrite (NFD,
+# regex, NFC) costs, and most lines need none.
+_CANDIDATE = re.compile("[oO][àáảãạèéẻẽẹÀÁẢÃẠÈÉẺẼẸ]|[uU][ỳýỷỹỵỲÝỶỸỴ]|[qQ][ùúủũụÙÚỦŨỤ]")
+
+
+def _needs_work(text: str) -> bool:
+    end = len(text)
+    for m in _CANDIDATE.finditer(text):
+        i = m.start()
+        if text[i] in "qQ":
+            return True
+        if i and text[i - 1] in "qQ":
+            continue
+        after = text[i + 2] if i + 2 < end else ""
+        # at a word's end: what follows is no word character (\w) and no combining mark
+        if not after or not (after.isalnum() or after == "_" or "\u0300" <= after <= "\u036f"):
+            return True
+    return False
 
 
 def canonical_tones(text: str) -> str:
@@ -52,7 +66,7 @@ def canonical_tones(text: str) -> str:
     if text.isascii():
         return text
     text = nfc(text)
-    if _NEEDS_WORK.search(text) is None:
+    if not _needs_work(text):
         return text
     decomposed = unicodedata.normalize("NFD", text)
     fixed = _QU_TONE.sub(r"\1\3\2", _NEW_STYLE.sub(lambda m: m.group(1)[0] + m.group(2) + m.group(1)[1], decomposed))
