@@ -15,6 +15,7 @@ from vncyberdata import schemas
 from vncyberdata.build import build
 from vncyberdata.errors import UserError
 from vncyberdata import load_split
+from vncyberdata.loading import report_rows
 from vncyberdata.record import LINE_CLASSES
 
 SEED_TITLES = {
@@ -63,7 +64,7 @@ def test_card_declares_what_is_written(seed_build):
     """Declared features == Parquet schema (datasets silently adds declared-but-absent columns)."""
     import pyarrow.parquet as pq
 
-    for path in seed_build.rglob("*.parquet"):
+    for path in (seed_build / "data").rglob("*.parquet"):
         config = path.parent.name
         assert pq.read_schema(path).remove_metadata() == schemas.write_schema(config).remove_metadata()
 
@@ -133,7 +134,9 @@ def test_bad_raw_files_are_reported_and_the_rest_builds(tmp_path):
     (raw / "badmeta.meta.json").write_text('{"publisher": "X",\n "license": "test", "colour": 1}')
     (raw / "notes.docx").write_bytes(b"PK\x03\x04")
     report = build(raw, tmp_path / "dataset")
-    reasons = {d["raw_path"]: (d["reason"], d["line"]) for d in report["drops"]}
+    drops = report_rows(tmp_path / "dataset", "drops")
+    assert report["drops"]["count"] == len(drops) and report["drops"]["first"] == drops[:20]
+    reasons = {d["raw_path"]: (d["reason"], d["line"]) for d in drops}
     assert reasons == {
         "latin.txt": ("not_utf8", 1),
         "nosidecar.txt": ("missing_sidecar", None),
@@ -151,9 +154,9 @@ def test_bad_raw_files_are_reported_and_the_rest_builds(tmp_path):
         "drop_duplicate_ids": (2, 2),
         "drop_near_duplicates": (2, 2),
     }
-    for d in report["drops"]:
+    for d in drops:
         assert d["message"] and d["hint"]
-    messages = {d["raw_path"]: d["message"] for d in report["drops"]}
+    messages = {d["raw_path"]: d["message"] for d in drops}
     assert messages["badmeta.txt"].startswith("badmeta.meta.json: "), "a sidecar problem names the sidecar"
     assert messages["nosidecar.txt"] == "nosidecar.meta.json: no sidecar nosidecar.meta.json"
 
@@ -174,10 +177,10 @@ def test_a_file_gone_since_discovery_is_dropped_not_a_crash(tmp_path, monkeypatc
 
     monkeypatch.setattr(build_module, "discover", with_ghost)
     report = build(raw, tmp_path / "dataset")
-    (drop,) = report["drops"]
+    (drop,) = report_rows(tmp_path / "dataset", "drops")
     assert (drop["raw_path"], drop["reason"], drop["step"]) == ("gone.txt", "unreadable_file", "read_sidecars")
     assert "gone.txt" in drop["message"] and drop["hint"]
-    assert "gone.txt" not in [r["path"] for r in report["inputs"]]
+    assert "gone.txt" not in [r["path"] for r in report_rows(tmp_path / "dataset", "inputs")]
     assert sum(report["splits"]["articles"].values()) == 2
 
 
@@ -188,7 +191,7 @@ def test_duplicate_article_is_dropped_with_reason(tmp_path):
     shutil.copy(raw / "003_5a3d17637f3588e8.meta.json", raw / "copy.meta.json")
     report = build(raw, tmp_path / "dataset")
     assert report["dropped"] == {"duplicate_id": 1}
-    assert [d["raw_path"] for d in report["drops"]] == ["copy.txt"]  # same bytes: the path breaks the tie
+    assert [d["raw_path"] for d in report_rows(tmp_path / "dataset", "drops")] == ["copy.txt"]  # same bytes: the path breaks the tie
 
 
 def test_of_two_files_with_one_id_the_longer_body_stays_then_the_smaller_sha256(tmp_path):
@@ -209,15 +212,17 @@ def test_of_two_files_with_one_id_the_longer_body_stays_then_the_smaller_sha256(
         shutil.copy(seed.with_name("003_5a3d17637f3588e8.meta.json"), raw / "003_5a3d17637f3588e8.meta.json")
         (raw / name).write_text(body, encoding="utf-8")
         shutil.copy(seed.with_name("003_5a3d17637f3588e8.meta.json"), raw / name.replace(".txt", ".meta.json"))
-    report = build(tmp_path / "longer", tmp_path / "out-longer")
-    assert [(d["raw_path"], d["reason"]) for d in report["drops"]] == [(seed.name, "duplicate_id")]
-    assert "longer.txt" in report["drops"][0]["message"]
+    build(tmp_path / "longer", tmp_path / "out-longer")
+    drops = report_rows(tmp_path / "out-longer", "drops")
+    assert [(d["raw_path"], d["reason"]) for d in drops] == [(seed.name, "duplicate_id")]
+    assert "longer.txt" in drops[0]["message"]
 
     report = build(tmp_path / "same_length", tmp_path / "out-same")
+    drops = report_rows(tmp_path / "out-same", "drops")
     digests = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in (tmp_path / "same_length").glob("*.txt")}
-    (dropped,) = [d["raw_path"] for d in report["drops"]]
+    (dropped,) = [d["raw_path"] for d in drops]
     assert dropped == max(digests, key=digests.get), "the larger sha256 goes, whatever the names"
-    assert min(digests, key=digests.get) in report["drops"][0]["message"], "the message names the one kept"
+    assert min(digests, key=digests.get) in drops[0]["message"], "the message names the one kept"
     assert sum(report["splits"]["articles"].values()) == 1
 
 
@@ -257,7 +262,7 @@ def test_non_vietnamese_page_is_dropped_with_reason(tmp_path):
     (raw / "english.meta.json").write_text('{"publisher": "X", "license": "L", "language": "en"}')
     report = build(raw, tmp_path / "dataset")
     assert report["dropped"] == {"not_vietnamese": 1}
-    (drop,) = report["drops"]
+    (drop,) = report_rows(tmp_path / "dataset", "drops")
     assert drop["raw_path"] == "english.txt" and "'en'" in drop["message"]
 
 
@@ -272,6 +277,7 @@ def test_workers_and_cache_never_change_the_bytes_and_rebuilds_reparse_only_new_
     pooled = build(raw, tmp_path / "pooled", Options(workers=2, cache_dir=cache))
     assert pooled["cache_hits"] == 0 and _sha(tmp_path / "plain") == _sha(tmp_path / "pooled")
     assert plain["drops"] == pooled["drops"]
+    assert report_rows(tmp_path / "plain", "drops") == report_rows(tmp_path / "pooled", "drops")
     generate(61, tmp_path / "more", seed=11)  # the same 60 pages, and one more
     shutil.copy(tmp_path / "more" / "synthetic_0000060.txt", raw)
     shutil.copy(tmp_path / "more" / "synthetic_0000060.meta.json", raw)
@@ -355,28 +361,30 @@ def test_report_pins_every_input_and_is_plain_indented_json(seed_build):
         for p in sorted(RAW.iterdir())
         if p.suffix in (".txt", ".json") and not p.name.startswith(".")
     ]
-    assert report["inputs"] == sorted(expected, key=lambda r: r["path"]) and len(expected) >= 4
+    assert report_rows(seed_build, "inputs") == sorted(expected, key=lambda r: r["path"]) and len(expected) >= 4
+    assert report["inputs"] == {"file": "report/inputs.parquet", "count": len(expected)}
     assert [s["step"] for s in report["steps"]] == [
         "read_sidecars", "parse_files", "keep_vietnamese", "drop_duplicate_ids", "drop_near_duplicates"
     ], "steps are listed in the order they run"
 
 
-def test_streamed_report_is_byte_for_byte_json_dumps(tmp_path):
-    """write_report streams lazy sequences and formats flat rows itself; the bytes stay json.dumps's."""
-    import pyarrow as pa
-
-    from vncyberdata.raw import INPUTS, sorted_inputs
-    from vncyberdata.write import write_report
-
-    for rows in ([], [{"path": "a/ư.txt", "size": 3, "sha256": b"\x01" * 32}, {"path": 'b"q', "size": 1, "sha256": b"\x02" * 32}]):
-        report = {
-            "n": 1, "inputs": sorted_inputs([pa.Table.from_pylist(rows, schema=INPUTS)]), "nested": {"y": [1, {"z": "ệ"}], "w": []},
-            "empty": {}, "drops": [{"a": None, "b": 1.5, "c": "x\n"}], "ignored": [], "flat": {"k": True},
-        }
-        write_report(tmp_path / "r.json", report)
-        plain = dict(report, inputs=list(report["inputs"]))
-        assert (tmp_path / "r.json").read_text(encoding="utf-8") == json.dumps(plain, ensure_ascii=False, indent=2) + "\n"
-        assert [r["sha256"] for r in plain["inputs"]] == [r["sha256"].hex() for r in rows]
+def test_report_tables_are_parquet_beside_a_small_json(tmp_path):
+    """Every input and every drop is a row of report/inputs.parquet and report/drops.parquet, listed with
+    their checksums among the outputs; the JSON holds their counts and the first drops only."""
+    raw = tmp_path / "raw"
+    shutil.copytree(RAW, raw)
+    for i in range(25):  # 25 exact copies of a seed: 25 drops, more than the JSON repeats
+        shutil.copy(RAW / "000_950e53a0e89c16ec.txt", raw / f"copy{i:02d}.txt")
+        shutil.copy(RAW / "000_950e53a0e89c16ec.meta.json", raw / f"copy{i:02d}.meta.json")
+    out = tmp_path / "dataset"
+    report = build(raw, out)
+    on_disk = json.loads((out / "build-report.json").read_text(encoding="utf-8"))
+    drops, inputs = report_rows(out, "drops"), report_rows(out, "inputs")
+    assert len(drops) == on_disk["drops"]["count"] == 25 and on_disk["drops"]["first"] == drops[:20]
+    assert len(inputs) == on_disk["inputs"]["count"] == 2 * len(list(raw.glob("*.txt")))
+    outputs = {row["path"] for row in on_disk["outputs"]}
+    assert {"report/inputs.parquet", "report/drops.parquet"} <= outputs
+    assert report["drops"] == on_disk["drops"]
 
 
 def test_a_folder_where_the_sidecar_should_be_is_reported_not_a_crash(tmp_path):
@@ -385,7 +393,7 @@ def test_a_folder_where_the_sidecar_should_be_is_reported_not_a_crash(tmp_path):
     (raw / "folder.txt").write_text("Tiêu đề\nĐoạn một.\nĐoạn hai.\n", encoding="utf-8")
     (raw / "folder.meta.json").mkdir()
     report = build(raw, tmp_path / "dataset")
-    (drop,) = report["drops"]
+    (drop,) = report_rows(tmp_path / "dataset", "drops")
     assert (drop["raw_path"], drop["reason"]) == ("folder.txt", "missing_sidecar")
     assert "is a folder" in drop["message"] and "folder.meta.json" in drop["hint"]
     assert sum(report["splits"]["articles"].values()) == 2

@@ -72,8 +72,8 @@ def test_build_lists_the_first_drops_and_points_at_the_report_for_the_rest(tmp_p
     err = capsys.readouterr().err
     listed = [line for line in err.splitlines() if "/empty" in line and ".txt" in line]
     assert len(listed) == DROPS_SHOWN
-    assert "... and 5 more dropped files" in err and str(out / "build-report.json") in err
-    assert len(json.loads((out / "build-report.json").read_text())["drops"]) == DROPS_SHOWN + 5
+    assert "... and 5 more dropped files" in err and str(out / "report" / "drops.parquet") in err
+    assert json.loads((out / "build-report.json").read_text())["drops"]["count"] == DROPS_SHOWN + 5
 
 
 def test_schema_check_command(capsys):

@@ -16,6 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from vncyberdata import dedup, ids, minhash
+from vncyberdata.loading import report_rows
 from vncyberdata.build import build
 from vncyberdata.loading import load_split
 from vncyberdata.normalize import key_text
@@ -77,7 +78,7 @@ def test_planted_near_duplicates_are_clustered_and_dropped(planted):
     copies = {p.name for p in paths if p.stem.endswith("_copy")}
     assert len(copies) >= 15
     pairs = {name: name.replace("_copy", "") for name in copies}
-    dropped = {d["raw_path"]: d for d in report["drops"]}
+    dropped = {d["raw_path"]: d for d in report_rows(folder / "dataset", "drops")}
     assert len(dropped) == len(pairs), "one page of each planted pair is dropped, nothing else"
     for copy, original in pairs.items():
         (loser,) = {copy, original} & set(dropped)

@@ -13,6 +13,8 @@ from conftest import PAGES, RAW, REPO
 
 from vncyberdata import gate, minhash
 from vncyberdata.errors import UserError
+from vncyberdata.loading import report_rows
+from vncyberdata.raw import sha256_file
 from vncyberdata.release import Changes, Paths, bump, compare, diff, release, verify
 
 SCHEMA = REPO / "schema"
@@ -52,7 +54,9 @@ def test_first_release_is_published_recorded_and_verified(first_release):
     assert verify(folder) == []
     manifest = json.loads((folder / "manifest.json").read_text())
     assert manifest["version"] == "1.0.0" and manifest["gate"]["success"] and manifest["gate"]["failed"] == 0
-    assert [r["path"] for r in manifest["raw_inputs"]] == sorted(r["path"] for r in manifest["raw_inputs"])
+    inputs = report_rows(folder, "inputs")
+    assert [r["path"] for r in inputs] == sorted(r["path"] for r in inputs) and len(inputs) == manifest["raw_inputs"]["count"]
+    assert manifest["raw_inputs"]["sha256"] == sha256_file(folder / "report" / "inputs.parquet")
     assert {"data/articles/train-00000-of-00001.parquet", "gate/report.html", "gate/results.json"} <= {
         r["path"] for r in manifest["outputs"]
     }

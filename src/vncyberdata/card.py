@@ -81,7 +81,7 @@ def render(
         if empty
         else ""
     )
-    drops = report.get("drops", [])
+    drops = report.get("drops", {}).get("count", 0)
     yaml_text = yaml.safe_dump(metadata(splits), allow_unicode=True, sort_keys=False, width=120)
     title = f"{PRETTY_NAME}" + (f" (release {version})" if version else " (unreleased build)")
     year = date[:4] if date else "n.d."
@@ -134,7 +134,7 @@ latest = vncyberdata.load()                    # the latest release in build/rel
 | --- | --- | --- |
 {counts}
 {empty_note}
-Raw files in: {len(report.get('inputs', []))} (files and sidecars); raw files dropped by the build: {len(drops)}.
+Raw files in: {report.get('inputs', {}).get('count', 0)} (files and sidecars); raw files dropped by the build: {drops}.
 
 - `id` is the first 16 hex digits of sha256 over `url:<canonical URL>` when the source URL is known, else over
   `tpd:<normalised title>|<normalised publisher>|<date as printed>`. File names never enter it, so a renamed,

@@ -37,7 +37,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     )
     report = build(Path(args.raw), Path(args.out), options)
     out = Path(args.out)
-    print(f"built {out} from {args.raw}: {len(report['inputs'])} input files, parser {report['parser_version']}")
+    print(f"built {out} from {args.raw}: {report['inputs']['count']} input files, parser {report['parser_version']}")
     for config, per_split in report["splits"].items():
         sizes = ", ".join(f"{split} {n}" for split, n in per_split.items()) or "no records"
         print(f"  {config}: {sizes}")
@@ -45,17 +45,18 @@ def cmd_build(args: argparse.Namespace) -> int:
     print(f"  lines: {report['lines']['total']} ({classes})")
     for rel in report["ignored"]:
         print(f"  ignored (not a raw file type, or outside the raw folder): {rel}", file=sys.stderr)
-    for d in report["drops"][:DROPS_SHOWN]:
+    drops = report["drops"]
+    for d in drops["first"][:DROPS_SHOWN]:
         where = f"{args.raw}/{d['raw_path']}" + (f":{d['line']}" if d["line"] else "")
         print(f"{where}: {d['reason']} {d['message']} (hint: {d['hint']})", file=sys.stderr)
-    if len(report["drops"]) > DROPS_SHOWN:
-        print(f"... and {len(report['drops']) - DROPS_SHOWN} more dropped files: every one is listed under"
-              f" \"drops\" in {out / 'build-report.json'}", file=sys.stderr)
-    print(f"  dropped: {len(report['drops'])}" + (f" {report['dropped']}" if report["drops"] else ""))
+    if drops["count"] > DROPS_SHOWN:
+        print(f"... and {drops['count'] - DROPS_SHOWN} more dropped files: every one is in {out / drops['file']}"
+              f" (step, raw_path, reason, line, message, hint)", file=sys.stderr)
+    print(f"  dropped: {drops['count']}" + (f" {report['dropped']}" if drops["count"] else ""))
     if not args.no_cache:
         parsed = next(step["in"] for step in report["steps"] if step["step"] == "parse_files")
         print(f"  parse cache: {report['cache_hits']} of {parsed} raw files reused ({args.cache_dir})")
-    if report["drops"] and args.strict:
+    if drops["count"] and args.strict:
         print("error: --strict and some raw files were dropped (listed above)", file=sys.stderr)
         return EXIT_FAIL
     return EXIT_OK

@@ -22,6 +22,16 @@ from .offline import ensure_offline
 from .record import CONFIGS, SPLITS
 
 
+def report_rows(folder: Path, table: str) -> list[dict]:
+    """The rows of a built folder's report table, "inputs" (every raw file and sidecar read: path, size,
+    sha256) or "drops" (every dropped file: step, raw_path, reason, line, message, hint), as dicts.
+    The files are `report/<table>.parquet`; DuckDB or pandas read them as well."""
+    path = Path(folder) / "report" / f"{table}.parquet"
+    if not path.is_file():
+        raise UserError(f"{path}: no such report table", "pass a folder written by `vncyberdata build`")
+    return pq.read_table(path).to_pylist()
+
+
 READ_ROWS = 1_000  # a scan turns a batch into Python dicts: articles are ~10 KB a row as Python objects
 
 

@@ -26,7 +26,7 @@ from .raw import sha256_file
 from .record import MODELS, SPLITS
 
 REPRODUCIBLE = ("README.md", "croissant.json")  # plus everything under data/: byte-identical on a rebuild
-HISTORY_FORMAT = 1
+HISTORY_FORMAT = 2  # 2: "inputs" is the inputs.parquet summary (file, count, sha256), not every row
 
 
 # ---------------------------------------------------------------- versions
@@ -268,7 +268,7 @@ def release(
             "package_version": __version__,
             "parser_version": report["parser_version"],
             "signature_version": report["signature_version"],
-            "inputs": list(report["inputs"]),
+            "inputs": _inputs_summary(report),
             "splits": report["splits"],
             "features": features,
             "floors": floors,
@@ -397,7 +397,7 @@ def _write_manifest(git_state: tuple, folder: Path, version: str, report: dict, 
         "git_dirty": dirty,
         "created_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "release_date": today.isoformat(),
-        "raw_inputs": list(report["inputs"]),
+        "raw_inputs": _inputs_summary(report),
         "outputs": _file_rows(folder, files),
         "gate": {"success": gate_result.success, "checks": len(gate_result.outcomes), "failed": len(gate_result.failures())},
         "splits": report["splits"],
@@ -408,6 +408,14 @@ def _write_manifest(git_state: tuple, folder: Path, version: str, report: dict, 
 # What changes the records of an unchanged raw folder: the parser, and the near-duplicate signatures (which
 # pairs near the threshold are one cluster). A history record without a signature version predates it: 1.
 _ENGINE_VERSIONS = (("parser_version", "parser", 0), ("signature_version", "near-duplicate signatures (MinHash)", 1))
+
+
+def _inputs_summary(report: dict) -> dict:
+    """The build's pinned inputs as the release records them: the table's file, row count and checksum (the
+    rows, one a raw file or sidecar with its size and sha256, are in the release folder's inputs.parquet)."""
+    inputs = report["inputs"]
+    sha256 = next(row["sha256"] for row in report["outputs"] if row["path"] == inputs["file"])
+    return {**inputs, "sha256": sha256}
 
 
 def _release_notes(version: str, previous: dict | None, changes: Changes | None, floors: dict, today: dt.date, gate_result,

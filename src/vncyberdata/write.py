@@ -12,7 +12,7 @@ import json
 import math
 import os
 import shutil
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +21,7 @@ import pyarrow.parquet as pq
 from pydantic import BaseModel
 
 from . import card, schemas
+from .drops import DROP
 from .errors import UserError
 from .raw import sha256_file
 from .record import SPLITS
@@ -29,6 +30,12 @@ SHARD_BYTES = 256 * 1024 * 1024  # target in-memory (Arrow) size of one shard; o
 ROW_GROUP_ROWS = 5_000
 PARQUET_OPTIONS = {"compression": "zstd", "compression_level": 9, "use_dictionary": True, "write_statistics": True}
 REPORT_NAME = "build-report.json"
+# The report's long lists are tables beside it, queryable with DuckDB or pandas: every pinned input (raw file
+# or sidecar: path, size, sha256) and every dropped file (step, raw path, reason, line, message, hint).
+INPUT_ROWS = pa.schema([("path", pa.string()), ("size", pa.int64()), ("sha256", pa.string())])
+REPORT_TABLES = {"inputs": ("report/inputs.parquet", INPUT_ROWS), "drops": ("report/drops.parquet", DROP)}
+FIRST_DROPS = 20  # drops repeated in build-report.json, for a reader who opens only the JSON
+TABLE_ROWS = 65_536  # rows of a report table turned into Arrow at a time (and one row group each)
 
 
 def shard_names(split: str, count: int) -> list[str]:
@@ -117,6 +124,9 @@ def write_dataset(out: Path, records: dict[str, dict[str, Rows] | Sequence[BaseM
             c: {s: {"num_examples": v["num_examples"], "num_bytes": v["num_bytes"]} for s, v in info.items()}
             for c, info in splits.items()
         }
+        (tmp / "report").mkdir()
+        for key, (name, schema) in REPORT_TABLES.items():
+            report[key] = _table_file(tmp, name, report.get(key, ()), schema, key)
         (tmp / "README.md").write_text(card.render(splits, report), encoding="utf-8")
         report["outputs"] = [
             {"path": p.relative_to(tmp).as_posix(), "size": p.stat().st_size, "sha256": sha256_file(p)}
@@ -130,44 +140,28 @@ def write_dataset(out: Path, records: dict[str, dict[str, Rows] | Sequence[BaseM
     return report
 
 
-_SCALARS = (str, int, bool, type(None))
-
-
-def _scalar(v: str | int | bool | None) -> str:
-    """A JSON scalar exactly as `json.dumps(..., ensure_ascii=False)` writes it."""
-    if isinstance(v, str):
-        return json.encoder.encode_basestring(v)
-    if v is None or isinstance(v, bool):
-        return "null" if v is None else ("true" if v else "false")
-    return int.__repr__(v)
+def _table_file(folder: Path, name: str, rows: Iterable[dict], schema: pa.Schema, key: str) -> dict:
+    """Write `rows` (read in order, TABLE_ROWS at a time) to the Parquet file `name` under `folder`; what
+    the JSON report says of it instead: the file, the row count, and for the drops the first FIRST_DROPS."""
+    count, first, batch = 0, [], []
+    with pq.ParquetWriter(str(folder / name), schema, **PARQUET_OPTIONS) as writer:
+        for row in rows:
+            batch.append(row)
+            if len(first) < FIRST_DROPS:
+                first.append(dict(row))
+            if len(batch) == TABLE_ROWS:
+                writer.write_table(pa.Table.from_pylist(batch, schema=schema), row_group_size=TABLE_ROWS)
+                count, batch = count + len(batch), []
+        if batch or not count:
+            writer.write_table(pa.Table.from_pylist(batch, schema=schema), row_group_size=TABLE_ROWS)
+            count += len(batch)
+    summary = {"file": name, "count": count}
+    return {**summary, "first": first} if key == "drops" else summary
 
 
 def write_report(path: Path, report: dict) -> None:
-    """`report` as indented JSON, the bytes `json.dumps(report, ensure_ascii=False, indent=2)` gives, but
-    top-level values that are lazy sequences (the build's inputs, kept as Arrow columns) are written an
-    item at a time instead of being made into one list first."""
-    def dumps(value, depth: int) -> str:
-        pad = "  " * depth
-        if isinstance(value, dict) and value and all(type(v) in _SCALARS for v in value.values()):
-            # a flat row (an input file): each scalar as json writes it, without its Python indenting encoder
-            inner = ",\n".join(f"{pad}  {_scalar(k)}: {_scalar(v)}" for k, v in value.items())
-            return "{\n" + inner + "\n" + pad + "}"
-        return json.dumps(value, ensure_ascii=False, indent=2).replace("\n", "\n" + pad)
-
-    with open(path, "w", encoding="utf-8") as fh:
-        fh.write("{")
-        for n, (key, value) in enumerate(report.items()):
-            fh.write(("," if n else "") + "\n  " + json.dumps(key, ensure_ascii=False) + ": ")
-            if isinstance(value, Sequence) and not isinstance(value, list | tuple | str) and len(value):
-                fh.write("[")
-                for i, item in enumerate(value):
-                    fh.write(("," if i else "") + "\n    " + dumps(item, 2))
-                fh.write("\n  ]")
-            elif isinstance(value, Sequence) and not isinstance(value, list | tuple | str):
-                fh.write("[]")
-            else:
-                fh.write(dumps(value, 1))
-        fh.write("\n}\n" if report else "}\n")
+    """`report` as indented JSON (its long lists are the Parquet tables beside it, see REPORT_TABLES)."""
+    path.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
 
 
 def check_replaceable(out: Path) -> None:
