@@ -75,14 +75,14 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
 
-    from vncyberdata import build, spill, write
+    from vncyberdata import build, gather, spill, write
 
     phases = Phases()
     phases.wrap(build, "discover", lambda a: "discovery")
     phases.wrap(build, "_counted", lambda a: a[0].__name__)  # each pipeline step
-    phases.wrap(build, "article_rows", lambda a: "gather: article rows")
+    phases.wrap(gather, "article_rows", lambda a: "gather: article rows")
     phases.wrap(spill.Store, "partition", lambda a: "gather: partition pass")
-    phases.wrap(build, "headline_rows", lambda a: "headline rows")
+    phases.wrap(gather, "headline_rows", lambda a: "headline rows")
     phases.wrap(write, "write_config", lambda a: f"writing {a[1]}")
     phases.wrap(write, "write_report", lambda a: "build report")
     stop = threading.Event()

@@ -282,7 +282,7 @@ def test_graph_is_read():
     assert "redact" in g.targets("parse")  # from . import redact
     assert "html_dump" in g.targets("parse")  # deferred, inside a function
     assert "loading" in g.targets("__init__")
-    assert "__init__" in g.targets("build")  # from . import __version__
+    assert "__init__" in g.targets("build_report")  # from . import __version__
 
 
 def test_no_import_cycles():

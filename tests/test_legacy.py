@@ -5,12 +5,14 @@ from __future__ import annotations
 import shutil
 import subprocess
 import unicodedata
+from importlib import resources
 from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from vncyberdata import legacy
 from vncyberdata.legacy import (
     LEGACY_ENCODINGS,
     REPAIRS,
@@ -20,6 +22,7 @@ from vncyberdata.legacy import (
     encode_legacy,
     repair,
 )
+from vncyberdata.synthetic import generate
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -372,3 +375,123 @@ def test_tcvn3_table_agrees_with_glibc():
     theirs = run.stdout.decode("utf-8").split("\n")
     ours = [decode_legacy(bytes([b]), "tcvn3") for b in positions]
     assert ours == theirs
+
+
+# ----------------------------------------------------------------------------------------------------------
+# The tables in data/legacy/, as the installed package ships them
+
+
+def _table_rows(name: str) -> list[list[str]]:
+    text = resources.files("vncyberdata").joinpath(f"data/legacy/{name}").read_text(encoding="utf-8")
+    lines = [line for line in text.splitlines() if line.strip() and not line.startswith("#")]
+    return [line.split("\t") for line in lines[1:]]
+
+
+_COMBINING = {"breve": "\u0306", "circumflex": "\u0302", "grave": "\u0300", "acute": "\u0301", "hook": "\u0309"}
+_COMBINING |= {"tilde": "\u0303", "dot": "\u0323"}
+
+
+def _char(field: str) -> str:
+    return chr(int(field[2:], 16)) if field.startswith("U+") else field
+
+
+@pytest.mark.parametrize("encoding", ["tcvn3", "vni"])
+def test_byte_tables_ship_and_agree_with_cp1252_and_the_codec(encoding):
+    rows = _table_rows(f"{encoding}.tsv")
+    assert len({row[0] for row in rows}) == len(rows) and all(len(row) == 4 for row in rows)
+    for byte, reads, shown, kind in rows:
+        b = int(byte, 16)
+        assert 0x80 <= b <= 0xFF and _char(shown) == bytes([b]).decode("cp1252")  # the documentation column
+        if kind == "cp1252":
+            assert reads == shown
+        if reads.startswith("+"):  # diacritics: they go on the vowel before
+            vowel = "A" if kind == "uppercase" else "a"
+            combining = "".join(_COMBINING[name] for name in reads.split("+")[1:])
+            assert decode_legacy(vowel.encode() + bytes([b]), encoding) == unicodedata.normalize("NFC", vowel + combining)
+        else:
+            assert decode_legacy(bytes([b]), encoding) == _char(reads)
+            if kind != "VN2":
+                assert encode_legacy(_char(reads), encoding) == bytes([b])
+    kinds = sorted(row[3] for row in rows)
+    if encoding == "tcvn3":  # 67 lowercase letters, 7 uppercase without tone and NBSP; VN2: 16 letters, 5 tones
+        assert (kinds.count("VN3"), kinds.count("VN2"), kinds.count("cp1252")) == (75, 21, 27)
+    else:  # uppercase diacritics sit 0x20 below the lowercase ones
+        marks = {(row[1], row[3]): int(row[0], 16) for row in rows if row[1].startswith("+")}
+        assert len(marks) == 34
+        assert all(marks[(m, "uppercase")] == b - 0x20 for (m, k), b in marks.items() if k == "lowercase")
+        assert kinds.count("VNI") == 18
+
+
+def test_viqr_and_rhyme_tables_ship():
+    assert {char for char, _ in _table_rows("viqr.tsv")} == set("(^+'`?~.")
+    text = resources.files("vncyberdata").joinpath("data/legacy/rhymes.txt").read_text(encoding="utf-8")
+    rhymes = " ".join(line for line in text.splitlines() if not line.startswith("#")).split()
+    assert len(rhymes) == len(set(rhymes)) == 164 and {"a", "ương", "uyêt", "ăk"} <= set(rhymes)
+
+
+# ----------------------------------------------------------------------------------------------------------
+# detect_text's shortcut (issue 19) changes no result
+
+# Results of detect_text before the shortcut existed, on texts that take each road to evidence.
+KNOWN = {
+    "Caùc coâng ty vaø ngaân haøng": ("vni-as-cp1252", 0.969, 1, 3, "Caùc coâng ty vaø ngaân haøng"),  # Latin-1 only
+    "vÒ vÒ": ("tcvn3-as-cp1252", 0.75, 1, 2, "vÒ vÒ"),  # Latin-1 only, malformed by its case
+    "Lõa\x85 tõ\x85": ("tcvn3-as-cp1252", 0.75, 1, 2, "Lõa\x85 tõ"),  # NEL: white space to str.split()
+    "Tin: Lõa\x85 vµ Lõa\x85": ("tcvn3-as-cp1252", 0.875, 1, 7, "Lõa\x85 vµ Lõa"),
+    "â\x85€ â\x85€": ("utf8-as-cp1252", 0.75, 1, 1, "â\x85€ â\x85€"),
+    "thÃ\xa0nh phá»‘ HÃ\xa0 Ná»™i": ("utf8-as-cp1252", 0.875, 1, 3, "thÃ\xa0nh phá»‘ HÃ\xa0 Ná»™i"),
+    "NgÆ°á»\x9di dÃ¢n": ("utf8-as-cp1252", 0.75, 1, 3, "NgÆ°á»\x9di dÃ¢n"),
+    "DDa`u tu+ ddu+o+.c": ("viqr", 0.875, 1, 1, "DDa`u tu+ ddu+o+.c"),
+    "Giá 30°C, xem baomoi.com e.g. hoặc a.m. – “Đây” là tin": None,
+    "Café, Zürich, José; caùc": None,
+}
+
+
+@pytest.mark.parametrize("text", sorted(KNOWN))
+def test_detect_text_known_results(text):
+    found = detect_text(text)
+    got = None if found is None else (found.encoding, found.confidence, found.line, found.column, found.sample)
+    assert got == KNOWN[text]
+    assert found == legacy._detect_text(text)
+
+
+def _texts_in_the_repository() -> list[str]:
+    paths = sorted((REPO / "tests" / "fixtures").rglob("*.txt")) + sorted((REPO / "raw").glob("*.txt"))
+    return [p.read_bytes().decode("utf-8", errors="replace") for p in paths]
+
+
+def test_detect_text_shortcut_agrees_on_the_repository_texts_and_samples():
+    samples = list(MISDECODED.values())
+    for name in sorted(MISDECODED):
+        samples.append(_mis_decode(representable(NEWS_5, name), name))
+        samples.append(_mis_decode(representable(tcvn3_safe(PROSE), name), name))
+    for text in _texts_in_the_repository() + samples + NEWS + ENGLISH + [PROSE, PARAGRAPH, NEWS_5]:
+        assert detect_text(text) == legacy._detect_text(text), text[:80]
+
+
+def test_ordinary_text_takes_the_shortcut(tmp_path):
+    pages = [p.read_text(encoding="utf-8") for p in generate(20, tmp_path, 0) if p.suffix == ".txt"]
+    pages += [p.read_text(encoding="utf-8") for p in _repo_pages()]
+    for text in pages + NEWS + [PROSE, PARAGRAPH]:
+        assert not legacy._clues(text[: legacy._SCAN_LIMIT]), text[:80]
+
+
+def _word_variants(word: str) -> list[str]:
+    out = [word]
+    for name in sorted(MISDECODED):
+        try:
+            out.append(_mis_decode(tcvn3_safe(word), name))
+        except ValueError:
+            pass
+    return out
+
+
+MIXED_WORDS = sorted({v for w in WORDS for v in _word_variants(w)} | {w for text in KNOWN for w in text.split()})
+SEPARATORS = [" ", " ", ", ", "\n", "\r\n", "\t", "\u00a0", "\x85", "\u2003", "\u3000", "\x1c", " “", "” ", "... "]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(MIXED_WORDS), st.sampled_from(SEPARATORS)), max_size=30))
+def test_detect_text_shortcut_agrees_on_mixed_words(pairs):
+    text = "".join(w + sep for w, sep in pairs)
+    assert detect_text(text) == legacy._detect_text(text)

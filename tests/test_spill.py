@@ -12,6 +12,7 @@ import pyarrow as pa
 import pytest
 
 from vncyberdata import build as build_module
+from vncyberdata import gather, steps, worker
 from vncyberdata import buckets, dedup, ids, spill
 from vncyberdata.build import Options, build
 from vncyberdata.engines import LocalEngine
@@ -38,7 +39,7 @@ def corpus(tmp_path_factory):
 
 def test_output_does_not_depend_on_the_chunking_or_the_workers(corpus, tmp_path, monkeypatch):
     monkeypatch.setattr(build_module, "FILES_PER_CHUNK", 7)  # 120 pages in 18 chunks: every gather crosses chunks
-    monkeypatch.setattr(build_module, "_rows_per_partition", lambda largest: 9)  # a row group spans partitions
+    monkeypatch.setattr(gather, "_rows_per_partition", lambda largest: 9)  # a row group spans partitions
     monkeypatch.setattr(spill, "STAGE_ROWS", 20)  # partitions appended to several times
     monkeypatch.setattr(spill, "PIN_RUN_ROWS", 11)  # the report's inputs merged from many sorted runs
     monkeypatch.setattr(spill, "SIGHTINGS_BLOCK", 50)  # headline sightings filed a few chunks at a time
@@ -60,8 +61,8 @@ def test_output_does_not_depend_on_how_partitions_are_cut_for_sorting(corpus, tm
         return pieces
 
     monkeypatch.setattr(spill.Store, "cut_partition", counted)
-    monkeypatch.setattr(build_module, "_rows_per_partition", lambda largest: 40)
-    monkeypatch.setattr(build_module, "PIECE_ROWS", 6)
+    monkeypatch.setattr(gather, "_rows_per_partition", lambda largest: 40)
+    monkeypatch.setattr(gather, "PIECE_ROWS", 6)
     monkeypatch.setattr(spill, "STAGE_ROWS", 20)  # partitions of many record batches
     build(corpus / "raw", tmp_path / "pieces")
     assert max(cuts) == 7, "a partition of 40 rows is cut into 6 pieces of 6 and one of 4"
@@ -161,10 +162,10 @@ def test_output_does_not_depend_on_the_buckets_of_the_global_steps(tmp_path, mon
     assert whole["dropped"]["duplicate_id"] == 3 and whole["dropped"]["exact_duplicate"] >= 3
     assert whole["dropped"]["near_duplicate"] >= 10
     monkeypatch.setattr(buckets, "ROWS_PER_BUCKET", 9)
-    monkeypatch.setattr(build_module, "KEYS_PER_BUCKET", 13)
+    monkeypatch.setattr(steps, "KEYS_PER_BUCKET", 13)
     monkeypatch.setattr(spill, "PLACED_ROWS", 5)
-    monkeypatch.setattr(build_module, "REPORT_SLICE", 4)  # the duplicates' report lines, a few at a time
-    assert buckets.count_for(170) == 19 and buckets.count_for(170, build_module.KEYS_PER_BUCKET) == 14
+    monkeypatch.setattr(steps, "REPORT_SLICE", 4)  # the duplicates' report lines, a few at a time
+    assert buckets.count_for(170) == 19 and buckets.count_for(170, steps.KEYS_PER_BUCKET) == 14
     build(raw, tmp_path / "buckets", Options(workers=2))
     assert _files(tmp_path / "buckets") == _files(tmp_path / "whole")
 
@@ -240,8 +241,8 @@ def test_a_rebuild_takes_unchanged_runs_of_files_whole_from_the_chunk_cache(corp
     assert _files(tmp_path / "first") == _files(corpus / "default")
 
     calls = []
-    parse_one = build_module._parse_one
-    monkeypatch.setattr(build_module, "_parse_one", lambda job: calls.append(job[1]) or parse_one(job))
+    parse_one = worker.parse_one
+    monkeypatch.setattr(worker, "parse_one", lambda job: calls.append(job[1]) or parse_one(job))
     again = build(raw, tmp_path / "again", Options(cache_dir=cache))
     assert calls == [], "every run served whole from the chunk cache"
     assert again["cache_hits"] == first["steps"][1]["in"], "every parse counted as cached"
@@ -252,7 +253,7 @@ def test_a_rebuild_takes_unchanged_runs_of_files_whole_from_the_chunk_cache(corp
     assert len(new) == 2  # a raw file and its sidecar
     for name in new:
         shutil.copy(tmp_path / "more" / name, raw / name)
-    runs = list(build_module._runs([(None, p.name) for p in sorted(raw.glob("*.txt"))], 7))
+    runs = list(worker.runs([(None, p.name) for p in sorted(raw.glob("*.txt"))], 7))
     (run,) = [r for r in runs if any(rel in new for _root, rel in r)]
     rebuilt = build(raw, tmp_path / "rebuilt", Options(cache_dir=cache))
     assert calls == [rel for _root, rel in run], "the new file's run only"
@@ -263,10 +264,10 @@ def test_a_rebuild_takes_unchanged_runs_of_files_whole_from_the_chunk_cache(corp
 
 def test_runs_are_cut_by_the_paths_alone():
     rels = [f"page-{i:05d}.txt" for i in range(2000)]
-    runs = list(build_module._runs([(None, r) for r in rels], 16))
+    runs = list(worker.runs([(None, r) for r in rels], 16))
     assert [job for run in runs for job in run] == [(None, r) for r in rels]
     assert max(len(r) for r in runs) <= 64 and 60 < len(runs) < 200
-    fewer = list(build_module._runs([(None, r) for r in rels if r != "page-01000.txt"], 16))
+    fewer = list(worker.runs([(None, r) for r in rels if r != "page-01000.txt"], 16))
     changed = [r for r in fewer if r not in runs]
     assert len(changed) <= 2, "removing a file changes the run it was in (merged with the next if it was a cut)"
 

@@ -1,0 +1,90 @@
+"""What a build worker does: read a run of raw files with their sidecars, parse them (or take them from the
+parse and chunk caches) and write what came of them to one chunk of the spill store. Only counts go back
+to the driver. The chunk cache's fingerprint covers this module, not the driver's steps (cache.py)."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+import pyarrow as pa
+
+from .cache import ChunkCache, ParseCache
+from .item import Item
+from .parse import Parsed, Rejection, parse
+from .raw import SidecarError, open_raw, pins_table
+from .spill import Chunk, chunk_name, write_chunk, write_pins
+
+
+def parse_one(job: tuple[str, str, str, str | None, str | None]) -> tuple[str, str, Item | Rejection | SidecarError, bool, list]:
+    """Read one raw file and its sidecar and parse them (in a worker process when workers > 1): (raw path,
+    the file step it ended at, its result, whether the parse came from the cache, the pins of the files
+    read). Everything per-record that the global steps need (signature, content hash, headline ids) is
+    computed here, where the work is spread over the workers."""
+    root, rel, raw_format, cache_dir, cache_fingerprint = job
+    raw, meta, pins = open_raw(root, rel)
+    if isinstance(meta, SidecarError):
+        return rel, "read_sidecars", meta, False, pins
+    cache = ParseCache(Path(cache_dir), cache_fingerprint) if cache_dir else None
+    key = ParseCache.key(pins[0][2].hex(), meta.model_dump_json().encode("utf-8"), rel) if cache else None
+    if cache and (result := cache.get(key)) is not None:
+        return rel, "parse_files", result, True, pins
+    result = parse(raw, meta, rel, raw_format=raw_format)
+    if isinstance(result, Parsed):
+        result = Item.of(result)
+    if cache:
+        cache.put(key, result)
+    return rel, "parse_files", result, False, pins
+
+
+def parse_chunk(job: tuple[str, list, pa.Schema, str | None]) -> tuple[Chunk, list[tuple[str, str, Rejection | SidecarError]], int, int]:
+    """One worker task: read and parse a run of files and write what came of them to one chunk of the
+    store's folder (spill.write_chunk: records, facts, signatures, sightings, and the pins of every file
+    read). Returns the chunk's counts, the dropped files as (raw path, file step, why), how many files
+    reached the parse and how many parses were cached: nothing per record travels back to the driver.
+
+    With a cache, a run whose files are all unchanged since a cached build is served whole from the chunk
+    cache (cache.ChunkCache): its files are read and pinned, not parsed nor written again. On a miss they
+    are read a second time to parse (one file's bytes in memory at a time), and the run is cached only if
+    both reads pinned the same bytes."""
+    chunk_folder, file_jobs, schema, chunk_fp = job
+    name = chunk_name(file_jobs[0][1])
+    chunks = key = read = None
+    if chunk_fp:
+        read = [open_raw(root, rel)[1:] for root, rel, *_rest in file_jobs]  # (meta, pins): the bytes let go
+        # an unreadable file's message holds the system's words of the moment: such runs are not cached
+        if not any(isinstance(meta, SidecarError) and meta.code == "unreadable_file" for meta, _pins in read):
+            chunks = ChunkCache(Path(file_jobs[0][3]), chunk_fp)
+            read = [pin for _meta, file_pins in read for pin in file_pins]
+            key = ChunkCache.key([(rel, raw_format) for _root, rel, raw_format, *_rest in file_jobs], read)
+            if (hit := chunks.get(key, Path(chunk_folder), name)) is not None:
+                write_pins(Path(chunk_folder), name, pins_table(read))
+                chunk, drops, parsed = hit
+                return chunk, drops, parsed, parsed
+    done = [parse_one(tuple(j)) for j in file_jobs]
+    items = [result for _rel, _step, result, _cached, _pins in done if isinstance(result, Item)]
+    pins = [pin for *_rest, file_pins in done for pin in file_pins]
+    chunk = write_chunk(Path(chunk_folder), name, items, schema, pins_table(pins))
+    drops = [(rel, step, result) for rel, step, result, _cached, _pins in done if not isinstance(result, Item)]
+    parsed = sum(step == "parse_files" for _rel, step, _result, _cached, _pins in done)
+    cached = sum(c for _rel, _step, _result, c, _pins in done)
+    if chunks is not None and pins == read:  # the files did not change between the two reads
+        chunks.put(key, Path(chunk_folder), name, (chunk, drops, parsed))
+    return chunk, drops, parsed, cached
+
+
+def runs(jobs: Iterable[tuple], size: int) -> Iterator[list]:
+    """The files in runs for the worker tasks, cut after a file whose path hashes to a multiple of `size`
+    (so `size` files a run on average, and at most 4 × size): a cut depends on the path it follows only,
+    so a file added or removed changes the run it falls in and no other, and the chunk cache serves the
+    rest of a rebuild."""
+    run: list = []
+    for job in jobs:
+        run.append(job)
+        cut = int.from_bytes(hashlib.sha256(job[1].encode("utf-8")).digest()[:8], "big") % size == 0
+        if cut or len(run) >= 4 * size:
+            yield run
+            run = []
+    if run:
+        yield run
