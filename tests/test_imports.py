@@ -367,3 +367,14 @@ def test_relative_imports_in_subpackages(tmp_path):
 @pytest.mark.parametrize("name", ["__version__", "__all__"])
 def test_dunders_are_not_private(name):
     assert not _private(name)
+
+
+MAX_MODULE_LINES = 500
+
+
+def test_no_module_over_500_lines():
+    """A module that grows past this holds more than one job: split it by job (tables go to data files)."""
+    package = Path(__file__).resolve().parent.parent / "src" / "vncyberdata"
+    long = {p.relative_to(package).as_posix(): n for p in package.rglob("*.py")
+            if (n := len(p.read_text(encoding="utf-8").splitlines())) > MAX_MODULE_LINES}
+    assert not long, f"modules over {MAX_MODULE_LINES} lines: {long}"

@@ -15,7 +15,8 @@ from vncyberdata import gate, minhash
 from vncyberdata.errors import UserError
 from vncyberdata.loading import report_rows
 from vncyberdata.raw import sha256_file
-from vncyberdata.release import Changes, Paths, bump, compare, diff, release, verify
+from vncyberdata.release import Changes, Paths, bump, compare, release
+from vncyberdata.verify import diff, verify
 
 SCHEMA = REPO / "schema"
 

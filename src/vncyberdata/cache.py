@@ -30,6 +30,8 @@ from .item import Item
 SOURCES = ("parse.py", "article_check.py", "boxes.py", "byline.py", "credits.py", "locate.py", "html_meta.py", "normalize.py", "dates.py", "chrome.py", "ids.py", "langid.py", "redact.py", "topics.py",
             "record.py", "data/chrome.toml", "data/topics.toml")
 SOURCES += ("minhash.py", "html_dump.py", "item.py")  # the cached signature and Item; HTML via html_dump
+SOURCES += ("html_text.py", "html_stream.py", "html_figures.py", "html_boxes.py", "html_dates.py",
+            "html_extract.py")  # the parts of html_dump
 _LIBRARIES = ("pydantic", "py3langid", "datasketch", "numpy", "pyahocorasick")
 
 

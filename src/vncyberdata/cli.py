@@ -235,7 +235,7 @@ def _crash_hook(name: str) -> None:
 
 def cmd_verify(args: argparse.Namespace) -> int:
     """Re-hash a release folder against its manifest; exit 1 naming each tampered, missing or extra file."""
-    from .release import verify
+    from .verify import verify
 
     problems = verify(Path(args.folder))
     for p in problems:
@@ -248,7 +248,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 def cmd_diff(args: argparse.Namespace) -> int:
     """Print the record-level differences between two releases: config, change, id (tab-separated)."""
-    from .release import diff
+    from .verify import diff
 
     for folder in (args.old, args.new):
         if not (Path(folder) / "data").is_dir():

@@ -469,35 +469,3 @@ def _notes_from_changelog(paths: Paths, version: str) -> str:
         return f"## {version}\n\nRe-materialised from the recorded release.\n"
     end = text.find("\n## ", start + 1)
     return text[start : end if end > 0 else None].rstrip() + "\n"
-
-
-# ---------------------------------------------------------------- verify and diff
-
-
-def verify(folder: Path) -> list[str]:
-    """Problems with a release folder against its manifest: tampered, missing or extra files."""
-    manifest_path = folder / "manifest.json"
-    if not manifest_path.exists():
-        raise UserError(f"{folder}: no manifest.json", "pass a release folder (build/releases/vncyberdata-X.Y.Z)")
-    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    listed = {row["path"]: row for row in manifest["outputs"]}
-    present = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file() and p.name != "manifest.json"}
-    problems = []
-    for name in sorted(listed):
-        if name not in present:
-            problems.append(f"missing: {name}")
-        elif sha256_file(folder / name) != listed[name]["sha256"]:
-            problems.append(f"tampered: {name} (sha256 differs from the manifest)")
-    problems += [f"extra: {name} (not in the manifest)" for name in sorted(present - set(listed))]
-    return problems
-
-
-def diff(old: Path, new: Path) -> list[str]:
-    """Record-level differences between two release (or build) folders."""
-    changes = compare(record_hashes(old), record_hashes(new), {}, {})
-    lines = []
-    for config in MODELS:
-        for name in ("added", "removed", "changed", "moved"):
-            for rid in getattr(changes, name)[config]:
-                lines.append(f"{config}\t{name}\t{rid}")
-    return lines
