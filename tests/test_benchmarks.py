@@ -21,3 +21,13 @@ def test_build_phases_prints_every_phase_of_a_build():
         "writing headlines", "build report", "whole build",
     ]
     assert all(" MB " in line for line in done.stdout.splitlines()[1:])
+
+
+def test_peer_bench_runs_and_prints_the_ratio_or_how_to_get_the_peer():
+    done = subprocess.run(
+        [sys.executable, str(REPO / "benchmarks" / "peer_bench.py"), "--articles", "40"],
+        capture_output=True, text=True, timeout=600,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "I/O floor" in done.stdout or "floor" in done.stdout
+    assert "datatrove / vncyberdata" in done.stdout or "pip install '.[bench]'" in done.stdout + done.stderr
