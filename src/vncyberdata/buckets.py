@@ -17,7 +17,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-ROWS_PER_BUCKET = 32_768  # facts of ~33k records (~5 MB of Arrow): what a step holds at a time
+ROWS_PER_BUCKET = 32_768  # facts of this many records are what a step holds at a time: its memory, not the corpus's
 MAX_BUCKETS = 256  # open writers of one Tables (file descriptors); beyond 256 × ROWS_PER_BUCKET rows (8.4M) buckets grow
 
 

@@ -22,7 +22,7 @@ from .minhash import (  # noqa: F401  (re-exported: the names callers know dedup
 )
 
 HOW = ("single", "exact", "near")
-PAIRS_AT_ONCE = 1_024  # candidate pairs judged at a time: at most 2,048 signatures (2 MB) in memory
+PAIRS_AT_ONCE = 1_024  # candidate pairs judged at a time: at most 2,048 signatures (about 2 MB) in memory
 
 
 def clusters(records: Iterable[tuple]) -> tuple[dict[str, list[str]], dict[str, str]]:
@@ -137,9 +137,9 @@ def links_to_clusters(dups: np.ndarray, firsts: np.ndarray, near_a: np.ndarray, 
 
 def first_of_equal(hashes: np.ndarray) -> np.ndarray:
     """For N content hashes (S32), the position of the first one equal to each. Grouped on the hashes'
-    first 8 bytes (sha256: uniform), sorting 8 bytes a record instead of 32 (np.unique over 32-byte strings
-    held ~100 bytes a record, the driver's peak at 3 x 10^5 articles); the full hashes of each group are
-    then compared, and a prefix shared by different hashes (never seen: 2^-64 a pair) falls back to the
+    first 8 bytes (sha256: uniform), sorting 8 bytes a record instead of 32 (np.unique over the 32-byte
+    strings held several times their size, enough to set the driver's peak); the full hashes of each group
+    are then compared, and a prefix shared by different hashes (never seen: 2^-64 a pair) falls back to the
     exact grouping."""
     n = len(hashes)
     if n == 0:

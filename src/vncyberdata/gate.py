@@ -31,9 +31,9 @@ from .offline import ensure_offline
 from .record import MODELS, SPLITS
 
 # Rows per great-expectations batch, assembled from whole row groups across shard and split boundaries. Every
-# checkpoint run costs about a second of GX's own work whatever its size, but the batch, not the corpus, sets
-# the gate's memory (a pandas frame that GX copies per expectation): on a 40k-article build, 10,000 / 100,000
-# peaked at 575 MB, these sizes at 480 MB (importing GX alone takes 230 MB).
+# checkpoint run has a fixed cost of GX's own work whatever its size, so batches are not small; but the batch,
+# not the corpus, sets the gate's memory (a pandas frame that GX copies per expectation), so they are not
+# large either. Figures behind these sizes: docs/benchmarks.md.
 GX_BATCH_ROWS = {"articles": 5_000, "headlines": 50_000}
 SAMPLE_IDS = 5
 BUILD_DATE = {"$PARAMETER": "build_date"}  # filled in at run time: the checked-in suite does not change daily
@@ -192,7 +192,7 @@ class GateResult:
 def _gx_batches(folder: Path, config: str) -> Iterator[tuple[str, pa.Table]]:
     """The config's rows in batches of whole row groups, about GX_BATCH_ROWS[config] rows each, with the
     splits each holds ("train", "train+validation", ...). Whole groups: a batch cut inside a row group kept
-    the rest of the group alive too (two or three groups held per batch, +18 MB at 10^5 articles). A batch
+    the rest of the group alive too (two or three groups held per batch instead of one). A batch
     closes once it reaches the size, unless what would be left is under a fifth of a batch (a checkpoint run
     costs about as much time over a few rows as over a full batch)."""
     size = GX_BATCH_ROWS[config]
@@ -237,9 +237,9 @@ def _resolve(kwargs: dict, params: dict) -> dict:
 def _to_frame(batch):
     import pandas as pd
 
-    # Nested columns (captions, topics, ...) stay Arrow arrays: as Python lists of dicts, 5,000 articles made
-    # tens of MB of small objects per batch, and the fragments they left raised the gate's peak batch after
-    # batch (100k articles: 396 vs 375 MB). The suites only test them for nulls. Strings are Arrow already.
+    # Nested columns (captions, topics, ...) stay Arrow arrays: as Python lists of dicts, a batch makes many
+    # small objects, and the fragments they leave raise the gate's peak batch after batch. The suites only
+    # test them for nulls. Strings are Arrow already.
     df = batch.to_pandas(types_mapper=lambda t: pd.ArrowDtype(t) if pa.types.is_nested(t) else None)
     if "published_date" in df:
         df["published_date"] = pd.to_datetime(df["published_date"])  # GX compares datetimes, not date objects
@@ -292,8 +292,8 @@ def _run_gate(folder: Path, expected_counts: dict, floors: dict, out: Path, buil
     from great_expectations.data_context.types.base import ProgressBarsConfig
     from great_expectations.execution_engine import pandas_execution_engine
 
-    # GX fingerprints every pandas batch (a pickle and an md5 of the whole frame, ~15 % of the gate) for a
-    # batch marker this gate never reads; frames above HASH_THRESHOLD bytes are not fingerprinted.
+    # GX fingerprints every pandas batch (a pickle and an md5 of the whole frame, a real share of the gate's
+    # time) for a batch marker this gate never reads; frames above HASH_THRESHOLD bytes are not fingerprinted.
     if hasattr(pandas_execution_engine, "HASH_THRESHOLD"):
         pandas_execution_engine.HASH_THRESHOLD = 0
 
@@ -302,7 +302,7 @@ def _run_gate(folder: Path, expected_counts: dict, floors: dict, out: Path, buil
     out.mkdir(parents=True, exist_ok=True)
     project = Path(tempfile.mkdtemp(prefix="vncyberdata-gx-"))
     # GX's own validation results, one per batch, go to gx_results.json as they come: held to the end,
-    # the results of the 310 batches of 10^6 articles (9.5 MB of JSON) grew the gate by ~20 MB
+    # they would grow the gate's memory with the number of batches, that is with the corpus
     native = _JsonList(out / "gx_results.json")
     try:
         ctx = gx.get_context(mode="file", project_root_dir=str(project))

@@ -32,15 +32,15 @@ def report_rows(folder: Path, table: str) -> list[dict]:
     return pq.read_table(path).to_pylist()
 
 
-READ_ROWS = 1_000  # a scan turns a batch into Python dicts: articles are ~10 KB a row as Python objects
+READ_ROWS = 1_000  # a scan turns a batch into Python dicts, many times a row's Arrow size: kept small
 
 
 def row_groups(folder: Path, config: str, columns: list[str] | None = None,
                splits=SPLITS) -> Iterator[tuple[str, pa.Table]]:
     """A built folder's rows of `config` as (split, one Parquet row group) in split, file and id order: the
     tools that scan a whole dataset (the gate, the statistics, the release's record hashes) hold a row group
-    at a time, never a split. (`iter_batches` reads row groups ahead: ~100 MB more at the peak on an
-    eight-group articles shard, measured.)"""
+    at a time, never a split. (`iter_batches` reads row groups ahead, which raises the peak; see
+    docs/benchmarks.md.)"""
     for split in splits:
         for path in sorted((Path(folder) / "data" / config).glob(f"{split}-*.parquet")):
             parquet = pq.ParquetFile(path)

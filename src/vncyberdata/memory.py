@@ -1,9 +1,8 @@
 """Arrow's memory pool for the long phases (the build, the gate).
 
-pyarrow's default pool on Linux is mimalloc, which keeps much of what a phase frees. Measured on this
-project's data: rewriting one 32k-article shard in 5,000-row groups peaks at 248 MB with mimalloc and
-164 MB with jemalloc; a cached 100k-article build's driver at 379 MB when only Python-level allocations
-use jemalloc and 333 MB when Arrow's C++ internals (the Parquet writer, IPC reads) use it too.
+pyarrow's default pool on Linux is mimalloc, which keeps much of what a phase frees, so the next phase's
+peak starts higher. jemalloc gives more of it back, and gives the most when Arrow's C++ internals (the
+Parquet writer, IPC reads) use it too, not only Python-level allocations (figures: docs/benchmarks.md).
 
 Only the environment variable ARROW_DEFAULT_MEMORY_POOL, read when pyarrow loads, reaches the C++
 internals: processes that run the build or the gate (the CLI, the benchmark) call `prefer_jemalloc` before
@@ -11,7 +10,7 @@ anything imports pyarrow. `lean_pool` covers library use, where pyarrow is usual
 the user chose in ARROW_DEFAULT_MEMORY_POOL is always kept. The same entry points fix glibc's mmap
 threshold (`steady_malloc`), so that the driver's numpy arrays do not pile up in a fragmented heap; with
 that threshold fixed, the gate's batch-after-batch reads stay flattest on glibc's own allocator
-(`scan_pool`), while the build is faster on jemalloc (a cached 100k-article build: 24-26 s vs 28-29 s).
+(`scan_pool`), while the build is faster on jemalloc.
 """
 
 from __future__ import annotations
@@ -44,10 +43,10 @@ def prefer_jemalloc() -> None:
 def steady_malloc() -> bool:
     """Keep glibc's mmap threshold at 128 KB in this process (mallopt) and in the processes it starts (the
     environment). By default glibc raises the threshold to the size of each large block freed (up to 32
-    MB); from then on numpy's per-record arrays (0.8 MB each at 10^5 articles) come from the heap, and the
-    heap keeps what fragmentation holds. Measured on cached 100k-article builds: driver peak 206-209 MB
-    with the fixed threshold, 215-216 MB without (10k: 193 vs 195-201), no change in time. Linux with glibc
-    only; a threshold the user set in MALLOC_MMAP_THRESHOLD_ is kept. Returns whether it applied."""
+    MB); from then on numpy's per-record arrays (8 bytes a record: 0.8 MB each at 10^5 articles) come from
+    the heap, and the heap keeps what fragmentation holds, so the driver's peak creeps up; the fixed
+    threshold avoids that at no cost in time. Linux with glibc only; a threshold the user set in
+    MALLOC_MMAP_THRESHOLD_ is kept. Returns whether it applied."""
     if sys.platform != "linux" or platform.libc_ver()[0] != "glibc":
         return False
     os.environ.setdefault(MMAP_ENV, str(MMAP_THRESHOLD))
@@ -86,10 +85,10 @@ def lean_pool() -> Iterator:
 def scan_pool() -> Iterator:
     """The pool for a phase that reads and frees batches of the same size over and over (the gate): glibc's
     own allocator when `steady_malloc` applied, where every buffer of 128 KB or more is its own mapping and
-    goes back to the system when freed, so nothing piles up from batch to batch. Measured gate peaks at 10k /
-    100k articles: 321 / 340 MB with it, 340 / 388 MB with jemalloc (which keeps freed pages for reuse, a
-    little more each batch); without the fixed threshold glibc is the worse (377 / 436 MB), so the block
-    then runs like `lean_pool`. A pool the user chose in ARROW_DEFAULT_MEMORY_POOL is kept."""
+    goes back to the system when freed, so nothing piles up from batch to batch (jemalloc keeps freed pages
+    for reuse, a little more each batch). Without the fixed threshold glibc's heap fragments and does worse
+    than jemalloc, so the block then runs like `lean_pool`. A pool the user chose in
+    ARROW_DEFAULT_MEMORY_POOL is kept."""
     import pyarrow as pa
 
     user_chose = ENV in os.environ and not _state["pool_chosen_here"]

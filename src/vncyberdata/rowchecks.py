@@ -1,8 +1,8 @@
 """The gate's checks that read several columns of a row, run with Arrow compute over a whole row group.
 
 Each check takes a table of the columns in `COLUMNS` and returns two boolean arrays, one entry per row:
-`applies` (the row is counted) and `bad` (the row offends). Turning 5,000 articles into Python dicts cost the
-gate a second per 10^4 articles and left its heap fragmented (the scan was the gate's memory peak); here only
+`applies` (the row is counted) and `bad` (the row offends). Turning every article into a Python dict was slow
+and left the gate's heap fragmented (that scan was the gate's memory peak); here only
 rows that may hold personal data become Python objects, for the exact check in `redact`.
 """
 

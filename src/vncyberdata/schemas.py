@@ -66,7 +66,7 @@ def arrow_schema(config: str) -> pa.Schema:
 
 
 def features(config: str):
-    """Hugging Face `Features` of a config (imports `datasets` lazily: it costs ~1 s)."""
+    """Hugging Face `Features` of a config (imports `datasets` lazily: the import is slow)."""
     ensure_offline()
     import datasets
 
@@ -74,8 +74,8 @@ def features(config: str):
 
 
 # What follows is what `datasets.Features` makes of `arrow_schema` (its arrow_schema, to_dict and YAML
-# list), written out because importing `datasets` costs ~60 MB and a second in the build's driver and in
-# every worker. tests/test_schema.py checks both against `features()` for every config.
+# list), written out because importing `datasets` is slow and adds much memory to the build's driver and
+# to every worker. tests/test_schema.py checks both against `features()` for every config.
 _DTYPES = {pa.string(): "string", pa.int32(): "int32", pa.bool_(): "bool", pa.float64(): "float64",
            pa.date32(): "date32"}
 

@@ -53,12 +53,12 @@ SIGHTINGS = pa.schema(
     [("record", pa.int64()), ("position", pa.int32()), ("headline_id", pa.string()), ("text", pa.string())]
 )
 STAGE_ROWS = 4_096  # rows copied out of the chunks before they are sorted into the partition files
-PIN_RUN_ROWS = 32_768  # pins (two a raw file) sorted in memory at a time, ~3 MB
+PIN_RUN_ROWS = 32_768  # pins (two a raw file) sorted in memory at a time: a bounded run, whatever the corpus
 PIN_BATCH_ROWS = 1_024  # pins read at a time from each sorted run when the report is written (a batch per run held)
 # A sighting as the store files it: with its record's arrival index (not its row in the chunk) and id.
 FILED = SIGHTINGS.append(pa.field("article_id", pa.string()))
-SIGHTINGS_BLOCK = 65_536  # sightings filed to their buckets at a time (~7 MB)
-SIGHTINGS_PER_BUCKET = 20_000  # about 4 MB of Arrow: what the headline step sorts at a time
+SIGHTINGS_BLOCK = 65_536  # sightings filed to their buckets at a time: a bounded block, whatever the corpus
+SIGHTINGS_PER_BUCKET = 20_000  # what the headline step sorts at a time: its memory, not the corpus's
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from .errors import UserError
 from .raw import sha256_file
 from .record import SPLITS
 
-SHARD_BYTES = 256 * 1024 * 1024  # target in-memory (Arrow) size of one shard; on disk zstd makes it ~4x smaller
+SHARD_BYTES = 256 * 1024 * 1024  # target in-memory (Arrow) size of one shard; zstd makes it much smaller on disk
 ROW_GROUP_ROWS = 5_000
 PARQUET_OPTIONS = {"compression": "zstd", "compression_level": 9, "use_dictionary": True, "write_statistics": True}
 REPORT_NAME = "build-report.json"
