@@ -29,6 +29,7 @@ from dataclasses import dataclass
 
 from . import byline, credits, dates
 from .chrome import ChromeTable
+from .normalize import WORDS
 
 
 # Frequent Vietnamese function words (syllables). A paragraph of prose has several per twenty syllables;
@@ -91,13 +92,12 @@ class Located:
     markers: tuple = ()  # each line's chrome-table marker, or None
 
 
-_NON_WORD = re.compile(r"[\W_]+")
 
 
 def fold(text: str) -> str:
     """`normalize.key_text` for a line that is already clean (NFC, canonical tones): case-folded, punctuation
     and space runs made one space. The parser's lines are cleaned once; this keeps from cleaning them again."""
-    return " ".join(_NON_WORD.sub(" ", text.casefold()).split())
+    return " ".join(WORDS.findall(text.casefold()))
 
 
 def _labels(table: ChromeTable) -> dict[int, frozenset[tuple[str, ...]]]:

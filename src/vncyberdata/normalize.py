@@ -22,9 +22,14 @@ import unicodedata
 BOM = "\ufeff"
 _ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff]")
 # NBSP, the fixed-width spaces and tabs count as ordinary spaces; runs collapse to one.
-_SPACE_RUN = re.compile(r"[ \t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]+")
+# (A run that is one ordinary space already reads as one: only longer runs and other spaces are rewritten,
+# so a clean line is scanned, not rebuilt.)
+_SPACES = r"[ \t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]"
+_SPACE_RUN = re.compile(_SPACES + r"{2,}|[\t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]")
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
-_NON_WORD = re.compile(r"[\W_]+")  # punctuation, symbols, spaces (NFC Vietnamese letters are all \w)
+# A key's words: runs of letters and digits (NFC Vietnamese letters are all \w); punctuation, symbols,
+# spaces and "_" only separate them.
+WORDS = re.compile(r"[^\W_]+")
 
 _TONES = "\u0300\u0301\u0303\u0309\u0323"  # grave, acute, tilde, hook above, dot below (NFD)
 # New-style open syllables: the tone on the a/e of "oa"/"oe" or on the y of "uy" (not after q), at a word end.
@@ -97,7 +102,7 @@ def key_text(text: str) -> str:
     "phòng, chống" share a key).
     """
     folded = nfc(clean_line(text).casefold())
-    return " ".join(_NON_WORD.sub(" ", folded).split())
+    return " ".join(WORDS.findall(folded))
 
 
 def word_count(text: str) -> int:
