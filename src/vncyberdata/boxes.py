@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 
 from . import byline, credits
-from .locate import Line, fold, is_headline, is_prose
+from .locate import Line, ends_sentence, fold, is_headline, is_prose
 
 LONG_HEADLINE = 8  # words: a related headline is written to stand alone; a subheading is shorter
 CARD_HEADLINE = 10  # words: a lone headline this long, with a short line under it, is a card
@@ -36,7 +36,6 @@ _MARKS = re.compile(r"^\s*(?:[-–•*·+▪►]\s*|\[[^\]]{0,40}\]\s*)+")
 _BULLETED = re.compile(r"^\s*[-–•*·+▪►]\s")
 # "Title - Ảnh 1.", "Title - 2": the alt text a page gives its images.
 _IMAGE_NUMBER = re.compile(r"\s*[-–]\s*(?:ảnh\s*)?\d{1,2}\s*\.?$", re.IGNORECASE)
-_SENTENCE_END = re.compile(r"[.!?…:;][\"'”’)\]»]*$")
 _SENTENCE = re.compile(r"[.!?…](?:\s|$)")
 _ASCII_ALT = re.compile(r"^[a-z0-9][a-z0-9 _\-]{2,60}$")
 
@@ -74,7 +73,7 @@ def _judge(
     for i in run:
         # an image's alt text printed on the line right above its caption
         if i + 1 < len(lines) and credits.is_caption(lines[i + 1]) and not credits.is_caption(lines[i]):
-            if len(lines[i].split()) <= ALT_MAX_WORDS and not _SENTENCE_END.search(lines[i]):
+            if len(lines[i].split()) <= ALT_MAX_WORDS and not ends_sentence(lines[i]):
                 marks[i] = "chrome"
     rest = [i for i in run if i not in marks and not credits.is_caption(lines[i])]
     if not rest or (before is not None and lines[before].endswith(":")):

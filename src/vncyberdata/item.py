@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import ids, minhash
+from .normalize import key_text
 
 
 @dataclass(frozen=True)
@@ -25,11 +26,12 @@ class Item:
     @classmethod
     def of(cls, parsed) -> "Item":
         article = parsed.article
+        key = key_text(article.body)  # once, for both the signature and the content hash
         return cls(
             article.model_dump(mode="python"),
             tuple(parsed.line_classes),
-            np.asarray(minhash.signature(article.body), dtype=np.uint64),
-            minhash.content_hash(article.body),
+            np.asarray(minhash.key_signature(key), dtype=np.uint64),
+            minhash.key_content_hash(key),
             tuple(ids.headline_id(text) for text in article.related_headlines),
             tuple(parsed.evidence),
         )

@@ -47,8 +47,8 @@ PROSE_MIN_STOPWORDS = 0.05  # share of a paragraph's syllables that are stopword
 HEADLINE_WORDS = (5, 40)
 HEADLINE_MAX_CHARS = 250
 TITLE_WINDOW = 14  # non-blank lines above the main block searched for the title
-BLOCK_GAP = 4
-TOOLBAR_MAX_CHARS = 200  # a share bar or toolbar on one line is shorter  # other lines allowed between two prose lines of one block
+BLOCK_GAP = 4  # other lines allowed between two prose lines of one block
+TOOLBAR_MAX_CHARS = 200  # a share bar or toolbar on one line is shorter
 
 _SENTENCE_END = re.compile(r"[.!?…:;][\"'”’)\]»]*$")
 _STOP_END = re.compile(r"[.:;,][\"'”’)\]»]*$")
@@ -175,6 +175,11 @@ def parts(line: str) -> list[str]:
     return _SEPARATORS.split(line)
 
 
+def ends_sentence(text: str) -> bool:
+    """The line ends like a sentence (or a clause: ".", "!", "?", "…", ":", ";"), closing quotes allowed."""
+    return bool(_SENTENCE_END.search(text))
+
+
 def is_label(text: str) -> bool:
     """A menu item as a text browser renders it: a bullet or a number and one to four words."""
     return bool(_LABEL.match(text)) and len(text.split()) <= 5 and not _STOP_END.search(text)
@@ -221,12 +226,6 @@ def _quick(text: str, marker) -> Line:
     if not text:
         return Line(0, False, False, False, False)
     return Line(len(text.split()), marker is None and is_prose(text), False, bool(_RESIDUE.search(text)), is_label(text))
-
-
-def byline_name(line: str) -> str | None:
-    """The author's name of a byline line: "Name", "Tác giả: Name", "Name - 07/03/2026 08:47"."""
-    split = byline.author_and_date(line)
-    return split[0] if split else byline.author_name(line)
 
 
 def is_breadcrumb(line: str) -> bool:

@@ -55,27 +55,18 @@ del _draws
 
 _KEPT_POWERS = 1 << 20  # powers kept for texts up to 1 MiB (16 MiB); a longer text computes its own
 _powers = (np.ones(1, dtype=np.uint64), np.ones(1, dtype=np.uint64))  # BASE^j and BASE^-j modulo 2^64
-_last_key = ("", "")  # (body, key_text(body)) of the last body seen: a worker asks `signature` and `content_hash`
-
-
-def _key(body: str) -> str:
-    """key_text(body), computed once when `signature` and `content_hash` are asked of the same body."""
-    global _last_key
-    last = _last_key
-    if last[0] is body:
-        return last[1]
-    key = key_text(body)
-    _last_key = (body, key)
-    return key
-
-
 def content_hash(body: str) -> str:
-    return hashlib.sha256(_key(body).encode("utf-8")).hexdigest()
+    return key_content_hash(key_text(body))
+
+
+def key_content_hash(key: str) -> str:
+    """The content hash of a key text (a worker computes the key once for the hash and the signature)."""
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
 
 
 def shingles(body: str) -> list[bytes]:
     """The shingles the signature is over, as bytes (what the Jaccard of two bodies is measured on)."""
-    words = _key(body).split()
+    words = key_text(body).split()
     if len(words) <= SHINGLE_WORDS:
         return [" ".join(words).encode("utf-8")]
     return [" ".join(words[i : i + SHINGLE_WORDS]).encode("utf-8") for i in range(len(words) - SHINGLE_WORDS + 1)]
@@ -131,7 +122,7 @@ def key_signature(key: str) -> np.ndarray:
 
 def signature(body: str) -> np.ndarray:
     """The MinHash values of a body: computed where the record is parsed (a worker), used by `clusters`."""
-    return key_signature(_key(body))
+    return key_signature(key_text(body))
 
 
 def minhash(body: str, hashvalues=None):

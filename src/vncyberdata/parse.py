@@ -333,7 +333,7 @@ class _Walk:
                 self.date = dates.parse_date_line(split[1])
         elif found is not None or (found := dates.parse_labelled_date_line(line)) is not None:
             self._date_line(i, found)
-        elif self.top_author is None and (name := locate.byline_name(line)):
+        elif self.top_author is None and (name := byline.author_name(line)):
             self.classes[i] = "author"
             self.top_author = name
         elif credits.is_caption(line):

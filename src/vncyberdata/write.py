@@ -147,7 +147,7 @@ def _table_file(folder: Path, name: str, rows: Iterable[dict], schema: pa.Schema
     with pq.ParquetWriter(str(folder / name), schema, **PARQUET_OPTIONS) as writer:
         for row in rows:
             batch.append(row)
-            if len(first) < FIRST_DROPS:
+            if key == "drops" and len(first) < FIRST_DROPS:
                 first.append(dict(row))
             if len(batch) == TABLE_ROWS:
                 writer.write_table(pa.Table.from_pylist(batch, schema=schema), row_group_size=TABLE_ROWS)
