@@ -1,6 +1,6 @@
 """Where the build's driver spends memory and time: one build, with the peak RSS and the seconds of each
-phase (discovery, each pipeline step, the gather and its partition pass, the headline rows, writing each
-config, the report). A thread samples the driver's RSS every 5 ms; a phase's peak is the largest sample
+phase (discovery, each pipeline step, the gather queries, writing each config (where the database sorts
+the rows), the report). A thread samples the driver's RSS every 5 ms; a phase's peak is the largest sample
 taken while it ran (what the phases before it left in the heap included). Linux only (/proc).
 
     .venv/bin/python benchmarks/build_phases.py --raw raw
@@ -75,13 +75,12 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
 
-    from vncyberdata import build, gather, spill, write
+    from vncyberdata import build, gather, write
 
     phases = Phases()
     phases.wrap(build, "discover", lambda a: "discovery")
     phases.wrap(build, "_counted", lambda a: a[0].__name__)  # each pipeline step
     phases.wrap(gather, "article_rows", lambda a: "gather: article rows")
-    phases.wrap(spill.Store, "partition", lambda a: "gather: partition pass")
     phases.wrap(gather, "headline_rows", lambda a: "headline rows")
     phases.wrap(write, "write_config", lambda a: f"writing {a[1]}")
     phases.wrap(write, "write_report", lambda a: "build report")

@@ -6,7 +6,7 @@ import os
 
 from conftest import RAW
 
-from vncyberdata.raw import SidecarError, discover, open_raw, pins_table, read_sidecar, sha256_file, sorted_inputs
+from vncyberdata.raw import SidecarError, discover, open_raw, pins_table, read_sidecar, sha256_file
 
 SEEDS = {
     "000_950e53a0e89c16ec.txt": "bfe658cb8abecc83430239e17fa8285949f61432f12ee5efdadfa907cbdc17cb",
@@ -40,20 +40,16 @@ def test_discovery_is_sorted_and_skips_symlinks_and_hidden(tmp_path):
     assert ignored == ["link.txt", "picture.png"]
 
 
-def test_discovered_files_come_in_python_string_order_with_their_formats(tmp_path, monkeypatch):
+def test_discovered_files_come_in_python_string_order_with_their_formats(tmp_path):
     """Paths are kept as an Arrow column and sorted there: the order is still Python's (code points), with
     names that differ in case, accents, punctuation and folder depth, across blocks of the listing."""
-    from vncyberdata import raw as raw_module
-
-    monkeypatch.setattr(raw_module, "DISCOVERY_BLOCK", 3)
     names = ["b.txt", "a-b.txt", "a/b.html", "a/B.htm", "ă.txt", "A.TXT", "z/ệ/x.txt", "a.b.txt", "đ.html"]
     for name in names:
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text("x")
-    files, _ = discover(tmp_path)
+    files, _ = discover(tmp_path, block=3)
     assert [f.rel for f in files] == sorted(names) and len(files) == len(names)
     assert {f.rel: f.format for f in files} == {n: "html" if ".htm" in n else "text" for n in names}
-    assert files[-1] == list(files)[-1] and files[1:3] == list(files)[1:3]
     assert all(f.root == tmp_path and f.path.is_file() for f in files)
 
 
@@ -95,9 +91,10 @@ def test_pins_come_from_the_bytes_read_and_inputs_are_sorted_by_path(tmp_path):
                     for rel in ("a.n.txt", "a.n.meta.json")]
     _raw, missing, lonely = opened[2]
     assert isinstance(missing, SidecarError) and missing.code == "missing_sidecar" and len(lonely) == 1
-    inputs = sorted_inputs([pins_table(p) for _r, _m, p in opened])
-    assert [r["path"] for r in inputs] == ["a.meta.json", "a.n.meta.json", "a.n.txt", "a.txt", "lonely.txt"]
-    assert all(len(r["sha256"]) == 64 for r in inputs)
-    assert list(sorted_inputs([pins_table([])])) == []
+    pins = [pins_table(p) for _r, _m, p in opened]
+    assert sorted(path for t in pins for path in t.column("path").to_pylist()) == [
+        "a.meta.json", "a.n.meta.json", "a.n.txt", "a.txt", "lonely.txt"]
+    assert all(len(d) == 32 for t in pins for d in t.column("sha256").to_pylist())
+    assert pins_table([]).num_rows == 0
 
 

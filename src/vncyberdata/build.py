@@ -2,11 +2,11 @@
 
 The pipeline is a list of steps, each taking what the previous one gave and the build report: the first,
 parse_files, streams the raw files to the workers, which read each file and its sidecar, pin them (size,
-sha256) and parse them (FILE_STEPS), writing the records and their facts to the spill store; it returns
-the facts (a row per record) as blocks read from the store, and every later step reads and writes them
-a bucket at a time (buckets.py), the corpus's facts never held at once. The driver itself never
-reads a raw file. A step that drops an item records why in the report (a reason code, the file, the line
-and a hint) instead of raising: one bad raw file never stops the others.
+sha256) and parse them (FILE_STEPS), writing the records and their facts to chunks (chunks.py) that the
+driver loads into the build's database (database.py); every later step is a query over the facts of
+every record there (steps.py), and the writers read the kept rows back in id order (gather.py). The
+driver itself never reads a raw file. A step that drops an item records why in the report (a reason
+code, the file, the line and a hint) instead of raising: one bad raw file never stops the others.
 """
 
 from __future__ import annotations
@@ -15,25 +15,26 @@ import functools
 import sys
 import tempfile
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyarrow as pa
 
-from . import gather, memory, schemas, steps, worker, write
-from .buckets import Blocks, Tables
+from . import database, gather, memory, schemas, steps, worker, write
 from .build_report import Report
 from .cache import chunk_fingerprint, fingerprint
+from .chunks import FILES_PER_CHUNK
+from .database import Store
 from .drops import Drops
 from .engines import make_engine
 from .errors import UserError
 from .raw import RawFile, discover
-from .spill import FILES_PER_CHUNK, Store
-
+from .rows import Rows
+from .steps import Facts
 
 # A step takes what the previous one gave and the report: parse_files takes the raw files, every later step
-# takes and returns the facts (one row per record, spill.PLACED) on disk, read a table at a time.
-Step = Callable[[Iterable | Blocks | Tables, Report], Blocks | Tables]
+# takes and returns the facts of the records still in (a table of the build's database).
+Step = Callable[[Iterable | Facts, Report], Facts]
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,8 @@ class Options:
     progress: bool = False
     engine: str = "local"  # or "ray" (engines.py)
     ray_address: str | None = None
+    files_per_chunk: int = FILES_PER_CHUNK  # raw files a worker task parses, on average
+    database: database.Limits = field(default_factory=database.Limits)
 
 
 # What a worker does to each file, in order; the report counts files in and out of each (build-report.json
@@ -52,11 +55,11 @@ class Options:
 FILE_STEPS = ("read_sidecars", "parse_files")
 
 
-def parse_files(files: Iterable[RawFile], report: Report, options: Options, store: Store, total: int = 0) -> pa.Table:
+def parse_files(files: Iterable[RawFile], report: Report, options: Options, store: Store, total: int = 0) -> Facts:
     """Read every file with its sidecar and parse it on the chosen engine (a local process pool, or Ray),
-    the records going to the store's chunks; returns the facts of every record (spill.PLACED) in input
-    order, so the output depends neither on the engine nor on the number of workers. The workers also pin
-    every file they read (path, size, sha256): the report's inputs. `total` (files) sizes the progress bar.
+    the records going to chunks the store loads in input order; returns the facts of every record, so
+    the output depends neither on the engine nor on the number of workers. The workers also pin every
+    file they read (path, size, sha256): the report's inputs. `total` (files) sizes the progress bar.
 
     The step counts itself: one entry in the report's steps per FILE_STEPS step."""
     cache_dir = str(options.cache_dir) if options.cache_dir else None
@@ -66,7 +69,7 @@ def parse_files(files: Iterable[RawFile], report: Report, options: Options, stor
     report.steps += counts
     chunk_fp = chunk_fingerprint() if cache_dir else None
     jobs = ((str(f.root), f.rel, f.format, cache_dir, fp) for f in files)
-    chunks = ((str(store.chunk_folder), run, store.schema, chunk_fp) for run in worker.runs(jobs, FILES_PER_CHUNK))
+    chunks = ((str(store.chunk_folder), run, store.schema, chunk_fp) for run in worker.runs(jobs, options.files_per_chunk))
     engine = make_engine(options.engine, options.workers, options.ray_address)
     progress = _progress(options.progress, total)
     try:
@@ -87,10 +90,18 @@ def parse_files(files: Iterable[RawFile], report: Report, options: Options, stor
     finally:
         if progress is not None:
             progress.close()
-    report.inputs = store.inputs()
+    report.inputs = _inputs(store)
     parsing["out"] = store.count
-    return Blocks(store.count, store.placed)
+    return steps.facts_of(store)
 parse_files.counts_itself = True
+
+
+def _inputs(store: Store) -> Rows:
+    """The pins of every file read, in path order (equal paths, a sidecar two raw files share, in the order
+    read), as write.INPUT_ROWS tables."""
+
+    sql = "SELECT path, size, lower(hex(sha256)) AS sha256 FROM pins ORDER BY path, seq"
+    return Rows(store.pins, lambda: database.tables(store.db, sql, write.INPUT_ROWS))
 
 
 def _progress(show: bool, total: int):
@@ -120,14 +131,14 @@ def _bind(step: Callable, **kwargs) -> Step:
     return bound
 
 
-def run_pipeline(files: Iterable[RawFile], report: Report, steps: list[Step]) -> Blocks | Tables:
-    data: Iterable | Blocks | Tables = files
+def run_pipeline(files: Iterable[RawFile], report: Report, steps: list[Step]) -> Facts:
+    data: Iterable | Facts = files
     for step in steps:
         data = _counted(step, data, report)
     return data
 
 
-def _counted(step: Step, data: Iterable | Blocks | Tables, report: Report) -> Blocks | Tables:
+def _counted(step: Step, data: Iterable | Facts, report: Report) -> Facts:
     """Run `step`, recording how many records went in and came out (the step over files counts itself)."""
     if getattr(step, "counts_itself", False):
         return step(data, report)
@@ -141,35 +152,12 @@ def _counted(step: Step, data: Iterable | Blocks | Tables, report: Report) -> Bl
 def build(raw_dir: Path, out_dir: Path, options: Options = Options()) -> dict:
     """Build the dataset folder `out_dir` from `raw_dir`; returns the report (also written to the folder).
 
-    Memory holds a bucket of facts at a time, never the corpus: records wait in a spill store next to the
-    output until they are written, a row group at a time, in id order. The report's `cache_hits` (not
-    written to the folder: it would make the report depend on the cache) says how many parses came from
-    the cache."""
-    _allow_open_files(OPEN_FILES)
+    What the workers make waits in the build's database, in a scratch folder beside the output, until it
+    is written, a row group at a time, in id order; the scratch folder goes when the build ends, whatever
+    happens. The report's `cache_hits` (not written to the folder: it would make the report depend on
+    the cache) says how many parses came from the cache."""
     with memory.lean_pool():
         return _build(Path(raw_dir), Path(out_dir), options)
-
-
-# Files the build may hold open at once: up to buckets.MAX_BUCKETS writers of headline sightings or of
-# facts (never both), the headline writers, the pool's pipes. Some systems start processes with 256 (macOS).
-OPEN_FILES = 1024
-
-
-def _allow_open_files(needed: int) -> None:
-    """Raise this process's soft limit of open files to `needed` where it is lower and the hard limit
-    allows (it stays raised: a process-wide setting, harmless below the hard limit)."""
-    try:
-        import resource
-    except ImportError:  # not a POSIX system: no such limit to raise
-        return
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if soft == resource.RLIM_INFINITY or soft >= needed:
-        return
-    target = needed if hard == resource.RLIM_INFINITY else min(needed, hard)
-    try:
-        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
-    except (ValueError, OSError):  # refused: a build that needs more says so (cli: "too many open files")
-        pass
 
 
 def _build(raw_dir: Path, out_dir: Path, options: Options) -> dict:
@@ -178,14 +166,15 @@ def _build(raw_dir: Path, out_dir: Path, options: Options) -> dict:
     write.check_replaceable(out_dir)
     files, ignored = discover(raw_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
-    report = Report(ignored=ignored, drops=Drops(out_dir.parent))
-    with tempfile.TemporaryDirectory(prefix=f".{out_dir.name}.spill-", dir=out_dir.parent) as scratch:
-        store = Store(Path(scratch), schemas.write_schema("articles"), expected_records=len(files))
-        kept = run_pipeline(iter(files), report, pipeline(store, options, total=len(files)))
-        # the writers need only where each kept record is and its cluster
-        memory.release_unused()
-        sources = {"articles": gather.article_rows(store, kept), "headlines": gather.headline_rows(store, kept)}
-        kept.discard()
-        memory.release_unused()
-        written = write.write_dataset(out_dir, sources, report.to_dict())
+    with (tempfile.TemporaryDirectory(prefix=f".{out_dir.name}.scratch-", dir=out_dir.parent) as scratch,
+          database.user_errors(options.database)):
+        db = database.connect(Path(scratch) / "db", options.database)
+        try:
+            report = Report(ignored=ignored, drops=Drops(db))
+            store = Store(db, Path(scratch) / "chunks", schemas.write_schema("articles"))
+            kept = run_pipeline(iter(files), report, pipeline(store, options, total=len(files)))
+            sources = {"articles": gather.article_rows(store, kept), "headlines": gather.headline_rows(store, kept)}
+            written = write.write_dataset(out_dir, sources, report.to_dict())
+        finally:
+            db.close()
     return {**written, "cache_hits": report.cache_hits}

@@ -9,18 +9,18 @@ from dataclasses import dataclass, field
 from . import __version__, minhash
 from .drops import Drops
 from .parse import PARSER_VERSION
-from .raw import Inputs, sorted_inputs
 from .record import LINE_CLASSES
+from .rows import Rows
 
 
 @dataclass
 class Report:
     """What the build saw and did; written to `build-report.json` (deterministic: no times, no absolute paths)."""
 
-    inputs: Inputs = field(default_factory=lambda: sorted_inputs([]))
+    inputs: Rows | None = None  # every file read, in path order (write.INPUT_ROWS)
     ignored: list[str] = field(default_factory=list)
     steps: list[dict] = field(default_factory=list)
-    drops: Drops = field(default_factory=Drops)  # on disk but the last few: thousands in a large corpus
+    drops: Drops = field(default_factory=Drops)  # in a database table: thousands in a large corpus
     line_classes: Counter = field(default_factory=Counter)
     lines_total: int = 0
     evidence: Counter = field(default_factory=Counter)  # parse.Parsed.evidence codes, over every record
@@ -40,7 +40,7 @@ class Report:
             "ignored": self.ignored,
             "steps": self.steps,
             "dropped": dict(sorted(self.drops.reasons.items())),
-            "drops": self.drops,
+            "drops": self.drops.rows(),
             "lines": {
                 "total": self.lines_total,
                 "by_class": {c: self.line_classes.get(c, 0) for c in LINE_CLASSES},

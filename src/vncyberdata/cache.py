@@ -76,7 +76,7 @@ class ParseCache:
 
 # What else shapes a cached chunk besides the parse: the store's formats and the schema (its files), how a
 # worker task reads files and counts what it did (raw.py, worker.py: the drops and counts it replays).
-_CHUNK_SOURCES = ("spill.py", "schemas.py", "raw.py", "worker.py")
+_CHUNK_SOURCES = ("chunks.py", "schemas.py", "raw.py", "worker.py")
 CHUNK_FILES = (".arrow", ".sig", ".bands", ".facts", ".seen")  # a chunk's files when it holds records
 
 

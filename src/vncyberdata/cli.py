@@ -25,6 +25,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     import os
 
     from .build import Options, build
+    from .database import Limits
 
     workers = args.workers or os.cpu_count() or 1
     progress = sys.stderr.isatty() and not os.environ.get("CI")
@@ -34,6 +35,7 @@ def cmd_build(args: argparse.Namespace) -> int:
         progress=progress,
         engine=args.engine,
         ray_address=args.ray_address,
+        database=Limits(memory=args.db_memory) if args.db_memory else Limits(),
     )
     report = build(Path(args.raw), Path(args.out), options)
     out = Path(args.out)
@@ -293,6 +295,7 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-cache", action="store_true", help="parse every file again")
     p.add_argument("--engine", choices=["local", "ray"], default="local", help="local process pool (default) or Ray")
     p.add_argument("--ray-address", help="with --engine ray: a running cluster ('auto', 'ray://head:10001'); default: start a local Ray")
+    p.add_argument("--db-memory", help="memory limit of the build's database, e.g. 1GB (DuckDB spills to disk beyond it; default: 192MB)")
     p.set_defaults(func=cmd_build)
 
     p = sub.add_parser("parse", help=cmd_parse.__doc__, description=cmd_parse.__doc__)
@@ -392,7 +395,7 @@ def _environment_hint(err: OSError) -> str | None:
     import errno
 
     if err.errno in (errno.ENOSPC, errno.EDQUOT):
-        return ("the disk (or your quota) is full: free space where the output goes (the build's spill folder "
+        return ("the disk (or your quota) is full: free space where the output goes (the build's scratch folder "
                 "sits beside it) and in the temporary folder, then run again; a failed run leaves what was "
                 "built or released before as it was")
     if err.errno in (errno.EMFILE, errno.ENFILE):

@@ -6,8 +6,7 @@ import dataclasses
 import hashlib
 import json
 import os
-import tempfile
-from collections.abc import Callable
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,7 +15,6 @@ import pyarrow.compute as pc
 from pydantic import ValidationError
 
 from .errors import UserError
-from .lazy import SortedRuns, append_run
 from .record import RawMeta
 
 RAW_SUFFIXES = {".txt": "text", ".html": "html", ".htm": "html"}
@@ -59,34 +57,24 @@ def sidecar_rel(rel: str) -> str:
 FORMATS = tuple(dict.fromkeys(RAW_SUFFIXES.values()))  # a raw file's format, stored as its index here
 DISCOVERY_BLOCK = 65_536  # paths held as Python strings at a time while a raw folder is listed
 LISTED = pa.schema([("path", pa.string()), ("format", pa.int8())])  # a discovered raw file: path, FORMATS index
-LISTED_BATCH_ROWS = 1_024  # rows of a run read at a time when the listing is merged
 
 
-def discover(root: Path) -> tuple[RawFiles, list[str]]:
+def discover(root: Path, block: int = DISCOVERY_BLOCK) -> tuple[RawFiles, list[str]]:
     """Raw files under `root` in sorted order, and the other files found (relative paths) for the report.
 
     Symlinks (to files or folders) are not followed: they are listed as ignored. Hidden files and folders
     (.gitkeep, editor swap files) are not inputs. One `scandir` per folder, no stat per file beyond it:
-    discovery of 10^5 files must not cost seconds.
+    discovery of 10^5 files must not cost seconds. The listing is an Arrow table (no Python object per
+    file beyond a `block` of paths), sorted in code point order (UTF-8 bytes), as Python sorts strings.
     """
     root = Path(root)
-    # each DISCOVERY_BLOCK paths found are sorted and written as a run of an unlinked temporary file; the
-    # runs are merged when the files are read (RawFiles): memory holds a block, never the listing
-    spill = tempfile.TemporaryFile()
-    writer = pa.ipc.new_file(pa.PythonFile(spill, mode="w"), LISTED)
-    runs: list[range] = []
-    batches = count = 0
+    blocks: list[pa.Table] = []
     rels: list[str] = []
     codes: list[int] = []
     ignored: list[str] = []
 
-    def write_run() -> None:
-        nonlocal batches, count
-        # sorted in code point order (UTF-8 bytes), as Python sorts strings
-        listed = pa.table([pa.array(rels, pa.string()), pa.array(codes, pa.int8())], schema=LISTED)
-        runs.append(append_run(writer, listed, batches, LISTED_BATCH_ROWS))
-        batches = runs[-1].stop
-        count += len(rels)
+    def add_block() -> None:
+        blocks.append(pa.table([pa.array(rels, pa.string()), pa.array(codes, pa.int8())], schema=LISTED))
         rels.clear()
         codes.clear()
 
@@ -109,15 +97,13 @@ def discover(root: Path) -> tuple[RawFiles, list[str]]:
                         continue
                     rels.append(_utf8_name(root, rel))
                     codes.append(FORMATS.index(fmt))
-                    if len(rels) >= DISCOVERY_BLOCK:
-                        write_run()
-    if rels or not runs:
-        write_run()
-    writer.close()
-    spill.flush()
-    reader = pa.ipc.open_file(pa.PythonFile(spill, mode="r"))
+                    if len(rels) >= block:
+                        add_block()
+    add_block()
+    listed = pa.concat_tables(blocks)
+    listed = listed.take(pc.sort_indices(listed, [("path", "ascending")])).combine_chunks()
     ignored.sort()
-    return RawFiles(root, reader.get_batch, runs, count), ignored
+    return RawFiles(root, listed), ignored
 
 
 def _utf8_name(root: Path, rel: str) -> str:
@@ -134,28 +120,21 @@ def _utf8_name(root: Path, rel: str) -> str:
     return rel
 
 
-class RawFiles(SortedRuns):
-    """Discovered raw files in path order: runs of (path, format code) rows, each sorted by path, in an
-    unlinked temporary file (~45 bytes a file on disk where a RawFile and its strings take ~150 in memory),
-    merged when read; a RawFile is made when read."""
+class RawFiles:
+    """Discovered raw files in path order, as (path, format code) rows of an Arrow table; a RawFile is
+    made when read."""
 
-    def __init__(self, root: Path, batch: Callable[[int], pa.RecordBatch], runs: list[range], count: int) -> None:
-        super().__init__(batch, runs, count)
+    def __init__(self, root: Path, listed: pa.Table) -> None:
         self.root = Path(root)
+        self._listed = listed
 
-    def _row(self, values: tuple) -> RawFile:
-        rel, code = values
-        return RawFile(self.root, rel, FORMATS[code])
+    def __len__(self) -> int:
+        return self._listed.num_rows
 
-
-class Inputs(SortedRuns):
-    """The build's pinned inputs, {path, size, sha256} rows in path order. They are kept as runs of rows,
-    each sorted by path, in Arrow record batches (the digest as 32 bytes: ~80 bytes a file where a dict is
-    ~400) merged when the rows are read; a row becomes a dict only when it is read."""
-
-    def _row(self, values: tuple) -> dict:
-        path, size, digest = values
-        return {"path": path, "size": size, "sha256": digest.hex()}
+    def __iter__(self) -> Iterator[RawFile]:
+        for batch in self._listed.to_batches(max_chunksize=1_024):
+            for rel, code in zip(batch.column(0).to_pylist(), batch.column(1).to_pylist()):
+                yield RawFile(self.root, rel, FORMATS[code])
 
 
 def open_raw(root: str, rel: str) -> tuple[bytes, RawMeta | SidecarError, list[tuple[str, int, bytes]]]:
@@ -187,23 +166,6 @@ def pins_table(pins: list[tuple[str, int, bytes]]) -> pa.Table:
     paths, sizes, digests = (list(column) for column in zip(*pins)) if pins else ([], [], [])
     return pa.table([pa.array(paths, pa.string()), pa.array(sizes, pa.int64()), pa.array(digests, pa.binary(32))],
                     schema=INPUTS)
-
-
-def sorted_by_path(pins: pa.Table) -> pa.Table:
-    """INPUTS rows sorted by path (a stable sort: equal paths keep their order), in one chunk."""
-    return pins.take(pc.sort_indices(pins, [("path", "ascending")])).combine_chunks()
-
-
-def sorted_inputs(tables: list[pa.Table]) -> Inputs:
-    """The pins of every file read, sorted by path: the build's pinned inputs (each table sorted, the
-    tables merged when the rows are read)."""
-    batches: list[pa.RecordBatch] = []
-    runs = []
-    for table in tables:
-        start = len(batches)
-        batches += sorted_by_path(table).to_batches()
-        runs.append(range(start, len(batches)))
-    return Inputs(batches.__getitem__, runs, sum(t.num_rows for t in tables))
 
 
 def read_sidecar(path: Path) -> RawMeta | SidecarError:

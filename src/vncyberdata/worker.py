@@ -14,7 +14,7 @@ from .cache import ChunkCache, ParseCache
 from .item import Item
 from .parse import Parsed, Rejection, parse
 from .raw import SidecarError, open_raw, pins_table
-from .spill import Chunk, chunk_name, write_chunk, write_pins
+from .chunks import Chunk, chunk_name, write_chunk, write_pins
 
 
 def parse_one(job: tuple[str, str, str, str | None, str | None]) -> tuple[str, str, Item | Rejection | SidecarError, bool, list]:
@@ -40,7 +40,7 @@ def parse_one(job: tuple[str, str, str, str | None, str | None]) -> tuple[str, s
 
 def parse_chunk(job: tuple[str, list, pa.Schema, str | None]) -> tuple[Chunk, list[tuple[str, str, Rejection | SidecarError]], int, int]:
     """One worker task: read and parse a run of files and write what came of them to one chunk of the
-    store's folder (spill.write_chunk: records, facts, signatures, sightings, and the pins of every file
+    store's folder (chunks.write_chunk: records, facts, signatures, sightings, and the pins of every file
     read). Returns the chunk's counts, the dropped files as (raw path, file step, why), how many files
     reached the parse and how many parses were cached: nothing per record travels back to the driver.
 

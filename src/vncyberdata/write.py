@@ -12,8 +12,7 @@ import json
 import math
 import os
 import shutil
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pyarrow as pa
@@ -22,6 +21,7 @@ from pydantic import BaseModel
 
 from . import card, schemas
 from .drops import DROP
+from .rows import Rows
 from .errors import UserError
 from .raw import sha256_file
 from .record import SPLITS
@@ -42,21 +42,6 @@ def shard_names(split: str, count: int) -> list[str]:
     return [f"{split}-{i:05d}-of-{count:05d}.parquet" for i in range(count)]
 
 
-@dataclass(frozen=True)
-class Rows:
-    """The records of one split, in id order, as a count and a function giving rows [start, stop) as an
-    Arrow table: the writer asks for one row group at a time, so a split never has to fit in memory."""
-
-    count: int
-    get: Callable[[int, int], pa.Table]
-    max_bytes: int | None = None  # an upper bound of the rows' Arrow size, when the source knows one
-
-    def groups(self, start: int = 0, stop: int | None = None) -> Iterator[pa.Table]:
-        stop = self.count if stop is None else stop
-        for at in range(start, stop, ROW_GROUP_ROWS):
-            yield self.get(at, min(stop, at + ROW_GROUP_ROWS))
-
-
 def rows_of(config: str, records: Sequence[BaseModel]) -> dict[str, Rows]:
     """In-memory records (validated models) as Rows per split."""
     schema = schemas.write_schema(config)
@@ -64,7 +49,7 @@ def rows_of(config: str, records: Sequence[BaseModel]) -> dict[str, Rows]:
     for record in sorted(records, key=lambda r: r.id):
         by_split.setdefault(record.split, []).append(record.model_dump(mode="python"))
     tables = {split: pa.Table.from_pylist(rows, schema=schema) for split, rows in by_split.items()}
-    return {split: Rows(t.num_rows, lambda a, b, t=t: t.slice(a, b - a)) for split, t in tables.items()}
+    return {split: Rows(t.num_rows, lambda t=t: [t]) for split, t in tables.items()}
 
 
 def write_config(folder: Path, config: str, splits: dict[str, Rows] | Sequence[BaseModel]) -> dict[str, dict]:
@@ -90,23 +75,37 @@ def write_config(folder: Path, config: str, splits: dict[str, Rows] | Sequence[B
             per_shard = rows.count  # what the sizing pass would find (size <= SHARD_BYTES), without it
         else:
             nbytes = 0
-            for table in rows.groups():
+            for table in rows.groups([*range(0, rows.count, ROW_GROUP_ROWS), rows.count]):
                 nbytes += table.nbytes
-                del table  # not held while the next row group is gathered
+                del table  # not held while the next row group is read
             per_shard = max(1, SHARD_BYTES // max(1, nbytes // rows.count))
             if per_shard > ROW_GROUP_ROWS:  # whole row groups: a row group is gathered from one partition
                 per_shard -= per_shard % ROW_GROUP_ROWS
         count = math.ceil(rows.count / per_shard)
         files, nbytes = [], 0
+        # row groups of ROW_GROUP_ROWS from the start of each shard, read in one pass
+        groups = rows.groups(_group_bounds(rows.count, per_shard))
         for i, name in enumerate(shard_names(split, count)):
+            shard_rows = min(rows.count, (i + 1) * per_shard) - i * per_shard
             with pq.ParquetWriter(target / name, schema, **PARQUET_OPTIONS) as writer:
-                for table in rows.groups(i * per_shard, min(rows.count, (i + 1) * per_shard)):
+                for _ in range(-(-shard_rows // ROW_GROUP_ROWS)):
+                    table = next(groups)
                     writer.write_table(table, row_group_size=ROW_GROUP_ROWS)
                     nbytes += table.nbytes
-                    del table  # not held while the next row group is gathered
+                    del table  # not held while the next row group is read
             files.append(f"data/{config}/{name}")
+        groups.close()
         info[split] = {"num_examples": rows.count, "num_bytes": nbytes, "files": files}
     return info
+
+
+def _group_bounds(count: int, per_shard: int) -> Iterator[int]:
+    """Where the row groups of a split begin and end: every ROW_GROUP_ROWS rows from each shard's start."""
+    yield 0
+    for start in range(0, count, per_shard):
+        stop = min(count, start + per_shard)
+        yield from range(start + ROW_GROUP_ROWS, stop, ROW_GROUP_ROWS)
+        yield stop
 
 
 def write_dataset(out: Path, records: dict[str, dict[str, Rows] | Sequence[BaseModel]], report: dict) -> dict:
@@ -126,7 +125,7 @@ def write_dataset(out: Path, records: dict[str, dict[str, Rows] | Sequence[BaseM
         }
         (tmp / "report").mkdir()
         for key, (name, schema) in REPORT_TABLES.items():
-            report[key] = _table_file(tmp, name, report.get(key, ()), schema, key)
+            report[key] = _table_file(tmp, name, report.get(key), schema, key)
         (tmp / "README.md").write_text(card.render(splits, report), encoding="utf-8")
         report["outputs"] = [
             {"path": p.relative_to(tmp).as_posix(), "size": p.stat().st_size, "sha256": sha256_file(p)}
@@ -140,22 +139,19 @@ def write_dataset(out: Path, records: dict[str, dict[str, Rows] | Sequence[BaseM
     return report
 
 
-def _table_file(folder: Path, name: str, rows: Iterable[dict], schema: pa.Schema, key: str) -> dict:
-    """Write `rows` (read in order, TABLE_ROWS at a time) to the Parquet file `name` under `folder`; what
-    the JSON report says of it instead: the file, the row count, and for the drops the first FIRST_DROPS."""
-    count, first, batch = 0, [], []
+def _table_file(folder: Path, name: str, rows: Rows | None, schema: pa.Schema, key: str) -> dict:
+    """Write `rows` (in row groups of TABLE_ROWS) to the Parquet file `name` under `folder`; what the JSON
+    report says of it instead: the file, the row count, and for the drops the first FIRST_DROPS."""
+    first: list[dict] = []
     with pq.ParquetWriter(str(folder / name), schema, **PARQUET_OPTIONS) as writer:
-        for row in rows:
-            batch.append(row)
-            if key == "drops" and len(first) < FIRST_DROPS:
-                first.append(dict(row))
-            if len(batch) == TABLE_ROWS:
-                writer.write_table(pa.Table.from_pylist(batch, schema=schema), row_group_size=TABLE_ROWS)
-                count, batch = count + len(batch), []
-        if batch or not count:
-            writer.write_table(pa.Table.from_pylist(batch, schema=schema), row_group_size=TABLE_ROWS)
-            count += len(batch)
-    summary = {"file": name, "count": count}
+        if rows is None or not rows.count:
+            writer.write_table(schema.empty_table(), row_group_size=TABLE_ROWS)
+        else:
+            for table in rows.groups([*range(0, rows.count, TABLE_ROWS), rows.count]):
+                if key == "drops" and not first:
+                    first = table.slice(0, FIRST_DROPS).to_pylist()
+                writer.write_table(table.cast(schema), row_group_size=TABLE_ROWS)
+    summary = {"file": name, "count": rows.count if rows is not None else 0}
     return {**summary, "first": first} if key == "drops" else summary
 
 

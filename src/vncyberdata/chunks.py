@@ -1,0 +1,127 @@
+"""A chunk: what a build worker makes of a run of raw files, written to disk where it is made.
+
+A worker task parses a run of about `FILES_PER_CHUNK` files and writes one chunk to the build's scratch
+folder: the article rows as an Arrow IPC file, and beside it per record its facts (id, path, lengths,
+language, content hash), MinHash signature and LSH band keys, related-headline sightings, and the pins of
+the files read (`write_chunk`). Only counts travel back (`Chunk`); the driver loads the files into the
+build's database (database.py). Row i of every file of a chunk is record i of the chunk.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+
+from . import ids, minhash
+from .item import Item
+
+FILES_PER_CHUNK = 256
+FACTS = pa.schema([
+    ("id", pa.string()), ("raw_path", pa.string()), ("raw_sha256", pa.binary(32)), ("body_len", pa.int64()),
+    ("lead_len", pa.int64()), ("language", pa.string()), ("language_score", pa.float64()),
+    ("content_hash", pa.binary(32)),
+])
+# A related headline seen on a record: the record's row in the chunk, the headline's position on it, its id,
+# text and split (a headline's row lives in the split of its id, as an article's does).
+SIGHTINGS = pa.schema([("record", pa.int64()), ("position", pa.int32()), ("headline_id", pa.string()),
+                       ("text", pa.string()), ("split", pa.string())])
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """What a worker returns for a run of files: its counts. The columns are in files beside the chunk's
+    rows (see `write_chunk`), read by the driver from disk into Arrow's pool: nothing per record travels
+    back pickled, so the driver's own heap does not grow with the corpus."""
+
+    name: str
+    records: int
+    nbytes: int  # Arrow size of the chunk's rows
+    sightings: int
+    line_classes: Counter
+    evidence: Counter = field(default_factory=Counter)  # parse.Parsed.evidence codes of its records
+
+    def __len__(self) -> int:
+        return self.records
+
+
+def chunk_name(first_path: str) -> str:
+    """A run of files' chunk name, from its first file's path (unique within a build)."""
+    return "chunk-" + hashlib.sha256(first_path.encode()).hexdigest()[:20]
+
+
+def write_chunk(folder: Path, name: str, items: list[Item], schema: pa.Schema, pins: pa.Table) -> Chunk:
+    """Write a run of files' results to `folder` (run by a worker): NAME.pins (the files read, raw.INPUTS)
+    and, when the run gave records, NAME.arrow (their rows), NAME.facts (FACTS), NAME.sig and NAME.bands
+    (MinHash signatures and LSH band keys as flat uint64 rows) and NAME.seen (SIGHTINGS, `record` being the
+    row in the chunk). Row i of every file is record i."""
+    folder = Path(folder)
+    write_pins(folder, name, pins)
+    lines, evidence = Counter(), Counter()
+    for item in items:
+        lines.update(item.line_classes)
+        evidence.update(item.evidence)
+    if not items:
+        return Chunk(name, 0, 0, 0, lines, evidence)
+    rows = [item.row for item in items]
+    facts = pa.table(
+        {
+            "id": [r["id"] for r in rows],
+            "raw_path": [r["raw_path"] for r in rows],
+            "raw_sha256": [bytes.fromhex(r["raw_sha256"]) for r in rows],
+            "body_len": [len(r["body"]) for r in rows],
+            "lead_len": [len(r["lead"] or "") for r in rows],
+            "language": [r["language"] for r in rows],
+            "language_score": [r["language_score"] for r in rows],
+            "content_hash": [bytes.fromhex(item.content_hash) for item in items],
+        },
+        schema=FACTS,
+    )
+    seen: dict[str, list] = {column: [] for column in SIGHTINGS.names}
+    for i, item in enumerate(items):
+        for position, (hid, text) in enumerate(zip(item.headline_ids, item.row["related_headlines"], strict=True)):
+            for column, value in zip(SIGHTINGS.names, (i, position, hid, text, ids.split_for(hid))):
+                seen[column].append(value)
+    signatures = np.array([item.signature for item in items], dtype=np.uint64).reshape(len(items), minhash.NUM_PERM)
+    _write_atomic(folder / f"{name}.sig", signatures.tobytes())
+    _write_atomic(folder / f"{name}.bands", minhash.band_keys(signatures).tobytes())
+    _write_ipc(folder / f"{name}.facts", facts)
+    _write_ipc(folder / f"{name}.seen", pa.table(seen, schema=SIGHTINGS))
+    table = pa.Table.from_pylist(rows, schema=schema)
+    _write_ipc(folder / f"{name}.arrow", table)
+    return Chunk(name, len(items), table.nbytes, len(seen["record"]), lines, evidence)
+
+
+def write_pins(folder: Path, name: str, pins: pa.Table) -> None:
+    """A chunk's NAME.pins: the files its run read (raw.INPUTS)."""
+    _write_ipc(Path(folder) / f"{name}.pins", pins)
+
+
+def _write_ipc(path: Path, table: pa.Table) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    with pa.ipc.new_file(str(tmp), table.schema) as writer:
+        writer.write_table(table)
+    tmp.rename(path)
+
+
+def read_ipc(path: Path) -> pa.Table:
+    """An IPC file read into Arrow's pool (not mapped: mapped pages would count against the driver)."""
+    with pa.OSFile(str(path)) as source:
+        return pa.ipc.open_file(source).read_all()
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_bytes(data)
+    tmp.rename(path)
+
+
+def canonical(table: pa.Table) -> pa.Table:
+    """A fresh, contiguous copy: the concatenation (with an empty piece, so that even one chunk is copied)
+    drops the validity bitmaps `take` adds to columns without nulls, so the Arrow size the shards and the
+    card report does not depend on how the rows were gathered."""
+    return pa.concat_tables([table, table.slice(0, 0)]).combine_chunks()

@@ -1,0 +1,165 @@
+"""The build's embedded database: DuckDB in the build's scratch folder, holding what the workers made.
+
+As each chunk arrives (chunks.py) the driver loads its files into four tables: `articles` (the records'
+rows), `facts` (per record: id, raw file, lengths, language, content hash, LSH band keys, and where it is:
+its arrival index, chunk and row), `sightings` (related headlines seen on a record) and `pins` (every file
+read: path, size, sha256). The global steps (steps.py) and the gathering of the kept rows (gather.py) are
+queries over them. DuckDB works within `memory_limit`, spilling to a folder inside the scratch folder:
+memory holds what a query needs, never the corpus. The scratch folder goes when the build ends.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+
+from . import minhash
+from .chunks import FACTS, SIGHTINGS, Chunk, read_ipc
+from .errors import UserError
+from .raw import INPUTS
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How much the database may hold in memory and how many threads its queries use; neither changes the
+    output."""
+
+    memory: str = "192MB"
+    threads: int = 2
+
+
+def connect(folder: Path, limits: Limits = Limits()):
+    """A DuckDB database in `folder` (created) that spills to `folder`/spill within `limits`."""
+    import duckdb
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    db = duckdb.connect(str(folder / "build.duckdb"))
+    try:
+        db.execute("SET memory_limit = ?", [limits.memory])
+    except duckdb.Error:
+        db.close()
+        raise UserError(f"{limits.memory!r} is not a memory size (rule: --db-memory takes a size)",
+                        "give a size such as 512MB or 2GB") from None
+    db.execute(f"SET threads = {int(limits.threads)}")
+    db.execute("SET temp_directory = ?", [str(folder / "spill")])
+    db.execute("SET preserve_insertion_order = false")  # every query that needs an order says which
+    db.execute("SET enable_progress_bar = false")
+    return db
+
+
+@contextlib.contextmanager
+def user_errors(limits: Limits) -> Iterator[None]:
+    """The database's errors that the user can fix (its memory limit, a full disk) as a UserError."""
+    import duckdb
+
+    try:
+        yield
+    except duckdb.OutOfMemoryException as err:
+        raise UserError(
+            f"the build's database needed more than its memory limit ({limits.memory}): {str(err).splitlines()[0]}",
+            "raise the limit, e.g. `vncyberdata build --db-memory 1GB`",
+        ) from None
+    except duckdb.IOException as err:
+        if "No space left" not in str(err):
+            raise
+        raise UserError(
+            f"the disk is full where the build's scratch folder is (beside the output): {str(err).splitlines()[0]}",
+            "free space beside the output folder, then run again; what was built before is left as it was",
+        ) from None
+
+
+def query(db, sql: str, parameters: list | None = None) -> pa.Table:
+    """A query's result as an Arrow table (small results: counts, the few records a step drops)."""
+    return db.sql(sql, params=parameters).to_arrow_table()
+
+
+def tables(db, sql: str, schema: pa.Schema, parameters: list | None = None, rows: int = 65_536):
+    """A query's result as Arrow tables of up to `rows` rows cast to `schema`, read as they are used.
+    (A relation's reader streams the result in its ORDER BY; the reader of `execute` copies the whole
+    result first and, with preserve_insertion_order off, may give the batches out of order.)"""
+    reader = db.sql(sql, params=parameters).to_arrow_reader(rows)
+    try:
+        for batch in reader:
+            yield pa.Table.from_batches([batch]).cast(schema)
+    finally:
+        reader.close()
+
+
+BAND_COLUMNS = [f"band{b}" for b in range(minhash.BANDS)]
+# the facts table: FACTS, the band keys (one column a band) and where the record is
+FACT_COLUMNS = pa.schema([("idx", pa.int64()), ("chunk", pa.int32()), ("row", pa.int32()), *FACTS,
+                          *((name, pa.uint64()) for name in BAND_COLUMNS)])
+SEEN_COLUMNS = pa.schema([("idx", pa.int64()), *(SIGHTINGS.field(n) for n in SIGHTINGS.names[1:]),
+                          ("article_id", pa.string())])
+PIN_COLUMNS = pa.schema([("seq", pa.int64()), *INPUTS])
+
+
+class Store:
+    """The driver's side of the chunks: loads each into the database as it arrives (`add`), numbering the
+    records in arrival order (`idx`), and reads signatures back from the chunks' files for the few pairs
+    the near-duplicate step judges."""
+
+    def __init__(self, db, chunk_folder: Path, schema: pa.Schema) -> None:
+        self.db = db
+        self.chunk_folder = Path(chunk_folder)
+        self.chunk_folder.mkdir(parents=True, exist_ok=True)
+        self.schema = schema
+        self.count = 0  # records
+        self.nbytes = 0  # Arrow size of every row stored
+        self.pins = 0
+        self.sightings_bytes = 0  # Arrow size of every sighting stored
+        self._chunks: list[str] = []  # the chunks that hold records, in arrival order
+        for name, columns in (("facts", FACT_COLUMNS), ("sightings", SEEN_COLUMNS), ("pins", PIN_COLUMNS),
+                              ("articles", pa.schema([("idx", pa.int64()), *schema]))):
+            db.register("incoming", columns.empty_table())
+            db.execute(f"CREATE TABLE {name} AS SELECT * FROM incoming")
+            db.unregister("incoming")
+
+    def add(self, chunk: Chunk) -> None:
+        """Load one chunk's pins, and its records, facts and sightings when it has any."""
+        pins = read_ipc(self.chunk_folder / f"{chunk.name}.pins")
+        seq = np.arange(self.pins, self.pins + pins.num_rows, dtype=np.int64)
+        self.pins += pins.num_rows
+        self._insert("pins", pa.table([seq, *pins.columns], schema=PIN_COLUMNS))
+        if not chunk.records:
+            return
+        at = len(self._chunks)
+        self._chunks.append(chunk.name)
+        idx = np.arange(self.count, self.count + chunk.records, dtype=np.int64)
+        facts = read_ipc(self.chunk_folder / f"{chunk.name}.facts")
+        bands = np.fromfile(self.chunk_folder / f"{chunk.name}.bands", dtype=np.uint64).reshape(chunk.records, -1)
+        where = [idx, np.full(chunk.records, at, dtype=np.int32), np.arange(chunk.records, dtype=np.int32)]
+        self._insert("facts", pa.table([*where, *facts.columns, *bands.T], schema=FACT_COLUMNS))
+        rows = read_ipc(self.chunk_folder / f"{chunk.name}.arrow")
+        self.nbytes += chunk.nbytes
+        self._insert("articles", rows.add_column(0, "idx", pa.array(idx)))
+        if chunk.sightings:
+            seen = read_ipc(self.chunk_folder / f"{chunk.name}.seen")
+            self.sightings_bytes += seen.nbytes
+            record = seen.column("record").to_numpy()
+            article_id = facts.column("id").take(pa.array(record))
+            self._insert("sightings", pa.table([idx[record], *seen.columns[1:], article_id], schema=SEEN_COLUMNS))
+        self.count += chunk.records
+
+    def _insert(self, name: str, table: pa.Table) -> None:
+        self.db.register("incoming", table)
+        self.db.execute(f"INSERT INTO {name} SELECT * FROM incoming")
+        self.db.unregister("incoming")
+
+    def signatures(self, chunk: np.ndarray, row: np.ndarray) -> np.ndarray:
+        """The MinHash signatures of the records at (chunk, row), in that order, read from the chunks' files."""
+        out = np.empty((len(chunk), minhash.NUM_PERM), dtype=np.uint64)
+        width = minhash.NUM_PERM * 8
+        for c in np.unique(chunk).tolist():
+            mine = np.flatnonzero(chunk == c)
+            with open(self.chunk_folder / f"{self._chunks[c]}.sig", "rb") as fh:
+                for i, r in zip(mine.tolist(), row[mine].tolist()):
+                    fh.seek(r * width)
+                    out[i] = np.frombuffer(fh.read(width), dtype=np.uint64)
+        return out

@@ -1,0 +1,239 @@
+"""The streaming build: records wait in the build's database, not in memory, and neither how they are chunked
+nor the database's memory limit shows in the output."""
+
+from __future__ import annotations
+
+import hashlib
+
+import json
+import shutil
+
+import numpy as np
+import pyarrow as pa
+import pytest
+
+from vncyberdata import build as build_module
+from vncyberdata import chunks, database, dedup, ids, worker
+from vncyberdata.build import Options, build
+from vncyberdata.engines import LocalEngine
+from vncyberdata.item import Item
+from vncyberdata.raw import pins_table
+from vncyberdata.synthetic import generate
+
+
+def _files(folder):
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("spill")
+    generate(120, folder / "raw", seed=11, near_duplicates=0.15)
+    build(folder / "raw", folder / "default")
+    return folder
+
+
+def test_output_does_not_depend_on_the_chunking_or_the_workers(corpus, tmp_path):
+    # 120 pages in ~18 chunks: every query crosses chunks
+    build(corpus / "raw", tmp_path / "chunked", Options(workers=2, files_per_chunk=7))
+    assert _files(tmp_path / "chunked") == _files(corpus / "default")
+
+
+def test_output_does_not_depend_on_the_database_limits(tmp_path):
+    """A small memory limit and one thread give the database's queries (sorts, the band-key self-join,
+    windows, the headline GROUP BY) other plans than the defaults: the same bytes; many near duplicates."""
+    raw = tmp_path / "raw"
+    generate(600, raw, seed=5, near_duplicates=0.3)
+    build(raw, tmp_path / "roomy", Options(workers=2))
+    tight = database.Limits(memory="40MB", threads=1)
+    build(raw, tmp_path / "tight", Options(workers=2, database=tight, files_per_chunk=16))
+    assert _files(tmp_path / "tight") == _files(tmp_path / "roomy")
+    report = json.loads((tmp_path / "roomy" / "build-report.json").read_text())
+    assert report["dropped"].get("near_duplicate", 0) + report["dropped"].get("exact_duplicate", 0) > 50
+
+
+def test_the_scratch_folder_is_removed_after_a_build_and_after_a_failure(corpus, tmp_path, monkeypatch):
+    build(corpus / "raw", tmp_path / "ok")
+    assert [p.name for p in tmp_path.iterdir()] == ["ok"]
+
+    def broken(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(build_module.write, "write_dataset", broken)
+    with pytest.raises(OSError):
+        build(corpus / "raw", tmp_path / "failed")
+    assert [p.name for p in tmp_path.iterdir()] == ["ok"], "no scratch folder and no half-written dataset left"
+
+
+def test_the_store_loads_every_chunk_into_the_database(corpus, tmp_path):
+    """Three chunks loaded: records numbered in arrival order with their chunk and row, facts and band keys
+    intact, sightings with their article's id, pins in the order read, signatures read back by place."""
+    import pyarrow.parquet as pq
+
+    from vncyberdata import schemas
+
+    rows = pq.read_table(next((corpus / "default" / "data" / "articles").glob("train-*.parquet"))).to_pylist()[:10]
+    db = database.connect(tmp_path / "db")
+    store = database.Store(db, tmp_path / "chunks", schemas.write_schema("articles"))
+    items = [
+        Item(row, (), dedup.signature(row["body"]), dedup.content_hash(row["body"]),
+                   tuple(ids.headline_id(t) for t in row["related_headlines"]))
+        for row in rows
+    ]
+    store.add(chunks.write_chunk(store.chunk_folder, "empty", [], store.schema, pins_table([("gone.txt", 0, bytes(32))])))
+    for start in (0, 4, 8):  # three chunks: rows 0-3, 4-7, 8-9
+        store.add(chunks.write_chunk(store.chunk_folder, f"c{start}", items[start : start + 4], store.schema,
+                                     pins_table([(f"f{9 - start}.txt", start, bytes(32)),
+                                                 (f"f{9 - start}.meta.json", 1, bytes([start]) * 32)])))
+    assert store.count == 10 and store.pins == 7
+    facts = database.query(db, "SELECT * FROM facts ORDER BY idx")
+    assert facts.column("id").to_pylist() == [r["id"] for r in rows]
+    assert facts.column("idx").to_pylist() == list(range(10))
+    locations = list(zip(facts.column("chunk").to_pylist(), facts.column("row").to_pylist()))
+    assert locations == [(0, 0), (0, 1), (0, 2), (0, 3), (1, 0), (1, 1), (1, 2), (1, 3), (2, 0), (2, 1)]
+    assert facts.column("body_len").to_pylist() == [len(r["body"]) for r in rows]
+    bands = np.stack([facts.column(name).to_numpy() for name in database.BAND_COLUMNS], axis=1)
+    assert (bands == dedup.band_keys(np.array([i.signature for i in items]))).all()
+    chunk, row = facts.column("chunk").to_numpy(), facts.column("row").to_numpy()
+    assert (store.signatures(chunk[[7, 2]], row[[7, 2]]) == [items[7].signature, items[2].signature]).all()
+    articles = database.query(db, "SELECT * EXCLUDE (idx) FROM articles ORDER BY idx").cast(store.schema)
+    assert articles.to_pylist() == rows, "the rows come back intact"
+    seen = database.query(db, "SELECT idx, position, text, article_id, split FROM sightings ORDER BY idx, position")
+    assert seen.to_pylist() == [
+        {"idx": i, "position": p, "text": t, "article_id": r["id"], "split": ids.split_for(ids.headline_id(t))}
+        for i, r in enumerate(rows) for p, t in enumerate(r["related_headlines"])
+    ]
+    pins = database.query(db, "SELECT path FROM pins ORDER BY seq").column("path").to_pylist()
+    assert pins == ["gone.txt", "f9.txt", "f9.meta.json", "f5.txt", "f5.meta.json", "f1.txt", "f1.meta.json"]
+    db.close()
+
+
+def test_local_engine_reads_jobs_only_as_results_are_taken():
+    pulled = []
+
+    def jobs():
+        for i in range(10_000):
+            pulled.append(i)
+            yield i
+
+    engine = LocalEngine(workers=2, batch=8)  # 8 jobs per task, at most 4 tasks per worker in flight
+    results = engine.map(abs, jobs())
+    assert [next(results) for _ in range(3)] == [0, 1, 2]
+    assert len(pulled) <= 4 * 2 * 8 + 8, "the pool holds a bounded window of jobs, not the whole corpus"
+    assert list(results) == list(range(3, 10_000))
+
+
+def test_banded_clusters_match_datasketch_lsh(corpus):
+    """cluster_keys bands the signatures with numpy, one band key column at a time; the same clusters come
+    out of datasketch's own MinHashLSH index used one insert at a time."""
+    from datasketch import MinHashLSH
+
+    bodies = {}
+    for path in (corpus / "raw").glob("*.txt"):
+        bodies[path.stem] = path.read_text(encoding="utf-8")
+    ids_ = sorted(bodies)
+    groups, how = dedup.clusters([(i, bodies[i]) for i in ids_])
+
+    lsh, sketches, parent = MinHashLSH(threshold=dedup.THRESHOLD, num_perm=dedup.NUM_PERM), {}, {i: i for i in ids_}
+
+    def find(x):
+        while parent[x] != x:
+            x = parent[x]
+        return x
+
+    first = {}
+    for i in ids_:
+        digest = dedup.content_hash(bodies[i])
+        if digest in first:
+            a, b = find(i), find(first[digest])
+            parent[max(a, b)] = min(a, b)
+            continue
+        first[digest] = i
+        sketch = dedup.minhash(bodies[i])
+        for other in lsh.query(sketch):
+            if sketch.jaccard(sketches[other]) >= dedup.THRESHOLD:
+                a, b = find(i), find(other)
+                parent[max(a, b)] = min(a, b)
+        lsh.insert(i, sketch)
+        sketches[i] = sketch
+    expected = {}
+    for i in ids_:
+        expected.setdefault(find(i), []).append(i)
+    assert groups == expected
+    assert dedup.band_ranges() == list(lsh.hashranges)
+    assert sum(len(m) > 1 for m in groups.values()) >= 10, "the corpus has planted near-duplicates"
+
+
+def test_a_rebuild_takes_unchanged_runs_of_files_whole_from_the_chunk_cache(corpus, tmp_path, monkeypatch):
+    """Runs are cut at content-defined places of the path order: after one new file, one run is parsed
+    (from the per-file cache but the new file) and written again, the others are linked from the chunk cache;
+    the bytes are those of a clean build."""
+    import shutil
+
+    raw = tmp_path / "raw"
+    shutil.copytree(corpus / "raw", raw)
+    cache = tmp_path / "cache"
+    first = build(raw, tmp_path / "first", Options(cache_dir=cache, files_per_chunk=7))  # 120 pages in ~17 runs
+    assert first["cache_hits"] == 0
+    assert _files(tmp_path / "first") == _files(corpus / "default")
+
+    calls = []
+    parse_one = worker.parse_one
+    monkeypatch.setattr(worker, "parse_one", lambda job: calls.append(job[1]) or parse_one(job))
+    again = build(raw, tmp_path / "again", Options(cache_dir=cache, files_per_chunk=7))
+    assert calls == [], "every run served whole from the chunk cache"
+    assert again["cache_hits"] == first["steps"][1]["in"], "every parse counted as cached"
+    assert _files(tmp_path / "again") == _files(corpus / "default")
+
+    generate(121, tmp_path / "more", seed=11, near_duplicates=0.15)
+    new = sorted(p.name for p in (tmp_path / "more").iterdir() if not (raw / p.name).exists())
+    assert len(new) == 2  # a raw file and its sidecar
+    for name in new:
+        shutil.copy(tmp_path / "more" / name, raw / name)
+    runs = list(worker.runs([(None, p.name) for p in sorted(raw.glob("*.txt"))], 7))
+    (run,) = [r for r in runs if any(rel in new for _root, rel in r)]
+    rebuilt = build(raw, tmp_path / "rebuilt", Options(cache_dir=cache, files_per_chunk=7))
+    assert calls == [rel for _root, rel in run], "the new file's run only"
+    assert rebuilt["cache_hits"] == rebuilt["steps"][1]["in"] - 1, "and in it the new file only is parsed"
+    build(raw, tmp_path / "clean")
+    assert _files(tmp_path / "rebuilt") == _files(tmp_path / "clean")
+
+
+def test_runs_are_cut_by_the_paths_alone():
+    rels = [f"page-{i:05d}.txt" for i in range(2000)]
+    runs = list(worker.runs([(None, r) for r in rels], 16))
+    assert [job for run in runs for job in run] == [(None, r) for r in rels]
+    assert max(len(r) for r in runs) <= 64 and 60 < len(runs) < 200
+    fewer = list(worker.runs([(None, r) for r in rels if r != "page-01000.txt"], 16))
+    changed = [r for r in fewer if r not in runs]
+    assert len(changed) <= 2, "removing a file changes the run it was in (merged with the next if it was a cut)"
+
+
+def test_the_database_memory_limit_is_checked_and_its_default_documented(tmp_path, capsys):
+    from vncyberdata.cli import main, make_parser
+
+    raw = tmp_path / "raw"
+    generate(5, raw, seed=1)
+    assert main(["build", "--raw", str(raw), "--out", str(tmp_path / "out"), "--no-cache", "--db-memory", "lots"]) == 1
+    err = capsys.readouterr().err
+    assert "'lots' is not a memory size" in err and "2GB" in err and "Traceback" not in err
+    assert not (tmp_path / "out").exists() and [p.name for p in tmp_path.iterdir()] == ["raw"]
+    build_help = next(a for a in make_parser()._subparsers._group_actions[0].choices["build"]._actions
+                      if a.dest == "db_memory").help
+    assert f"default: {database.Limits().memory}" in build_help
+
+
+def test_a_database_out_of_memory_is_a_clear_error_and_leaves_nothing_behind(tmp_path, capsys):
+    from vncyberdata.cli import main
+
+    raw = tmp_path / "raw"
+    generate(200, raw, seed=1)
+    code = main(["build", "--raw", str(raw), "--out", str(tmp_path / "out"), "--no-cache", "--db-memory", "2MB",
+                 "--workers", "1"])
+    err = capsys.readouterr().err
+    assert code == 1 and "needed more than its memory limit (2MB)" in err and "--db-memory 1GB" in err
+    assert "Traceback" not in err and [p.name for p in tmp_path.iterdir()] == ["raw"]
