@@ -47,6 +47,8 @@ class Options:
     engine: str = "local"  # or "ray" (engines.py)
     ray_address: str | None = None
     files_per_chunk: int = FILES_PER_CHUNK  # raw files a worker task parses, on average
+    stage_rows: int = gather.STAGE_ROWS  # rows the gather copies out of the chunks before writing them on
+    sightings_per_file: int = gather.SIGHTINGS_PER_FILE  # headline sightings sorted at a time
     database: database.Limits = field(default_factory=database.Limits)
 
 
@@ -173,7 +175,11 @@ def _build(raw_dir: Path, out_dir: Path, options: Options) -> dict:
             report = Report(ignored=ignored, drops=Drops(db))
             store = Store(db, Path(scratch) / "chunks", schemas.write_schema("articles"))
             kept = run_pipeline(iter(files), report, pipeline(store, options, total=len(files)))
-            sources = {"articles": gather.article_rows(store, kept), "headlines": gather.headline_rows(store, kept)}
+            sources = {
+                "articles": gather.article_rows(store, kept, Path(scratch) / "groups", options.stage_rows),
+                "headlines": gather.headline_rows(store, kept, Path(scratch) / "headlines",
+                                                  options.sightings_per_file, options.stage_rows),
+            }
             written = write.write_dataset(out_dir, sources, report.to_dict())
         finally:
             db.close()

@@ -24,7 +24,7 @@ FILES_PER_CHUNK = 256
 FACTS = pa.schema([
     ("id", pa.string()), ("raw_path", pa.string()), ("raw_sha256", pa.binary(32)), ("body_len", pa.int64()),
     ("lead_len", pa.int64()), ("language", pa.string()), ("language_score", pa.float64()),
-    ("content_hash", pa.binary(32)),
+    ("content_hash", pa.binary(32)), ("split", pa.string()),
 ])
 # A related headline seen on a record: the record's row in the chunk, the headline's position on it, its id,
 # text and split (a headline's row lives in the split of its id, as an article's does).
@@ -78,6 +78,7 @@ def write_chunk(folder: Path, name: str, items: list[Item], schema: pa.Schema, p
             "language": [r["language"] for r in rows],
             "language_score": [r["language_score"] for r in rows],
             "content_hash": [bytes.fromhex(item.content_hash) for item in items],
+            "split": [r["split"] for r in rows],
         },
         schema=FACTS,
     )

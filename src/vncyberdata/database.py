@@ -1,10 +1,10 @@
 """The build's embedded database: DuckDB in the build's scratch folder, holding what the workers made.
 
-As each chunk arrives (chunks.py) the driver loads its files into four tables: `articles` (the records'
-rows), `facts` (per record: id, raw file, lengths, language, content hash, LSH band keys, and where it is:
-its arrival index, chunk and row), `sightings` (related headlines seen on a record) and `pins` (every file
-read: path, size, sha256). The global steps (steps.py) and the gathering of the kept rows (gather.py) are
-queries over them. DuckDB works within `memory_limit`, spilling to a folder inside the scratch folder:
+As each chunk arrives (chunks.py) the driver loads its files into three tables: `facts` (per record: id,
+raw file, lengths, language, content hash, split, LSH band keys, and where it is: its arrival index,
+chunk and row), `sightings` (related headlines seen on a record) and `pins` (every file read: path, size,
+sha256). The records' rows stay in the chunks' files. The global steps (steps.py) and the order of the
+kept rows (gather.py) are queries over the tables. DuckDB works within `memory_limit`, spilling to a folder inside the scratch folder:
 memory holds what a query needs, never the corpus. The scratch folder goes when the build ends.
 """
 
@@ -29,7 +29,7 @@ class Limits:
     """How much the database may hold in memory and how many threads its queries use; neither changes the
     output."""
 
-    memory: str = "192MB"
+    memory: str = "128MB"
     threads: int = 2
 
 
@@ -115,8 +115,7 @@ class Store:
         self.pins = 0
         self.sightings_bytes = 0  # Arrow size of every sighting stored
         self._chunks: list[str] = []  # the chunks that hold records, in arrival order
-        for name, columns in (("facts", FACT_COLUMNS), ("sightings", SEEN_COLUMNS), ("pins", PIN_COLUMNS),
-                              ("articles", pa.schema([("idx", pa.int64()), *schema]))):
+        for name, columns in (("facts", FACT_COLUMNS), ("sightings", SEEN_COLUMNS), ("pins", PIN_COLUMNS)):
             db.register("incoming", columns.empty_table())
             db.execute(f"CREATE TABLE {name} AS SELECT * FROM incoming")
             db.unregister("incoming")
@@ -136,9 +135,7 @@ class Store:
         bands = np.fromfile(self.chunk_folder / f"{chunk.name}.bands", dtype=np.uint64).reshape(chunk.records, -1)
         where = [idx, np.full(chunk.records, at, dtype=np.int32), np.arange(chunk.records, dtype=np.int32)]
         self._insert("facts", pa.table([*where, *facts.columns, *bands.T], schema=FACT_COLUMNS))
-        rows = read_ipc(self.chunk_folder / f"{chunk.name}.arrow")
         self.nbytes += chunk.nbytes
-        self._insert("articles", rows.add_column(0, "idx", pa.array(idx)))
         if chunk.sightings:
             seen = read_ipc(self.chunk_folder / f"{chunk.name}.seen")
             self.sightings_bytes += seen.nbytes
@@ -151,6 +148,10 @@ class Store:
         self.db.register("incoming", table)
         self.db.execute(f"INSERT INTO {name} SELECT * FROM incoming")
         self.db.unregister("incoming")
+
+    def chunk_rows(self, chunk: int) -> pa.Table:
+        """The article rows of a chunk (its arrival number among the chunks with records), read whole."""
+        return read_ipc(self.chunk_folder / f"{self._chunks[chunk]}.arrow")
 
     def signatures(self, chunk: np.ndarray, row: np.ndarray) -> np.ndarray:
         """The MinHash signatures of the records at (chunk, row), in that order, read from the chunks' files."""

@@ -83,7 +83,7 @@ def drop_near_duplicates(facts: Facts, report: Report, store: Store) -> Facts:
     db = store.db
     n = facts.num_rows
     db.execute(f"""CREATE TABLE placed AS SELECT row_number() OVER (ORDER BY id) - 1 AS pos, idx, id, raw_path,
-        chunk, row, body_len, lead_len, content_hash, {', '.join(BAND_COLUMNS)} FROM {facts.table}""")
+        chunk, row, split, body_len, lead_len, content_hash, {', '.join(BAND_COLUMNS)} FROM {facts.table}""")
     db.execute("""CREATE TABLE exact AS SELECT pos, first_pos FROM (
         SELECT pos, min(pos) OVER (PARTITION BY content_hash) AS first_pos FROM placed) WHERE pos <> first_pos""")
     exact = query(db, "SELECT pos, first_pos FROM exact ORDER BY pos")
@@ -103,7 +103,7 @@ def drop_near_duplicates(facts: Facts, report: Report, store: Store) -> Facts:
     dropped, size = _report_near_duplicates(db, members, root, how, report)
     db.register("clustered", pa.table({"pos": members, "size": size}))
     db.register("dropped", pa.table({"pos": dropped}))
-    db.execute("""CREATE TABLE kept AS SELECT p.idx, p.id, coalesce(c.size, 1) AS cluster_size
+    db.execute("""CREATE TABLE kept AS SELECT p.idx, p.id, p.chunk, p.row, p.split, coalesce(c.size, 1) AS cluster_size
         FROM placed p LEFT JOIN clustered c USING (pos) ANTI JOIN dropped d USING (pos)""")
     db.unregister("clustered")
     db.unregister("dropped")
