@@ -174,12 +174,16 @@ def _build(raw_dir: Path, out_dir: Path, options: Options) -> dict:
         try:
             report = Report(ignored=ignored, drops=Drops(db))
             store = Store(db, Path(scratch) / "chunks", schemas.write_schema("articles"))
-            kept = run_pipeline(iter(files), report, pipeline(store, options, total=len(files)))
+            listing, total = iter(files), len(files)
+            del files  # the listing goes once parse_files has read it through
+            kept = run_pipeline(listing, report, pipeline(store, options, total=total))
+            database.release_memory(db, options.database)
             sources = {
                 "articles": gather.article_rows(store, kept, Path(scratch) / "groups", options.stage_rows),
                 "headlines": gather.headline_rows(store, kept, Path(scratch) / "headlines",
                                                   options.sightings_per_file, options.stage_rows),
             }
+            database.release_memory(db, options.database)  # the writers need it more than the cache
             written = write.write_dataset(out_dir, sources, report.to_dict())
         finally:
             db.close()

@@ -48,9 +48,16 @@ def connect(folder: Path, limits: Limits = Limits()):
                         "give a size such as 512MB or 2GB") from None
     db.execute(f"SET threads = {int(limits.threads)}")
     db.execute("SET temp_directory = ?", [str(folder / "spill")])
+    db.execute("SET allocator_flush_threshold = '16MB'")  # give back what a query freed, not keep it for the next
     db.execute("SET preserve_insertion_order = false")  # every query that needs an order says which
     db.execute("SET enable_progress_bar = false")
     return db
+
+
+def release_memory(db, limits: Limits) -> None:
+    """Drop the blocks the database keeps cached (its tables are on disk): the limit lowered, then restored."""
+    db.execute("SET memory_limit = '8MB'")
+    db.execute("SET memory_limit = ?", [limits.memory])
 
 
 @contextlib.contextmanager

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import __version__, card, croissant, gate, schemas, stats
-from .build import build
+from .build import Options, build
 from .errors import UserError
 from .loading import PREFIX, batches, parse_version
 from .raw import sha256_file
@@ -204,8 +204,10 @@ def release(
     allow_lower_floors: bool = False,
     today: dt.date | None = None,
     checkpoint=lambda name: None,
+    workers: int = 0,
 ) -> Outcome:
-    """Publish a new release, or say why not. `checkpoint(name)` is a hook for the crash-safety tests."""
+    """Publish a new release, or say why not. `checkpoint(name)` is a hook for the crash-safety tests.
+    Validation and the build run in `workers` processes (default: one per CPU core)."""
     from .validate import validate
 
     today = today or dt.date.today()
@@ -217,7 +219,8 @@ def release(
         if (paths.history / f"{version}.json").exists() or (paths.releases / f"{PREFIX}{version}").exists():
             raise UserError(f"version {version} already exists", "releases are immutable: pick a higher version", 2)
 
-    result = validate(paths.raw)
+    workers = workers or os.cpu_count() or 1
+    result = validate(paths.raw, workers=workers)
     errors = [f for f in result.findings if f.severity == "error"]
     if errors:
         lines = ["refused: raw files fail validation (vncyberdata validate):"]
@@ -228,7 +231,7 @@ def release(
     stage = _staging(paths)
     try:
         dataset = stage / "dataset"
-        report = build(paths.raw, dataset)
+        report = build(paths.raw, dataset, Options(workers=workers))
         checkpoint("built")
         hashes = record_hashes(dataset)
         features = {c: schemas.features_yaml_list(c) for c in MODELS}
