@@ -12,7 +12,7 @@ import pytest
 from conftest import RAW
 
 from vncyberdata import schemas
-from vncyberdata.build import build
+from vncyberdata.build import Options, build
 from vncyberdata.errors import UserError
 from vncyberdata import load_split
 from vncyberdata.loading import report_rows
@@ -323,7 +323,7 @@ def test_a_build_from_both_tone_styles_holds_one(tmp_path):
             assert not new_style.search(row["title"] + (row["lead"] or "") + row["body"])
 
 
-def test_shards_follow_the_target_size_and_load_as_one_split(tmp_path, monkeypatch):
+def test_shards_follow_the_target_size_and_load_as_one_split(tmp_path):
     import pyarrow.parquet as pq
 
     from vncyberdata import write
@@ -331,18 +331,16 @@ def test_shards_follow_the_target_size_and_load_as_one_split(tmp_path, monkeypat
 
     raw = tmp_path / "raw"
     generate(30, raw, seed=2)
-    monkeypatch.setattr(write, "SHARD_BYTES", 20_000)  # a few articles per shard
-    report = build(raw, tmp_path / "dataset")
+    report = build(raw, tmp_path / "dataset", Options(layout=write.Layout(shard_bytes=20_000)))  # a few a shard
     train = sorted((tmp_path / "dataset" / "data" / "articles").glob("train-*.parquet"))
     assert len(train) > 2 and train[0].name.endswith(f"-of-{len(train):05d}.parquet")
     ds = datasets.load_dataset(str(tmp_path / "dataset"), split="train", cache_dir=str(tmp_path / "cache"))
     assert len(ds) == report["splits"]["articles"]["train"]
     assert ds["id"] == sorted(ds["id"]), "shards are consecutive slices of the id order"
 
-    # shards of more than a row group hold whole row groups: a row group is gathered from one partition
-    monkeypatch.setattr(write, "ROW_GROUP_ROWS", 3)
-    monkeypatch.setattr(write, "SHARD_BYTES", 8 * report["split_info"]["articles"]["train"]["num_bytes"] // len(ds))
-    build(raw, tmp_path / "grouped")
+    # shards of more than a row group hold whole row groups: a row group is gathered from one file
+    shard_bytes = 8 * report["split_info"]["articles"]["train"]["num_bytes"] // len(ds)
+    build(raw, tmp_path / "grouped", Options(layout=write.Layout(shard_bytes=shard_bytes, row_group_rows=3)))
     train = sorted((tmp_path / "grouped" / "data" / "articles").glob("train-*.parquet"))
     rows = [pq.ParquetFile(p).metadata.num_rows for p in train]
     assert len(train) >= 2 and sum(rows) == len(ds) and rows[0] == 6, "about 8 rows' worth, rounded down to whole row groups"

@@ -42,15 +42,14 @@ def test_clusters_are_deterministic_whatever_the_input_order():
     assert dedup.clusters(docs) == dedup.clusters(list(reversed(docs)))
 
 
-def test_candidate_pairs_judged_in_blocks_give_the_same_clusters(monkeypatch):
-    """Pairs are judged PAIRS_AT_ONCE at a time (their signatures read per block): one pair a block gives
+def test_candidate_pairs_judged_in_blocks_give_the_same_clusters():
+    """Pairs are judged `pairs_at_once` at a time (their signatures read per block): one pair a block gives
     what one block for all gives, chains of near duplicates across blocks included."""
     docs = [(f"id{i}", BODY.replace(f"Câu thứ {i} nói", f"Câu số {i} kể")) for i in range(8)]
     docs += [("w", BODY), ("x", BODY.upper()), ("z", "khác hẳn " * 40)]
     whole = dedup.clusters(docs)
     assert len(whole[0]["id0"]) == 10 and whole[1]["x"] == "exact" and whole[1]["id3"] == "near"
-    monkeypatch.setattr(dedup, "PAIRS_AT_ONCE", 1)
-    assert dedup.clusters(docs) == whole
+    assert dedup.clusters(docs, pairs_at_once=1) == whole
 
 
 @pytest.fixture(scope="module")

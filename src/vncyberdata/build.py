@@ -50,6 +50,7 @@ class Options:
     stage_rows: int = gather.STAGE_ROWS  # rows the gather copies out of the chunks before writing them on
     sightings_per_file: int = gather.SIGHTINGS_PER_FILE  # headline sightings sorted at a time
     database: database.Limits = field(default_factory=database.Limits)
+    layout: write.Layout = field(default_factory=write.Layout)  # shards and row groups: tests only (format)
 
 
 # What a worker does to each file, in order; the report counts files in and out of each (build-report.json
@@ -179,12 +180,13 @@ def _build(raw_dir: Path, out_dir: Path, options: Options) -> dict:
             kept = run_pipeline(listing, report, pipeline(store, options, total=total))
             database.release_memory(db, options.database)
             sources = {
-                "articles": gather.article_rows(store, kept, Path(scratch) / "groups", options.stage_rows),
+                "articles": gather.article_rows(store, kept, Path(scratch) / "groups", options.stage_rows,
+                                                options.layout),
                 "headlines": gather.headline_rows(store, kept, Path(scratch) / "headlines",
                                                   options.sightings_per_file, options.stage_rows),
             }
             database.release_memory(db, options.database)  # the writers need it more than the cache
-            written = write.write_dataset(out_dir, sources, report.to_dict())
+            written = write.write_dataset(out_dir, sources, report.to_dict(), options.layout)
         finally:
             db.close()
     return {**written, "cache_hits": report.cache_hits}

@@ -25,17 +25,17 @@ HOW = ("single", "exact", "near")
 PAIRS_AT_ONCE = 1_024  # candidate pairs judged at a time: at most 2,048 signatures (about 2 MB) in memory
 
 
-def clusters(records: Iterable[tuple]) -> tuple[dict[str, list[str]], dict[str, str]]:
+def clusters(records: Iterable[tuple], pairs_at_once: int = PAIRS_AT_ONCE) -> tuple[dict[str, list[str]], dict[str, str]]:
     """(id, body) or (id, body, signature) tuples → ({cluster root: sorted member ids},
     {id: "exact" | "near" | "single"}). The root is the smallest id of the cluster; the caller picks the
-    canonical member."""
+    canonical member. Candidate pairs are judged `pairs_at_once` at a time."""
     rows = sorted(records, key=lambda r: r[0])
     matrix = np.array(
         [given[0] if given else signature(body) for _, body, *given in rows], dtype=np.uint64
     ).reshape(len(rows), NUM_PERM)
     hashes = np.array([bytes.fromhex(content_hash(r[1])) for r in rows], dtype="S32")
     bands = band_keys(matrix)
-    root, how = cluster_keys(hashes, np.arange(len(rows)), lambda b: bands[:, b], lambda at: matrix[at])
+    root, how = cluster_keys(hashes, np.arange(len(rows)), lambda b: bands[:, b], lambda at: matrix[at], pairs_at_once)
     names = [r[0] for r in rows]
     groups: dict[str, list[str]] = {}
     for pos, r in enumerate(root.tolist()):
@@ -44,21 +44,22 @@ def clusters(records: Iterable[tuple]) -> tuple[dict[str, list[str]], dict[str, 
 
 
 def cluster_keys(
-    hashes: np.ndarray, rows: np.ndarray, band: Callable[[int], np.ndarray], signatures: Callable[[np.ndarray], np.ndarray]
+    hashes: np.ndarray, rows: np.ndarray, band: Callable[[int], np.ndarray], signatures: Callable[[np.ndarray], np.ndarray],
+    pairs_at_once: int = PAIRS_AT_ONCE,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Clusters of N records held in memory, given in ascending id order: their content hashes (N
     fixed-size byte strings), `rows` (where each record's band keys and signature are stored), `band(b)`
     (band b's key of every stored record) and `signatures(rows)` (their MinHash values). Returns per record
     the position of its cluster's root (the smallest position, i.e. id, of the cluster) and an index into
-    HOW. The build runs the same pieces (exact_links, band_pairs, judge, links_to_clusters) over buckets on
-    disk instead (build.drop_near_duplicates)."""
+    HOW. The build does the same with queries over its database for the exact duplicates and the pairs,
+    and judge and links_to_clusters here (steps.drop_near_duplicates)."""
     n = len(hashes)
     rows = np.asarray(rows, dtype=np.int64)
     positions = np.arange(n)
     dups, firsts = exact_links(hashes, positions)
     reps = np.setdiff1d(positions, dups)
     codes = [band_pairs(band(b)[rows[reps]], reps, n) for b in range(BANDS)]
-    near = judge(np.unique(np.concatenate(codes)), n, lambda at: signatures(rows[at]))
+    near = judge(np.unique(np.concatenate(codes)), n, lambda at: signatures(rows[at]), pairs_at_once)
     members, roots, hows = links_to_clusters(dups, firsts, *near)
     root, how = positions.copy(), np.zeros(n, dtype=np.int8)
     root[members], how[members] = roots, hows
@@ -93,13 +94,14 @@ def band_pairs(keys: np.ndarray, positions: np.ndarray, n: int) -> np.ndarray:
     return np.unique(np.concatenate(codes)) if codes else np.zeros(0, dtype=np.int64)
 
 
-def judge(codes: np.ndarray, n: int, signatures: Callable[[np.ndarray], np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+def judge(codes: np.ndarray, n: int, signatures: Callable[[np.ndarray], np.ndarray],
+          pairs_at_once: int = PAIRS_AT_ONCE) -> tuple[np.ndarray, np.ndarray]:
     """The candidate pairs (codes a * n + b, sorted) whose estimated Jaccard is at least THRESHOLD, as
     arrays (a, b); `signatures(positions)` gives the MinHash values of records. The signatures of
-    PAIRS_AT_ONCE pairs are read at a time."""
+    `pairs_at_once` pairs are read at a time."""
     kept_a, kept_b = [], []
-    for at in range(0, len(codes), PAIRS_AT_ONCE):
-        a, b = np.divmod(codes[at : at + PAIRS_AT_ONCE], n)
+    for at in range(0, len(codes), pairs_at_once):
+        a, b = np.divmod(codes[at : at + pairs_at_once], n)
         involved = np.unique(np.r_[a, b])
         sig = signatures(involved)
         equal = np.count_nonzero(sig[np.searchsorted(involved, a)] == sig[np.searchsorted(involved, b)], axis=1)

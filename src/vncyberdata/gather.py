@@ -19,7 +19,7 @@ from . import schemas
 from .database import Store, query, tables
 from .rows import Rows
 from .steps import Facts
-from .write import ROW_GROUP_ROWS
+from .write import Layout
 
 STAGE_ROWS = 4_096  # rows copied out of the chunks before they are appended to their row groups' files
 PLACED = pa.schema([("chunk", pa.int32()), ("row", pa.int32()), ("split", pa.string()), ("place", pa.int64()),
@@ -31,27 +31,29 @@ def _split_counts(store: Store, sql: str) -> dict[str, int]:
     return dict(zip(counts.column("split").to_pylist(), counts.column("n").to_pylist()))
 
 
-def article_rows(store: Store, kept: Facts, folder: Path, stage_rows: int = STAGE_ROWS) -> dict[str, Rows]:
+def article_rows(store: Store, kept: Facts, folder: Path, stage_rows: int = STAGE_ROWS,
+                 layout: Layout = Layout()) -> dict[str, Rows]:
     """The kept articles as Rows per split in id order; a kept record's cluster id is its own id. The row
-    groups' files go to `folder`, `stage_rows` rows appended at a time."""
+    groups' files (`layout.row_group_rows` rows each) go to `folder`, `stage_rows` rows appended at a time."""
+    group_rows = layout.row_group_rows
     splits = sorted(_split_counts(store, f"SELECT split, count(*) AS n FROM {kept.table} GROUP BY split").items())
     placed = f"""SELECT chunk, row, split, row_number() OVER (PARTITION BY split ORDER BY id) - 1 AS place,
                         cluster_size::INTEGER AS cluster_size FROM {kept.table}"""
     placed = tables(store.db, f"SELECT * FROM ({placed}) ORDER BY chunk, row", PLACED)
-    files = partition(store, placed, Scatter(folder, stage_rows))
-    return {split: Rows(count, _group_reader(store.schema, files, split, count),
+    files = partition(store, placed, Scatter(folder, stage_rows), group_rows)
+    return {split: Rows(count, _group_reader(store.schema, files, split, count, group_rows),
                         # the rows are a subset of the stored rows; each row group adds at most an offset and a
                         # bitmap byte per column to what the chunks measured
-                        store.nbytes + 4096 * (count // ROW_GROUP_ROWS + 1))
+                        store.nbytes + 4096 * (count // group_rows + 1))
             for split, count in splits}
 
 
-def partition(store: Store, placed, files: Scatter) -> dict[str, Path]:
+def partition(store: Store, placed, files: Scatter, group_rows: int) -> dict[str, Path]:
     """Copy the kept rows out of the chunks, given as PLACED tables in (chunk, row) order, each chunk read
-    once, to one file per row group ("split/group", group = place // ROW_GROUP_ROWS), with its place."""
+    once, to one file per row group ("split/group", group = place // group_rows), with its place."""
     for table in placed:
         chunk = table.column("chunk").to_numpy()
-        group = table.column("place").to_numpy() // ROW_GROUP_ROWS
+        group = table.column("place").to_numpy() // group_rows
         keys = [f"{s}/{g}" for s, g in zip(table.column("split").to_pylist(), group.tolist())]
         bounds = np.flatnonzero(np.diff(chunk)) + 1
         for start, stop in zip(np.r_[0, bounds].tolist(), np.r_[bounds, len(chunk)].tolist()):
@@ -110,12 +112,12 @@ class Scatter:
         return pa.concat_tables(pieces)
 
 
-def _group_reader(schema: pa.Schema, files: dict, split: str, count: int):
+def _group_reader(schema: pa.Schema, files: dict, split: str, count: int, group_rows: int):
     """The row groups of `split` in order, each read from its file and sorted by place (= by id)."""
     cluster_id, cluster_size = schema.get_field_index("cluster_id"), schema.get_field_index("cluster_size")
 
     def read():
-        for group in range(-(-count // ROW_GROUP_ROWS)):
+        for group in range(-(-count // group_rows)):
             rows = Scatter.read(files[f"{split}/{group}"])
             rows = rows.take(pc.sort_indices(rows.column("_place")))
             size = rows.column("_cluster_size")
@@ -158,7 +160,7 @@ def headline_rows(store: Store, kept: Facts, folder: Path, per_file: int = SIGHT
     # a headline row holds its id and text once (as the sightings do) and per sighting an article id, a
     # position and list/struct offsets: within three times the sightings' size plus 64 bytes a row
     return {split: Rows(count, lambda split=split: read(split),
-                        3 * store.sightings_bytes + 64 * count + 4096 * (count // ROW_GROUP_ROWS + 1))
+                        3 * store.sightings_bytes + 64 * count + 4096 * (count // Layout.row_group_rows + 1))
             for split, count in zip(counts.column("split").to_pylist(), counts.column("n").to_pylist())}
 
 

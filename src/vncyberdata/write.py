@@ -13,6 +13,7 @@ import math
 import os
 import shutil
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow as pa
@@ -28,6 +29,15 @@ from .record import SPLITS
 
 SHARD_BYTES = 256 * 1024 * 1024  # target in-memory (Arrow) size of one shard; zstd makes it much smaller on disk
 ROW_GROUP_ROWS = 5_000
+
+
+@dataclass(frozen=True)
+class Layout:
+    """How a split is cut into shards and row groups: part of the dataset's format (other values, other
+    bytes), so only tests choose others."""
+
+    shard_bytes: int = SHARD_BYTES
+    row_group_rows: int = ROW_GROUP_ROWS
 PARQUET_OPTIONS = {"compression": "zstd", "compression_level": 9, "use_dictionary": True, "write_statistics": True}
 REPORT_NAME = "build-report.json"
 # The report's long lists are tables beside it, queryable with DuckDB or pandas: every pinned input (raw file
@@ -52,10 +62,11 @@ def rows_of(config: str, records: Sequence[BaseModel]) -> dict[str, Rows]:
     return {split: Rows(t.num_rows, lambda t=t: [t]) for split, t in tables.items()}
 
 
-def write_config(folder: Path, config: str, splits: dict[str, Rows] | Sequence[BaseModel]) -> dict[str, dict]:
+def write_config(folder: Path, config: str, splits: dict[str, Rows] | Sequence[BaseModel],
+                 layout: Layout = Layout()) -> dict[str, dict]:
     """Write `data/<config>/<split>-NNNNN-of-NNNNN.parquet`; return per-split {num_examples, num_bytes, files}.
 
-    Shards are consecutive slices of the id order holding about SHARD_BYTES of Arrow data each, in whole
+    Shards are consecutive slices of the id order holding about `layout.shard_bytes` of Arrow data each, in whole
     row groups: a first pass sums the Arrow size of the split's row groups (a function of the content
     only), the second writes.
     The first pass is skipped when the source's upper bound shows the split fits in one shard.
@@ -71,26 +82,26 @@ def write_config(folder: Path, config: str, splits: dict[str, Rows] | Sequence[B
         rows = splits.get(split)
         if rows is None or rows.count == 0:
             continue
-        if rows.max_bytes is not None and rows.max_bytes <= SHARD_BYTES:
-            per_shard = rows.count  # what the sizing pass would find (size <= SHARD_BYTES), without it
+        if rows.max_bytes is not None and rows.max_bytes <= layout.shard_bytes:
+            per_shard = rows.count  # what the sizing pass would find (size <= shard_bytes), without it
         else:
             nbytes = 0
-            for table in rows.groups([*range(0, rows.count, ROW_GROUP_ROWS), rows.count]):
+            for table in rows.groups([*range(0, rows.count, layout.row_group_rows), rows.count]):
                 nbytes += table.nbytes
                 del table  # not held while the next row group is read
-            per_shard = max(1, SHARD_BYTES // max(1, nbytes // rows.count))
-            if per_shard > ROW_GROUP_ROWS:  # whole row groups: a row group is gathered from one partition
-                per_shard -= per_shard % ROW_GROUP_ROWS
+            per_shard = max(1, layout.shard_bytes // max(1, nbytes // rows.count))
+            if per_shard > layout.row_group_rows:  # whole row groups: a row group is gathered from one partition
+                per_shard -= per_shard % layout.row_group_rows
         count = math.ceil(rows.count / per_shard)
         files, nbytes = [], 0
-        # row groups of ROW_GROUP_ROWS from the start of each shard, read in one pass
-        groups = rows.groups(_group_bounds(rows.count, per_shard))
+        # row groups of layout.row_group_rows from the start of each shard, read in one pass
+        groups = rows.groups(_group_bounds(rows.count, per_shard, layout.row_group_rows))
         for i, name in enumerate(shard_names(split, count)):
             shard_rows = min(rows.count, (i + 1) * per_shard) - i * per_shard
             with pq.ParquetWriter(target / name, schema, **PARQUET_OPTIONS) as writer:
-                for _ in range(-(-shard_rows // ROW_GROUP_ROWS)):
+                for _ in range(-(-shard_rows // layout.row_group_rows)):
                     table = next(groups)
-                    writer.write_table(table, row_group_size=ROW_GROUP_ROWS)
+                    writer.write_table(table, row_group_size=layout.row_group_rows)
                     nbytes += table.nbytes
                     del table  # not held while the next row group is read
             files.append(f"data/{config}/{name}")
@@ -99,16 +110,17 @@ def write_config(folder: Path, config: str, splits: dict[str, Rows] | Sequence[B
     return info
 
 
-def _group_bounds(count: int, per_shard: int) -> Iterator[int]:
-    """Where the row groups of a split begin and end: every ROW_GROUP_ROWS rows from each shard's start."""
+def _group_bounds(count: int, per_shard: int, group_rows: int) -> Iterator[int]:
+    """Where the row groups of a split begin and end: every `group_rows` rows from each shard's start."""
     yield 0
     for start in range(0, count, per_shard):
         stop = min(count, start + per_shard)
-        yield from range(start + ROW_GROUP_ROWS, stop, ROW_GROUP_ROWS)
+        yield from range(start + group_rows, stop, group_rows)
         yield stop
 
 
-def write_dataset(out: Path, records: dict[str, dict[str, Rows] | Sequence[BaseModel]], report: dict) -> dict:
+def write_dataset(out: Path, records: dict[str, dict[str, Rows] | Sequence[BaseModel]], report: dict,
+                  layout: Layout = Layout()) -> dict:
     """Build the whole folder at `out` atomically; returns the report with splits and outputs filled in."""
     out = Path(out)
     check_replaceable(out)
@@ -117,7 +129,7 @@ def write_dataset(out: Path, records: dict[str, dict[str, Rows] | Sequence[BaseM
     if tmp.exists():
         shutil.rmtree(tmp)
     try:
-        splits = {config: write_config(tmp, config, rows) for config, rows in records.items()}
+        splits = {config: write_config(tmp, config, rows, layout) for config, rows in records.items()}
         report["splits"] = {c: {s: v["num_examples"] for s, v in info.items()} for c, info in splits.items()}
         report["split_info"] = {
             c: {s: {"num_examples": v["num_examples"], "num_bytes": v["num_bytes"]} for s, v in info.items()}
