@@ -82,7 +82,7 @@ class PiiCounts(_Frozen):
 class Article(_Frozen):
     """One news article: a row of the `articles` config."""
 
-    id: str = Field(pattern=_ID, description="Stable article id; see README 'Ids'.")
+    id: str = Field(pattern=_ID, description="Stable article id; see docs/dataset.md, 'Ids'.")
     id_basis: Literal["url", "title_publisher_date"] = Field(description="What the id was computed from.")
     title: str = Field(min_length=1)
     lead: str | None = Field(description="The sapo: the paragraph between title and body; null when absent.")

@@ -70,7 +70,7 @@ def write_config(folder: Path, config: str, splits: dict[str, Rows] | Sequence[B
     row groups: a first pass sums the Arrow size of the split's row groups (a function of the content
     only), the second writes.
     The first pass is skipped when the source's upper bound shows the split fits in one shard.
-    A split with no records gets no file: datasets 5.2 cannot load a zero-row split (see README).
+    A split with no records gets no file: datasets 5.2 cannot load a zero-row split (docs/dataset.md).
     """
     if not isinstance(splits, dict):
         splits = rows_of(config, splits)
