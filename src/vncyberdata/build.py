@@ -179,6 +179,7 @@ def _build(raw_dir: Path, out_dir: Path, options: Options) -> dict:
             del files  # the listing goes once parse_files has read it through
             kept = run_pipeline(listing, report, pipeline(store, options, total=total))
             database.release_memory(db, options.database)
+            memory.release_unused()  # what Arrow's pool kept of the chunks read
             sources = {
                 "articles": gather.article_rows(store, kept, Path(scratch) / "groups", options.stage_rows,
                                                 options.layout),
@@ -186,6 +187,7 @@ def _build(raw_dir: Path, out_dir: Path, options: Options) -> dict:
                                                   options.sightings_per_file, options.stage_rows),
             }
             database.release_memory(db, options.database)  # the writers need it more than the cache
+            memory.release_unused()
             written = write.write_dataset(out_dir, sources, report.to_dict(), options.layout)
         finally:
             db.close()
