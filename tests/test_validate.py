@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import re
@@ -293,3 +294,64 @@ def test_workers_give_the_same_findings(raw):
     _add(raw, "nometa.txt", GOOD, meta=None)
     (raw / "orphan.meta.json").write_text(META)
     assert validate(raw, workers=2).findings == validate(raw, workers=1).findings
+
+
+def _check_cases():
+    """(name, raw bytes, sidecar, format): the fixture pages, sites and seeds as they are and cut into every
+    rejection, foreign text, PII in the title and sample, and yearless dates with and without retrieved_at."""
+    from conftest import FIXTURES
+
+    from vncyberdata.record import RawMeta
+
+    def meta_of(path):
+        return RawMeta.model_validate_json(path.read_text(encoding="utf-8"))
+
+    cases = []
+    for p in sorted(RAW.glob("*.txt")) + sorted((FIXTURES / "pages").glob("*.txt")):
+        cases.append((p.name, p.read_bytes(), meta_of(p.with_name(p.stem + ".meta.json")), "text"))
+    for p in sorted((FIXTURES / "html").glob("*.html")):
+        cases.append((p.name, p.read_bytes(), meta_of(p.with_suffix(".meta.json")), "html"))
+    for site in sorted((FIXTURES / "sites").iterdir()):
+        for p in sorted(site.glob("dump.*.txt")) + [site / "page.html"]:
+            cases.append((f"{site.name}/{p.name}", p.read_bytes(), meta_of(site / "page.meta.json"), p.suffix[1:].replace("txt", "text")))
+    plain = RawMeta.model_validate_json(META)
+    body = GOOD.split("\n", 1)[1]
+    english = "Police warn of online fraud\n" + "The police said a group called elderly residents pretending to be bank staff. " * 6 + "\nMore.\n"
+    for name, text in [
+        ("good", GOOD),
+        ("no_title", "Trang chủ > Pháp luật\nChia sẻ\n"),
+        ("no_body", "Chỉ có tiêu đề thôi\n\nIn\n"),
+        ("no_article", GOOD + "x" * 3000 + "\n"),
+        ("menu_body", GOOD + "Đăng nhập\nĐăng ký\nLiên hệ\n"),
+        ("english", english),
+        ("pii", "Gọi 0912345678 để nhận quà: chiêu lừa đảo mới\n" + body.replace("tài khoản lạ", "tài khoản 0123456789012")),
+        ("long_lead", GOOD.split("\n")[0] + "\n" + "Đoạn mở đầu rất dài nói về lừa đảo trực tuyến và công an. " * 30 + "\n" + body),
+        ("yearless", "Tiêu đề bài báo về lừa đảo trực tuyến mới\nChiều 6/11, " + body),
+    ]:
+        cases.append((name, text.encode(), plain, "text"))
+    cases.append(("bad_html", b"<html><body><nav><a href='/'>Trang chu</a></nav></body></html>", plain, "html"))
+    yearless = ("Tiêu đề bài báo về lừa đảo trực tuyến mới\nChiều 6/11, " + body).encode()
+    for retrieved in ("2025-12-01", "2150-06-01"):  # a year inferred into the record, or out of its range
+        cases.append((f"yearless_{retrieved}", yearless, plain.model_copy(update={"retrieved_at": dt.date.fromisoformat(retrieved)}), "text"))
+    return cases
+
+
+def test_parse_check_gives_what_parse_gives():
+    """validate's fast path (parse_check.check: the analysis of parse without the record) answers exactly
+    what the full parse says: the same rejection (code, message, hint, line), or the same id and language."""
+    from vncyberdata.parse import Rejection, parse
+    from vncyberdata.parse_check import Checked, check
+
+    outcomes = set()
+    for name, raw, meta, fmt in _check_cases():
+        full, fast = parse(raw, meta, name, raw_format=fmt), check(raw, meta, name, raw_format=fmt)
+        if isinstance(full, Rejection):
+            assert isinstance(fast, Rejection), name
+            assert (fast.code, fast.message, fast.hint, fast.line) == (full.code, full.message, full.hint, full.line), name
+            outcomes.add(full.code)
+        else:
+            assert isinstance(fast, Checked), name
+            assert (fast.article_id, fast.language, fast.language_score) == (full.article.id, full.article.language, full.article.language_score), name
+            outcomes.add("vi" if full.article.language == "vi" else "foreign")
+    # the cases reach every outcome validate reports on (else the comparison proves little)
+    assert {"vi", "foreign", "no_title", "no_body", "no_article", "bad_html", "invalid_record"} <= outcomes, outcomes

@@ -75,12 +75,8 @@ def decode(raw: bytes) -> str | Rejection:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as err:
         line = raw[: err.start].count(b"\n") + 1
-        return Rejection(
-            "not_utf8",
-            f"byte {err.start} is not valid UTF-8",
-            "save the file as UTF-8; a legacy Vietnamese encoding (cp1258, TCVN3, VNI) must be converted first",
-            line,
-        )
+        return Rejection("not_utf8", f"byte {err.start} is not valid UTF-8",
+                         "save the file as UTF-8; a legacy Vietnamese encoding (cp1258, TCVN3, VNI) must be converted first", line)
     if not _has_text(text):
         return Rejection("empty", "the file is empty or holds only whitespace", "add the article text or remove the file")
     return nfc(text)
@@ -94,12 +90,22 @@ def _has_text(text: str) -> bool:
 _HINT_TEXT = "raw files are UTF-8 text dumps of one article; remove the file or replace it with the page's text"
 
 
-def parse(
-    raw: bytes, meta: RawMeta, raw_path: str, *, table: ChromeTable | None = None, raw_format: str = "text"
-) -> Parsed | Rejection:
-    """Parse one raw file: a text dump, or (raw_format "html") an HTML page, which html_dump first lays out
-    as a text dump. `raw_path` is recorded as provenance only: it never changes the result's text or id.
-    For HTML, `line_classes` describe the lines of that dump."""
+@dataclass
+class Draft:
+    """What `analyse` finds: the article's parts before `parse` redacts them and derives id, language, topics."""
+
+    walk: _Walk  # the clean lines, their classes, the title's index
+    units: list[_Unit]  # paragraphs and captions, in order
+    lead: _Unit | None
+    paras: list[_Unit]  # the body's paragraphs
+    byline: tuple[str | None, str | None]  # the author and the source attribution
+    printed: dates.FoundDate | None  # the date as printed (no year inferred)
+    page: object = None  # an HTML page's evidence (html_meta)
+
+
+def analyse(raw: bytes, meta: RawMeta, *, table: ChromeTable | None = None, raw_format: str = "text") -> Draft | Rejection:
+    """The first half of `parse`: the article found in a raw file (title, lead, paragraphs, captions, byline,
+    printed date), or the `Rejection`. Nothing is redacted or derived yet (validate needs no more)."""
     dump, page = raw, None
     if raw_format == "html":
         from .html_dump import HtmlError, read_page
@@ -120,23 +126,15 @@ def parse(
     if place.whole_page and place.title is None:
         return _no_article(lines, place.candidate, "no headline-shaped line stands above the article's paragraphs")
     if walk.title is None:
-        return Rejection(
-            "no_title",
-            "no title line: every line is blank, chrome, a breadcrumb or a date",
-            "put the headline on its own line before the article text",
-            walk.first_nonblank,
-        )
+        return Rejection("no_title", "no title line: every line is blank, chrome, a breadcrumb or a date",
+                         "put the headline on its own line before the article text", walk.first_nonblank)
     units = walk.group_units()
     paras = [u for u in units if not u.caption]
     author, attribution = _take_byline(paras, walk.classes)
     author = author or walk.top_author or walk.tail_author
     if not paras:
-        return Rejection(
-            "no_body",
-            "a title but no article paragraphs after it",
-            "the dump must hold the article's paragraphs after the title, one per line",
-            walk.title + 1,
-        )
+        return Rejection("no_body", "a title but no article paragraphs after it",
+                         "the dump must hold the article's paragraphs after the title, one per line", walk.title + 1)
     for unit in paras:
         for i in unit.lines:
             walk.classes[i] = "body"
@@ -150,12 +148,30 @@ def parse(
     if problem is not None:
         return _no_article(lines, walk.title, problem)
     found = walk.date or _opening_date([lead] + paras[:2] if lead else paras[:3])
+    return Draft(walk, units, lead, paras, (author, attribution), found, page)
+
+
+def article_key(meta: RawMeta, title: str, printed: dates.FoundDate | None) -> tuple[str, str]:
+    """(id basis, id key) of an article with this (redacted) title and printed date; see ids.article_key."""
+    date_key = ids.date_key(printed.year, printed.month, printed.day) if printed else ""
+    return ids.article_key(url=meta.url, title=title, publisher=meta.publisher, date_key=date_key)
+
+
+def parse(
+    raw: bytes, meta: RawMeta, raw_path: str, *, table: ChromeTable | None = None, raw_format: str = "text"
+) -> Parsed | Rejection:
+    """Parse one raw file: a text dump, or (raw_format "html") an HTML page, which html_dump first lays out
+    as a text dump. `raw_path` is recorded as provenance only: it never changes the result's text or id.
+    For HTML, `line_classes` describe the lines of that dump."""
+    draft = analyse(raw, meta, table=table, raw_format=raw_format)
+    if isinstance(draft, Rejection):
+        return draft
+    walk, units, lead, paras, found, (author, attribution) = draft.walk, draft.units, draft.lead, draft.paras, draft.printed, draft.byline
+    lines = walk.lines
     # Redaction happens before anything is derived from the text (id, language, topics).
     pii: Counter[str] = Counter()
     scrub = _scrubber(pii)
-    captions = [
-        Caption(text=scrub(u.text), credit=scrub(u.credit), variants=[scrub(v) for v in u.variants]) for u in units if u.caption
-    ]
+    captions = [Caption(text=scrub(u.text), credit=scrub(u.credit), variants=[scrub(v) for v in u.variants]) for u in units if u.caption]
     headlines = [scrub(h) for h in walk.headlines]
     for unit in ([lead] if lead else []) + paras:
         unit.text = scrub(unit.text)
@@ -163,12 +179,7 @@ def parse(
     if found is not None:
         found = dates.infer_year(found, _retrieved_date(meta))
     title = scrub(lines[walk.title])
-    basis, key = ids.article_key(
-        url=meta.url,
-        title=title,
-        publisher=meta.publisher,
-        date_key=ids.date_key(printed.year, printed.month, printed.day) if printed else "",
-    )
+    basis, key = article_key(meta, title, printed)
     record_id = ids.make_id(key)
     body = "\n\n".join(u.text for u in paras)
     language, language_score = langid.identify(langid.article_sample(title, lead.text if lead else None, body))
@@ -215,13 +226,10 @@ def parse(
         )
     except ValidationError as err:
         first = err.errors()[0]
-        return Rejection(
-            "invalid_record",
-            f"the parsed record breaks the schema at {'.'.join(map(str, first['loc']))}: {first['msg']}",
-            "check the raw file and its sidecar against schema/article.schema.json",
-        )
+        return Rejection("invalid_record", f"the parsed record breaks the schema at {'.'.join(map(str, first['loc']))}: {first['msg']}",
+                         "check the raw file and its sidecar against schema/article.schema.json")
     assert None not in walk.classes, "every line must be classified"
-    return Parsed(article, tuple(walk.classes), _evidence(walk.located, page))  # type: ignore[arg-type]
+    return Parsed(article, tuple(walk.classes), _evidence(walk.located, draft.page))  # type: ignore[arg-type]
 
 
 class _Walk:
@@ -485,15 +493,8 @@ def _scrubber(counts: Counter):
 
 
 def _precision(found: dates.FoundDate | None) -> str | None:
-    if found is None:
-        return None
-    if found.year is None:
-        return "month_day"
-    return "minute" if found.time else "day"
+    return None if found is None else "month_day" if found.year is None else "minute" if found.time else "day"
 
 
 def _retrieved_date(meta: RawMeta) -> dt.date | None:
-    value = meta.retrieved_at
-    if isinstance(value, dt.datetime):
-        return value.date()
-    return value
+    return meta.retrieved_at.date() if isinstance(meta.retrieved_at, dt.datetime) else meta.retrieved_at

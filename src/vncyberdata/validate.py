@@ -21,7 +21,8 @@ from pydantic import ValidationError
 
 from .legacy import detect_bytes, detect_text
 from .normalize import split_lines
-from .parse import Parsed, Rejection, parse
+from .parse import Rejection
+from .parse_check import Checked, check
 from .raw import RAW_SUFFIXES, SIDECAR_SUFFIX, sidecar_for
 from .record import RawMeta
 
@@ -71,6 +72,7 @@ RULES: dict[str, Rule] = {r.code: r for r in _RULES}
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9._\-/]+$")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 MAX_PER_RULE = 5  # findings of one rule in one file before the rest are summarised
+CHUNK_FILES = 32  # raw files per task sent to a worker process (fewer when that leaves a worker idle)
 
 
 @dataclass(frozen=True)
@@ -119,9 +121,9 @@ def _line_col(text: str, index: int) -> tuple[int, int]:
 class _FileCheck:
     """All per-file rules for one raw file; collects findings and the facts the corpus rules need."""
 
-    def __init__(self, root: Path, path: Path, limits: Limits) -> None:
-        self.root, self.path, self.limits = root, path, limits
-        self.rel = path.relative_to(root).as_posix()
+    def __init__(self, root: Path, rel: str, limits: Limits) -> None:
+        self.root, self.rel, self.limits = root, rel, limits
+        self.path = root / rel
         self.findings: list[Finding] = []
         self.sha256: str | None = None
         self.article_id: str | None = None
@@ -156,7 +158,7 @@ class _FileCheck:
                 return
             if not self.check_text(text):
                 return  # a line over the limit: the file is already refused, and parsing it would cost for nothing
-        result = parse(data, meta or RawMeta(publisher="unknown", license="unknown"), self.rel, raw_format=raw_format)
+        result = check(data, meta or RawMeta(publisher="unknown", license="unknown"), self.rel, raw_format=raw_format)
         if isinstance(result, Rejection):
             legacy = any(f.code == "legacy-encoding" for f in self.findings)
             if result.code == "no_article" and legacy:
@@ -165,7 +167,7 @@ class _FileCheck:
                 self.add(result.code.replace("_", "-"), result.message, result.line, hint=result.hint)
             return
         if meta is not None:
-            self.article_id = result.article.id
+            self.article_id = result.article_id
         self.check_language(result)
 
     def add_legacy(self, detected, message: str) -> None:
@@ -206,6 +208,8 @@ class _FileCheck:
         if detected is not None:
             self.add_legacy(detected, f"text looks like {detected.encoding}")
         ok = True
+        if len(text) <= self.limits.max_line_chars:
+            return ok  # no line can be longer than the whole text
         for i, line in enumerate(split_lines(text)):
             if len(line) > self.limits.max_line_chars:
                 self.add("line-too-long", f"{len(line)} characters, over the limit of {self.limits.max_line_chars}", i + 1)
@@ -214,12 +218,15 @@ class _FileCheck:
 
     def check_sidecar(self) -> RawMeta | None:
         sidecar = sidecar_for(self.path)
-        rel = sidecar.relative_to(self.root).as_posix()
+        rel = self.rel[: len(self.rel) - len(self.path.name)] + sidecar.name
         if not sidecar.exists():
             self.add("sidecar-missing", f"no sidecar {sidecar.name} beside the file")
             return None
         try:
-            data = json.loads(sidecar.read_text(encoding="utf-8"))
+            text = sidecar.read_text(encoding="utf-8")
+            if text in _VALID_SIDECARS:
+                return _VALID_SIDECARS[text]
+            data = json.loads(text)
         except UnicodeDecodeError:
             self.findings.append(Finding("sidecar-json", rel, "the sidecar is not UTF-8"))
             return None
@@ -230,7 +237,7 @@ class _FileCheck:
             self.findings.append(Finding("sidecar-schema", rel, "the sidecar must be a JSON object"))
             return None
         try:
-            return RawMeta.model_validate(data)
+            meta = RawMeta.model_validate(data)
         except ValidationError as err:
             for e in err.errors():
                 where = ".".join(map(str, e["loc"])) or "(top)"
@@ -239,11 +246,19 @@ class _FileCheck:
                 else:
                     self.findings.append(Finding("sidecar-schema", rel, f"{where}: {e['msg']}", _key_line(sidecar, where)))
             return None
+        if len(_VALID_SIDECARS) >= 1024:
+            _VALID_SIDECARS.clear()
+        _VALID_SIDECARS[text] = meta
+        return meta
 
-    def check_language(self, parsed: Parsed) -> None:
-        a = parsed.article
-        if a.language != "vi":
-            self.add("not-vietnamese", f"the text is identified as {a.language!r} (probability {a.language_score})")
+    def check_language(self, checked: Checked) -> None:
+        if checked.language != "vi":
+            self.add("not-vietnamese", f"the text is identified as {checked.language!r} (probability {checked.language_score})")
+
+
+# Sidecars already read and found valid, by their text: many sidecars of a corpus are the same few texts
+# (one publisher and license, no URL), and a model is frozen, so one copy serves every file.
+_VALID_SIDECARS: dict[str, RawMeta] = {}
 
 
 def _key_line(sidecar: Path, key: str) -> int | None:
@@ -253,22 +268,63 @@ def _key_line(sidecar: Path, key: str) -> int | None:
     return None
 
 
-def _walk(root: Path) -> list[Path]:
-    """Every path under root, sorted, without following directory links (a link loop cannot hang us)."""
+def _walk(root: Path) -> list[tuple[str, bool]]:
+    """Every path under root as (relative POSIX path, is a symbolic link), sorted; hidden names are skipped.
+    Directory links are listed, not followed (a link loop cannot hang us); as `os.walk`, a directory that
+    cannot be read is skipped. The link test reads the directory entry: no extra system call per path."""
+    out: list[tuple[str, bool]] = []
+    todo = [(os.fspath(root), "")]
+    while todo:
+        folder, prefix = todo.pop()
+        try:
+            with os.scandir(folder) as it:
+                entries = list(it)
+        except OSError:
+            continue
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            rel, link = prefix + entry.name, _is_link(entry)
+            if not _is_dir(entry) or link:
+                out.append((rel, link))
+            else:
+                todo.append((entry.path, rel + "/"))
+    return sorted(out)
+
+
+def _is_dir(entry: os.DirEntry) -> bool:
+    try:
+        return entry.is_dir()  # follows a link, as os.walk does
+    except OSError:
+        return False
+
+
+def _is_link(entry: os.DirEntry) -> bool:
+    try:
+        return entry.is_symlink()
+    except OSError:
+        return False
+
+
+@dataclass(frozen=True)
+class _Checked:
+    """What a worker sends back for one raw file: its findings and the facts the corpus rules compare."""
+
+    rel: str
+    findings: list[Finding]
+    sha256: str | None
+    article_id: str | None
+
+
+def _run_checks(job: tuple[Path, list[str], Limits]) -> list[_Checked]:
+    """The per-file rules for a run of raw files (in a worker process when workers > 1)."""
+    root, rels, limits = job
     out = []
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        base = Path(dirpath)
-        out.extend(base / d for d in dirnames if (base / d).is_symlink())
-        out.extend(base / f for f in filenames if not f.startswith("."))
-    return sorted(out, key=lambda p: p.relative_to(root).as_posix())
-
-
-def _run_check(job: tuple[Path, Path, Limits]) -> _FileCheck:
-    """The per-file rules for one raw file (in a worker process when workers > 1)."""
-    check = _FileCheck(*job)
-    check.run()
-    return check
+    for rel in rels:
+        check = _FileCheck(root, rel, limits)
+        check.run()
+        out.append(_Checked(check.rel, check.findings, check.sha256, check.article_id))
+    return out
 
 
 def validate(root: Path, only: set[str] | None = None, limits: Limits = Limits(), workers: int = 1) -> Result:
@@ -281,14 +337,15 @@ def validate(root: Path, only: set[str] | None = None, limits: Limits = Limits()
     real_root = root.resolve()
     result = Result()
     paths = _walk(root)
+    listed = {rel for rel, _ in paths}
     findings: dict[str, list[Finding]] = {}
-    to_check: list[Path] = []
-    for path in paths:
-        rel = path.relative_to(root).as_posix()
+    to_check: list[str] = []
+    for rel, link in paths:
+        path = root / rel
         found = findings.setdefault(rel, [])
         if not _SAFE_NAME.match(rel):
             found.append(Finding("bad-filename", rel, f"unsafe characters in {rel!r}"))
-        if path.is_symlink():
+        if link:
             try:
                 target = path.resolve(strict=True)
                 found.append(Finding("symlink", rel, f"a symbolic link to {target}"))
@@ -297,15 +354,19 @@ def validate(root: Path, only: set[str] | None = None, limits: Limits = Limits()
             except (OSError, RuntimeError) as err:
                 found.append(Finding("symlink", rel, f"a broken or looping symbolic link ({type(err).__name__})"))
         elif rel.endswith(SIDECAR_SUFFIX):
-            if sidecar_raw(path) is None:
+            stem = rel[: -len(SIDECAR_SUFFIX)]
+            if not any(stem + suffix in listed for suffix in RAW_SUFFIXES) and sidecar_raw(path) is None:
                 found.append(Finding("sidecar-orphan", rel, "no raw file with this stem"))
         elif path.suffix.lower() not in RAW_SUFFIXES:
             found.append(Finding("unexpected-file", rel, f"{path.suffix or 'no extension'} is not a raw file type"))
         else:
-            to_check.append(path)
-    checks = list(LocalEngine(workers).map(_run_check, [(root, path, limits) for path in to_check]))
-    for check in checks:
-        findings[check.rel] += check.findings
+            to_check.append(rel)
+    # runs of files per task: a task per file would cost the pool more than the file's checks
+    size = max(1, min(CHUNK_FILES, len(to_check) // (8 * max(1, workers))))
+    jobs = [(root, to_check[i : i + size], limits) for i in range(0, len(to_check), size)]
+    checks = [c for batch in LocalEngine(workers).map(_run_checks, jobs) for c in batch]
+    for c in checks:
+        findings[c.rel] += c.findings
     for rel, found in findings.items():
         if only is None or rel in only:
             result.files_checked += 1
@@ -325,7 +386,7 @@ def sidecar_raw(sidecar: Path) -> Path | None:
     return None
 
 
-def _corpus_findings(checks: list[_FileCheck], only: set[str] | None) -> list[Finding]:
+def _corpus_findings(checks: list[_Checked], only: set[str] | None) -> list[Finding]:
     out = []
     copies: set[str] = set()  # a byte-identical copy is reported once, as duplicate-content
     for attr, code, what in (("sha256", "duplicate-content", "the same bytes"), ("article_id", "duplicate-id", "the same article id")):
