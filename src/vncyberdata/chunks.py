@@ -119,10 +119,3 @@ def _write_atomic(path: Path, data: bytes) -> None:
     tmp = path.with_name(f".{path.name}.tmp")
     tmp.write_bytes(data)
     tmp.rename(path)
-
-
-def canonical(table: pa.Table) -> pa.Table:
-    """A fresh, contiguous copy: the concatenation (with an empty piece, so that even one chunk is copied)
-    drops the validity bitmaps `take` adds to columns without nulls, so the Arrow size the shards and the
-    card report does not depend on how the rows were gathered."""
-    return pa.concat_tables([table, table.slice(0, 0)]).combine_chunks()

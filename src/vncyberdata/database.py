@@ -81,6 +81,20 @@ def user_errors(limits: Limits) -> Iterator[None]:
         ) from None
 
 
+def create(db, name: str, schema: pa.Schema) -> None:
+    """An empty table `name` with the columns of `schema`."""
+    insert(db, name, schema.empty_table(), create=True)
+
+
+def insert(db, name: str, table: pa.Table, create: bool = False) -> None:
+    """Append an Arrow table's rows to the table `name` (or create it from them)."""
+    db.register("incoming", table)
+    try:
+        db.execute(f"CREATE TABLE {name} AS SELECT * FROM incoming" if create else f"INSERT INTO {name} SELECT * FROM incoming")
+    finally:
+        db.unregister("incoming")
+
+
 def query(db, sql: str, parameters: list | None = None) -> pa.Table:
     """A query's result as an Arrow table (small results: counts, the few records a step drops)."""
     return db.sql(sql, params=parameters).to_arrow_table()
@@ -123,9 +137,7 @@ class Store:
         self.sightings_bytes = 0  # Arrow size of every sighting stored
         self._chunks: list[str] = []  # the chunks that hold records, in arrival order
         for name, columns in (("facts", FACT_COLUMNS), ("sightings", SEEN_COLUMNS), ("pins", PIN_COLUMNS)):
-            db.register("incoming", columns.empty_table())
-            db.execute(f"CREATE TABLE {name} AS SELECT * FROM incoming")
-            db.unregister("incoming")
+            create(db, name, columns)
 
     def add(self, chunk: Chunk) -> None:
         """Load one chunk's pins, and its records, facts and sightings when it has any."""
@@ -152,9 +164,7 @@ class Store:
         self.count += chunk.records
 
     def _insert(self, name: str, table: pa.Table) -> None:
-        self.db.register("incoming", table)
-        self.db.execute(f"INSERT INTO {name} SELECT * FROM incoming")
-        self.db.unregister("incoming")
+        insert(self.db, name, table)
 
     def chunk_rows(self, chunk: int) -> pa.Table:
         """The article rows of a chunk (its arrival number among the chunks with records), read whole."""

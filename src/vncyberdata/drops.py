@@ -11,7 +11,7 @@ from collections import Counter
 
 import pyarrow as pa
 
-from .database import tables
+from .database import create, insert, tables
 from .rows import Rows
 
 DROP = pa.schema([("step", pa.string()), ("raw_path", pa.string()), ("reason", pa.string()), ("line", pa.int64()),
@@ -30,9 +30,7 @@ class Drops:
 
             db = duckdb.connect()
         self.db = db
-        db.register("incoming", LOGGED.empty_table())
-        db.execute("CREATE TABLE drops AS SELECT * FROM incoming")
-        db.unregister("incoming")
+        create(db, "drops", LOGGED)
         self._buffer: list[dict] = []
         self._batch_rows = batch_rows
         self.count = 0
@@ -47,9 +45,7 @@ class Drops:
 
     def _flush(self) -> None:
         if self._buffer:
-            self.db.register("incoming", pa.Table.from_pylist(self._buffer, schema=LOGGED))
-            self.db.execute("INSERT INTO drops SELECT * FROM incoming")
-            self.db.unregister("incoming")
+            insert(self.db, "drops", pa.Table.from_pylist(self._buffer, schema=LOGGED))
             self._buffer.clear()
 
     def __len__(self) -> int:
