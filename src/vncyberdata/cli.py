@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from pathlib import Path
 
 from . import memory
@@ -219,7 +220,13 @@ def cmd_release(args: argparse.Namespace) -> int:
     from .release import Paths, release
 
     paths = Paths(root=Path(args.root), raw=Path(args.raw), releases=Path(args.releases))
-    outcome = release(paths, version=args.version, allow_lower_floors=args.allow_lower_floors, checkpoint=_crash_hook)
+    started = time.monotonic()
+
+    def checkpoint(name: str) -> None:  # a release can take an hour at scale: say where it is
+        print(f"release: {name} ({time.monotonic() - started:.0f} s)", file=sys.stderr, flush=True)
+        _crash_hook(name)
+
+    outcome = release(paths, version=args.version, allow_lower_floors=args.allow_lower_floors, checkpoint=checkpoint)
     stream = sys.stderr if outcome.status == "refused" else sys.stdout
     for line in outcome.lines:
         print(line, file=stream)
