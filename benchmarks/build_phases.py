@@ -73,9 +73,10 @@ def main() -> None:
     parser.add_argument("--out", type=Path, help="dataset folder to write (default: a temporary folder)")
     parser.add_argument("--cache-dir", type=Path, help="parse cache (default: none, every file parsed)")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--db-memory", help="the build database's memory limit (default: the build's, database.Limits)")
     args = parser.parse_args()
 
-    from vncyberdata import build, gather, write
+    from vncyberdata import build, database, gather, write
 
     phases = Phases()
     phases.wrap(build, "discover", lambda a: "discovery")
@@ -92,15 +93,18 @@ def main() -> None:
             time.sleep(0.005)
 
     threading.Thread(target=sampler, daemon=True).start()
+    limits = database.Limits(memory=args.db_memory) if args.db_memory else database.Limits()
+    print(f"database memory limit {limits.memory}", flush=True)
     with tempfile.TemporaryDirectory(prefix="vncyberdata-phases-") as scratch:
         out = args.out or Path(scratch) / "dataset"
         start = time.perf_counter()
-        build.build(args.raw, out, build.Options(workers=args.workers, cache_dir=args.cache_dir))
+        build.build(args.raw, out, build.Options(workers=args.workers, cache_dir=args.cache_dir, database=limits))
         total = time.perf_counter() - start
     stop.set()
     print(f"{'phase':<28} {'peak RSS':>9} {'seconds':>8}")
     for phase in phases.order:
         print(f"{phase:<28} {phases.peaks.get(phase, 0):>6} MB {phases.seconds[phase]:>8.2f}")
+    print(f"{'(between the phases above)':<28} {phases.peaks.get('start', 0):>6} MB")
     print(f"{'whole build':<28} {max(phases.peaks.values()):>6} MB {total:>8.2f}")
 
 

@@ -184,7 +184,7 @@ def _build(raw_dir: Path, out_dir: Path, options: Options) -> dict:
                 "articles": gather.article_rows(store, kept, Path(scratch) / "groups", options.stage_rows,
                                                 options.layout),
                 "headlines": gather.headline_rows(store, kept, Path(scratch) / "headlines",
-                                                  options.sightings_per_file, options.stage_rows),
+                                                  options.sightings_per_file, options.stage_rows, options.layout),
             }
             database.release_memory(db, options.database)  # the writers need it more than the cache
             memory.release_unused()

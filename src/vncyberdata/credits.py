@@ -1,5 +1,5 @@
 """Photo captions and credits as Vietnamese news pages print them. One place for the patterns, so every
-reader of a page (the text parser, the article locator) agrees on what a credit is.
+reader of a page (the text parser, the article locator, the HTML figures) agrees on what a credit is.
 
 - "caption text (Ảnh: X)", "caption text. Ảnh: X", "caption text (ảnh minh họa)": a caption line with its credit;
 - "Ảnh: X" / "(Ảnh minh họa)" alone on a line: the credit of the caption line above it.
@@ -31,6 +31,23 @@ ILLUSTRATION_MARK = re.compile(r"^(?P<text>.+?)\s*\(\s*" + _MARK + r"\s*\)\s*\.?
 CREDIT_LINE = re.compile(r"^\(?\s*" + CREDIT_WORD + r"\s*:\s*(?P<credit>[^()]{1,60}?)\s*\)?\.?$", re.IGNORECASE)
 ILLUSTRATION_LINE = re.compile(r"^\(?\s*" + _MARK + r"\s*\)?\.?$", re.IGNORECASE)
 
+
+# "minh họa" in every tone placement: "họa" (what clean_line writes), "hoạ", "hoa".
+MINH_HOA = r"minh\s+h(?:ọa|oạ|oa)"
+# In an HTML figure's caption (html_figures): the credit words above, and "ảnh minh hoa" without its tone
+# mark; the figure's credit goes out as "(Ảnh: X)", which the text parser reads with the patterns above.
+_WORD = r"(?P<word>" + CREDIT_WORD + r"|ảnh\s+minh\s+hoa)"
+_PAREN_CREDIT = re.compile(r"^(?P<text>.*?)\s*[(\[]\s*" + _WORD + r"\s*:\s*(?P<credit>[^()\[\]]+?)\s*[)\]]\s*\.?$",
+                           re.IGNORECASE)
+_BARE_CREDIT = re.compile(
+    r"^(?P<text>(?:.*?[.!?…\"'”’]|.*?\s[-–—|]|))\s*" + _WORD + r"\s*:\s*(?P<credit>[^()\[\]]+?)\s*\.?$", re.IGNORECASE
+)
+FIGURE_ILLUSTRATION = re.compile(
+    r"^(?P<text>.*?)[\s\-–—|]*(?:[(\[]\s*ảnh\s+" + MINH_HOA + r"\s*[)\]]|(?<=[.!?…\s])ảnh\s+" + MINH_HOA + r")\s*\.?$",
+    re.IGNORECASE,
+)
+FIGURE_CREDIT_ONLY = re.compile(r"^[(\[]?\s*" + _WORD + r"\s*:\s*(?P<credit>.+?)\s*[)\]]?\.?$", re.IGNORECASE)
+FIGURE_CREDITS = (_PAREN_CREDIT, _BARE_CREDIT)  # "text (Ảnh: X)", "text. Ảnh: X", in that order
 
 # Every pattern above holds one of these words: lines without one are never read with them.
 _HINT = re.compile(r"ảnh|photo", re.IGNORECASE)

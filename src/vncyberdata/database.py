@@ -86,13 +86,22 @@ def create(db, name: str, schema: pa.Schema) -> None:
     insert(db, name, schema.empty_table(), create=True)
 
 
+@contextlib.contextmanager
+def registered(db, **views: pa.Table) -> Iterator[None]:
+    """Arrow tables visible to the queries of the block under the given names, and gone after it."""
+    for name, table in views.items():
+        db.register(name, table)
+    try:
+        yield
+    finally:
+        for name in views:
+            db.unregister(name)
+
+
 def insert(db, name: str, table: pa.Table, create: bool = False) -> None:
     """Append an Arrow table's rows to the table `name` (or create it from them)."""
-    db.register("incoming", table)
-    try:
+    with registered(db, incoming=table):
         db.execute(f"CREATE TABLE {name} AS SELECT * FROM incoming" if create else f"INSERT INTO {name} SELECT * FROM incoming")
-    finally:
-        db.unregister("incoming")
 
 
 def query(db, sql: str, parameters: list | None = None) -> pa.Table:

@@ -132,7 +132,7 @@ SIGHTINGS_PER_FILE = 20_000  # sightings the headline table sorts at a time
 
 
 def headline_rows(store: Store, kept: Facts, folder: Path, per_file: int = SIGHTINGS_PER_FILE,
-                  stage_rows: int = STAGE_ROWS) -> dict[str, Rows]:
+                  stage_rows: int = STAGE_ROWS, layout: Layout = Layout()) -> dict[str, Rows]:
     """One row per distinct related headline on the kept articles, per split in id order; the spelling kept
     is the one on the smallest article id, and `seen_on` lists every sighting by article id and position.
 
@@ -160,7 +160,7 @@ def headline_rows(store: Store, kept: Facts, folder: Path, per_file: int = SIGHT
     # a headline row holds its id and text once (as the sightings do) and per sighting an article id, a
     # position and list/struct offsets: within three times the sightings' size plus 64 bytes a row
     return {split: Rows(count, lambda split=split: read(split),
-                        3 * store.sightings_bytes + 64 * count + 4096 * (count // Layout.row_group_rows + 1))
+                        3 * store.sightings_bytes + 64 * count + 4096 * (count // layout.row_group_rows + 1))
             for split, count in zip(counts.column("split").to_pylist(), counts.column("n").to_pylist())}
 
 

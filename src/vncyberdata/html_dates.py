@@ -1,6 +1,6 @@
 """The dates an HTML page shows near its title: the article's date line and another date line of the page,
-for html_meta's precedence. What reads as a date is decided by dates.py (`parse_date_line`) and html_meta
-(`text_date_line`, `iso_line`); this module only decides which elements of the page to read.
+for html_meta's precedence. What reads as a date is decided by dates.py (`parse_date_line`, `text_date_line`,
+`iso_line`); this module only decides which elements of the page to read.
 Used by html_dump.
 """
 
@@ -9,8 +9,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 
-from .dates import MAX_DATE_LINE, parse_date_line
-from .html_meta import iso_line, text_date_line
+from .dates import MAX_DATE_LINE, iso_line, parse_date_line, text_date_line
 from .html_stream import Stream
 from .html_text import tag_of, text_of
 

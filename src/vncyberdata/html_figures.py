@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .credits import CREDIT_WORD, MAX_CAPTION
+from .credits import FIGURE_CREDIT_ONLY, FIGURE_CREDITS, FIGURE_ILLUSTRATION, MAX_CAPTION, MINH_HOA
 from .html_text import add_subtree, attr_words, collapse, tag_of, text_of
 from .normalize import key_text
 
@@ -19,21 +19,6 @@ _CAPTION_ATTR = re.compile(r"caption|chu-?thich|photo-?desc|image-?desc|img-?des
                            re.IGNORECASE)
 _CREDIT_WORDS_ATTR = {"credit", "author", "source", "copyright", "tacgia", "nguon", "photographer", "byline"}
 
-# "minh họa" in every tone placement: "họa" (what clean_line writes), "hoạ", "hoa".
-_MINH_HOA = r"minh\s+h(?:ọa|oạ|oa)"
-# The credit words of credits.py, and "ảnh minh hoa" without its tone mark, which a caption here is read with
-# too: its credit goes out as "(Ảnh: X)", which the text parser reads.
-_WORD = r"(?P<word>" + CREDIT_WORD + r"|ảnh\s+minh\s+hoa)"
-_PAREN_CREDIT = re.compile(r"^(?P<text>.*?)\s*[(\[]\s*" + _WORD + r"\s*:\s*(?P<credit>[^()\[\]]+?)\s*[)\]]\s*\.?$",
-                           re.IGNORECASE)
-_BARE_CREDIT = re.compile(
-    r"^(?P<text>(?:.*?[.!?…\"'”’]|.*?\s[-–—|]|))\s*" + _WORD + r"\s*:\s*(?P<credit>[^()\[\]]+?)\s*\.?$", re.IGNORECASE
-)
-_ILLUSTRATION = re.compile(
-    r"^(?P<text>.*?)[\s\-–—|]*(?:[(\[]\s*ảnh\s+" + _MINH_HOA + r"\s*[)\]]|(?<=[.!?…\s])ảnh\s+" + _MINH_HOA + r")\s*\.?$",
-    re.IGNORECASE,
-)
-_CREDIT_ONLY = re.compile(r"^[(\[]?\s*" + _WORD + r"\s*:\s*(?P<credit>.+?)\s*[)\]]?\.?$", re.IGNORECASE)
 _TRAILING_SEP = re.compile(r"[\s\-–—|,;:]+$")
 
 
@@ -132,19 +117,19 @@ def caption_lines(caption_el, alt: str | None) -> list[str]:
     if credit_el is not None:
         text = text_of(caption_el, skip={credit_el})
         credit_text = text_of(credit_el)
-        m = _CREDIT_ONLY.match(credit_text)
+        m = FIGURE_CREDIT_ONLY.match(credit_text)
         word, credit = (m.group("word"), m.group("credit")) if m else ("Ảnh", credit_text)
     else:
         text = text_of(caption_el)
         if len(text) > MAX_CAPTION:
             return [text]  # too long to be read as a caption: a paragraph, once
-        for pattern in (_PAREN_CREDIT, _BARE_CREDIT):
+        for pattern in FIGURE_CREDITS:
             m = pattern.match(text)
             if m and m.group("credit").strip():
                 text, word, credit = m.group("text"), m.group("word"), m.group("credit")
                 break
         else:
-            m = _ILLUSTRATION.match(text)
+            m = FIGURE_ILLUSTRATION.match(text)
             if m:
                 # "(Ảnh minh họa)" carries no credit. The text parser's own pattern for it misses the
                 # canonical "họa" spelling, so the caption goes out as a plain caption: text, then text again.
@@ -157,7 +142,7 @@ def caption_lines(caption_el, alt: str | None) -> list[str]:
         credit = collapse(credit).strip(" .")
     if credit and len(credit) <= 80 and not re.search(r"[()\[\]]", credit):
         # "Ảnh minh họa: X" is written "Ảnh: X", a credit word the text parser reads
-        word = "Ảnh" if re.search(_MINH_HOA, word or "", re.IGNORECASE) else collapse(word)
+        word = "Ảnh" if re.search(MINH_HOA, word or "", re.IGNORECASE) else collapse(word)
         line = f"{text} ({word}: {credit})"
         if len(line) <= MAX_CAPTION:
             return [line]

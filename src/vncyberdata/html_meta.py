@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .byline import attribution_source, author_name
-from .dates import parse_date_line
+from .dates import calendar_day, date_line
 from .normalize import key_text
 
 PRECEDENCE: dict[str, tuple[str, ...]] = {
@@ -54,13 +54,6 @@ _META_DATES = (
     "dc.date.issued", "dc.date", "date",
 )
 _META_AUTHORS = ("article:author", "author", "dc.creator")
-_ISO_DATE = re.compile(
-    r"^\s*(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})(?:[T\s](?P<H>\d{1,2}):(?P<M>\d{2})(?::\d{2}(?:\.\d+)?)?"
-    r"\s*(?P<z>Z|[+-]\d{2}:?\d{2})?)?"
-)
-_NUM_DATE = re.compile(r"(?<!\d)(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})(?!\d)")
-_NUM_TIME = re.compile(r"(?<!\d)(\d{1,2})\s*[:h]\s*(\d{2})(?!\d)")
-_NUM_ZONE = re.compile(r"(?:gmt|utc)\s*([+-])\s*(\d{1,2})(?::?(\d{2}))?", re.IGNORECASE)
 _NAME_SPLIT = re.compile(r"\s*[,;]\s*|\s+[-–]\s+|\s+và\s+")
 _URLISH = re.compile(r"^(?:https?:|www\.|/)|\.(?:vn|com|net|org)\b", re.IGNORECASE)
 _WRAPPER = re.compile(r"^\s*(?://\s*)?(?:<!\[CDATA\[|<!--)|(?://\s*)?(?:\]\]>|-->)\s*$")
@@ -142,59 +135,6 @@ def page_title(head: HeadMeta) -> str | None:
     if rest and (key_text(tail) in sites or ("|" in last.group() and len(rest.split()) >= 3)):
         return rest
     return title
-
-
-# ----------------------------------------------------------------------------------------------- dates
-
-
-def iso_line(value: str) -> str | None:
-    """An ISO 8601 date(-time) → "dd/mm/yyyy[ HH:MM][ (GMT+h)]", as stated (no time-zone conversion)."""
-    m = _ISO_DATE.match(value or "")
-    if not m:
-        return None
-    line = f"{int(m.group('d')):02d}/{int(m.group('m')):02d}/{m.group('y')}"
-    if m.group("H") is not None:
-        line += f" {int(m.group('H')):02d}:{m.group('M')}"
-        zone = m.group("z")
-        if zone == "Z":
-            line += " (GMT+0)"
-        elif zone:
-            sign, digits = zone[0], zone[1:].replace(":", "")
-            hours, minutes = int(digits[:2]), digits[2:]
-            line += f" (GMT{sign}{hours}" + (f":{minutes}" if minutes and minutes != "00" else "") + ")"
-    return line if parse_date_line(line) else None
-
-
-def text_date_line(text: str) -> str | None:
-    """A date line rebuilt from the date, time and zone found in a longer label
-    ("Cập nhật lúc 15:30 ngày 6/11/2025")."""
-    m = _NUM_DATE.search(text)
-    if not m:
-        return None
-    day, month, year = m.groups()
-    line = f"{int(day):02d}/{int(month):02d}/{year}"
-    rest = text[: m.start()] + " " + text[m.end() :]
-    if t := _NUM_TIME.search(rest):
-        line += f" {int(t.group(1)):02d}:{t.group(2)}"
-    if z := _NUM_ZONE.search(rest):
-        line += f" (GMT{z.group(1)}{int(z.group(2))}" + (f":{z.group(3)}" if z.group(3) and z.group(3) != "00" else "") + ")"
-    return line if parse_date_line(line) else None
-
-
-def date_line(value: str | None) -> str | None:
-    """A metadata date as a date line the text parser reads: ISO 8601 rewritten, a printed date kept."""
-    if not value:
-        return None
-    return iso_line(value) or (value if parse_date_line(value) else None)
-
-
-def calendar_day(value: str | None) -> tuple[int, int, int] | None:
-    """(year, month, day) of a date as written (ISO 8601 or a date line); None when it names no full day."""
-    line = date_line(value)
-    found = parse_date_line(line) if line else None
-    if found is None or found.year is None:
-        return None
-    return found.year, found.month, found.day
 
 
 # -------------------------------------------------------------------------------------------- evidence

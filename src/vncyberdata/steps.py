@@ -12,7 +12,7 @@ import pyarrow as pa
 
 from . import dedup
 from .build_report import Report
-from .database import BAND_COLUMNS, Store, query
+from .database import BAND_COLUMNS, Store, query, registered
 
 
 @dataclass(frozen=True)
@@ -101,22 +101,16 @@ def drop_near_duplicates(facts: Facts, report: Report, store: Store) -> Facts:
                                                              row[np.searchsorted(named, p)]))
     members, root, how = dedup.links_to_clusters(dups, firsts, *near)
     dropped, size = _report_near_duplicates(db, members, root, how, report)
-    db.register("clustered", pa.table({"pos": members, "size": size}))
-    db.register("dropped", pa.table({"pos": dropped}))
-    db.execute("""CREATE TABLE kept AS SELECT p.idx, p.id, p.chunk, p.row, p.split, coalesce(c.size, 1) AS cluster_size
-        FROM placed p LEFT JOIN clustered c USING (pos) ANTI JOIN dropped d USING (pos)""")
-    db.unregister("clustered")
-    db.unregister("dropped")
+    with registered(db, clustered=pa.table({"pos": members, "size": size}), dropped=pa.table({"pos": dropped})):
+        db.execute("""CREATE TABLE kept AS SELECT p.idx, p.id, p.chunk, p.row, p.split, coalesce(c.size, 1) AS cluster_size
+            FROM placed p LEFT JOIN clustered c USING (pos) ANTI JOIN dropped d USING (pos)""")
     return Facts("kept", n - len(dropped))
 
 
 def _rows(db, positions: np.ndarray, columns: str) -> pa.Table:
     """`columns` of the placed records at sorted `positions`, in that order."""
-    db.register("wanted", pa.table({"pos": np.asarray(positions, dtype=np.int64)}))
-    try:
+    with registered(db, wanted=pa.table({"pos": np.asarray(positions, dtype=np.int64)})):
         return query(db, f"SELECT {columns} FROM placed SEMI JOIN wanted USING (pos) ORDER BY pos")
-    finally:
-        db.unregister("wanted")
 
 
 def _report_near_duplicates(db, members: np.ndarray, root: np.ndarray, how: np.ndarray, report: Report
