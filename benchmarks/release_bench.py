@@ -57,9 +57,9 @@ class Sampler:
     """Peak RSS of the root process, of its largest descendant, and of the whole tree at once."""
 
     def __init__(self, root: int) -> None:
-        self.root, self.driver_kb, self.other_kb, self.tree_kb = root, 0, 0, 0
+        self.root, self.other_kb, self.tree_kb = root, 0, 0
         self.stage = "validate"
-        self.driver_stage = ""
+        self.driver_kb: dict[str, int] = {}  # stage → the release process's peak
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
@@ -68,8 +68,7 @@ class Sampler:
         while not self._stop.wait(0.2):
             pids = _tree(self.root)
             sizes = {pid: _rss_kb(pid) for pid in pids}
-            if sizes.get(self.root, 0) > self.driver_kb:
-                self.driver_kb, self.driver_stage = sizes[self.root], self.stage
+            self.driver_kb[self.stage] = max(self.driver_kb.get(self.stage, 0), sizes.get(self.root, 0))
             others = [kb for pid, kb in sizes.items() if pid != self.root]
             self.other_kb = max([self.other_kb, *others])
             self.tree_kb = max(self.tree_kb, sum(sizes.values()))
@@ -116,7 +115,9 @@ def main() -> None:
     print(f"raw files: {files}, exit status {code}, wall {wall:.0f} s")
     for name, seconds in stages:
         print(f"  until {name}: {seconds:.0f} s")
-    print(f"peak RSS: release process {sampler.driver_kb // 1024} MB (during {sampler.driver_stage}),"
+    for stage, kb in sampler.driver_kb.items():
+        print(f"  release process during {stage}: peak {kb // 1024} MB")
+    print(f"peak RSS: release process {max(sampler.driver_kb.values(), default=0) // 1024} MB,"
           f" largest other process {sampler.other_kb // 1024} MB, whole tree at once {sampler.tree_kb // 1024} MB")
     sys.exit(code)
 

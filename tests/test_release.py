@@ -8,14 +8,16 @@ import shutil
 import subprocess
 import sys
 
+import pyarrow.parquet as pq
 import pytest
 from conftest import PAGES, RAW, REPO
 
-from vncyberdata import gate, minhash
+from vncyberdata import gate, minhash, records
 from vncyberdata.errors import UserError
 from vncyberdata.loading import report_rows
 from vncyberdata.raw import sha256_file
-from vncyberdata.release import Changes, Paths, bump, compare, release
+from vncyberdata.records import Changes, compare, from_nested
+from vncyberdata.release import HISTORY_FORMAT, Paths, bump, release
 from vncyberdata.verify import diff, verify
 
 SCHEMA = REPO / "schema"
@@ -63,7 +65,13 @@ def test_first_release_is_published_recorded_and_verified(first_release):
     }
     assert any(p.name == "index.html" for p in (folder / "gate" / "data_docs").rglob("*.html"))
     record = json.loads((first_release.root / "releases" / "1.0.0.json").read_text())
-    assert record["records"]["articles"] and record["reproducible"]
+    assert record["format"] == HISTORY_FORMAT == 3 and record["reproducible"]
+    table_file = first_release.root / "releases" / record["records"]["file"]
+    assert record["records"] == {"file": "1.0.0.records.parquet", "rows": 2 + 31, "sha256": sha256_file(table_file)}
+    table = pq.read_table(table_file)
+    assert table.schema == records.COLUMNS
+    keys = list(zip(table.column("config").to_pylist(), table.column("id").to_pylist()))
+    assert keys == sorted(keys) and table.column("config").to_pylist().count("articles") == 2
     assert "## 1.0.0 " in (first_release.root / "CHANGELOG.md").read_text()
     report = (folder / "gate" / "report.html").read_text()
     assert "<link" not in report and "<script" not in report, "the self-contained report must open offline"
@@ -101,7 +109,11 @@ def test_added_records_need_a_minor_bump(released):
     assert outcome.status == "published" and outcome.version == "1.1.0", outcome.lines
     assert verify(released.releases / "vncyberdata-1.0.0") == [], "older releases are never touched"
     lines = diff(released.releases / "vncyberdata-1.0.0", released.releases / "vncyberdata-1.1.0")
-    assert any(line.startswith("articles\tadded\t") for line in lines)
+    listed = list(lines)
+    order = [line.split("\t") for line in listed]
+    assert len(listed) == len(lines) > 0 and order == sorted(order, key=lambda c: (c[0], records.KINDS.index(c[1]), c[2]))
+    assert any(line.startswith("articles\tadded\t") for line in listed)
+    lines.close()
     notes = (released.releases / "vncyberdata-1.1.0" / "RELEASE_NOTES.md").read_text()
     assert "records added" in notes
     with pytest.raises(UserError, match="already exists"):
@@ -123,9 +135,13 @@ def test_release_notes_say_when_the_signatures_changed(released):
     assert "- parser: version" not in notes  # the parser did not change
 
 
+def _recorded_rows(paths, version):
+    record = json.loads((paths.root / "releases" / f"{version}.json").read_text())
+    return pq.read_table(paths.root / "releases" / record["records"]["file"]).to_pylist()
+
+
 def test_silent_loss_is_refused_and_retraction_allows_a_major(released):
-    record = json.loads((released.root / "releases" / "1.0.0.json").read_text())
-    gone_id = next(iter(record["records"]["articles"]["test"]))
+    gone_id = next(r["id"] for r in _recorded_rows(released, "1.0.0") if r["config"] == "articles" and r["split"] == "test")
     (released.raw / "000_950e53a0e89c16ec.txt").unlink()
     (released.raw / "000_950e53a0e89c16ec.meta.json").unlink()
     refused = release(released, version="2.0.0")
@@ -165,18 +181,34 @@ def test_broken_record_blocks_the_release_with_a_readable_report(released):
 def test_bump_and_compare_rules():
     assert bump(None, "major") == "1.0.0"
     assert [bump("1.4.2", lvl) for lvl in ("major", "minor", "patch")] == ["2.0.0", "1.5.0", "1.4.3"]
-    old = {"articles": {"train": {"a": "1", "b": "2"}}}
+    old = from_nested({"articles": {"train": {"a": "1", "b": "2"}}})
     feats = {"articles": [{"name": "id", "dtype": "string"}]}
     assert compare(old, old, feats, feats).level() is None
-    assert compare(old, {"articles": {"train": {"a": "1", "b": "3"}}}, feats, feats).level() == "patch"
-    assert compare(old, {"articles": {"train": {"a": "1", "b": "2", "c": "4"}}}, feats, feats).level() == "minor"
+    assert compare(old, from_nested({"articles": {"train": {"a": "1", "b": "3"}}}), feats, feats).level() == "patch"
+    assert compare(old, from_nested({"articles": {"train": {"a": "1", "b": "2", "c": "4"}}}), feats, feats).level() == "minor"
     more = {"articles": feats["articles"] + [{"name": "x", "dtype": "int32"}]}
     assert compare(old, old, feats, more).level() == "minor"
     assert compare(old, old, more, feats).level() == "major"
-    assert compare(old, {"articles": {"train": {"a": "1"}}}, feats, feats).level() == "major"
-    moved = compare(old, {"articles": {"test": {"a": "1"}, "train": {"b": "2"}}}, feats, feats)
-    assert moved.moved["articles"] == ["a"]
-    assert isinstance(moved, Changes)
+    assert compare(old, from_nested({"articles": {"train": {"a": "1"}}}), feats, feats).level() == "major"
+    moved = compare(old, from_nested({"articles": {"test": {"a": "1"}, "train": {"b": "2"}}}), feats, feats)
+    assert moved.moved["articles"].sample == ("a",) and len(moved.moved["articles"]) == 1
+    assert isinstance(moved, Changes) and not moved.changed["articles"] and not moved.moved["headlines"]
+
+
+def test_compare_counts_exactly_and_samples_the_first_ids(tmp_path):
+    """Counts are exact, samples are the first 20 ids; the retraction check counts every removed id."""
+    old = {"articles": {"train": {f"{i:04d}": "h" for i in range(100)}}, "headlines": {"test": {"x": "1"}}}
+    new = {"articles": {"train": {f"{i:04d}": ("g" if i % 2 else "h") for i in range(50, 150)}}, "headlines": {}}
+    retracted = {f"{i:04d}" for i in range(0, 50, 5)}  # 10 of the 50 removed
+    changes = compare(from_nested(old), from_nested(new), {}, {}, retracted=retracted, scratch=tmp_path / "db")
+    added, removed, changed = changes.added["articles"], changes.removed["articles"], changes.changed["articles"]
+    assert (len(added), len(removed), len(changed)) == (50, 50, 25)
+    assert added.sample == tuple(f"{i:04d}" for i in range(100, 120))
+    assert changed.sample == tuple(f"{i:04d}" for i in range(51, 91, 2))
+    assert added.shown(20).endswith(", 0119 and 30 more") and len(changes.removed["headlines"]) == 1
+    silent = changes.unretracted["articles"]
+    assert len(silent) == 40 and silent.sample[:3] == ("0001", "0002", "0003")
+    assert changes.level() == "major" and "articles: 50 records removed" in changes.reasons()
 
 
 def test_floor_lowering_detection():
@@ -198,7 +230,7 @@ def test_checked_in_expectation_suites_match_the_model_and_floors():
     assert suite[0]["kwargs"]["column_list"] == list(Article.model_fields)
 
 
-CHECKPOINTS = ["built", "gated", "recorded", "published"]
+CHECKPOINTS = ["built", "gated", "recording", "recorded", "published"]
 
 
 @pytest.mark.parametrize("point", CHECKPOINTS)
@@ -217,6 +249,70 @@ def test_sigkill_at_any_point_leaves_releases_intact(released, point):
     assert verify(released.releases / "vncyberdata-1.1.0") == []
     assert not list(released.releases.glob(".staging-*"))
     assert (released.root / "CHANGELOG.md").read_text().count("## 1.1.0 ") == 1
+    history = released.root / "releases"
+    assert sorted(p.name for p in history.iterdir()) == ["1.0.0.json", "1.0.0.records.parquet", "1.1.0.json", "1.1.0.records.parquet"]
+    record = json.loads((history / "1.1.0.json").read_text())
+    assert sha256_file(history / "1.1.0.records.parquet") == record["records"]["sha256"]
+
+
+def test_a_records_table_left_without_its_record_is_removed(released):
+    """A run killed between the records table and the JSON leaves a table no release refers to: the next
+    run removes it, whatever version it then releases."""
+    history = released.root / "releases"
+    shutil.copy(history / "1.0.0.records.parquet", history / "1.3.0.records.parquet")
+    (history / ".1.3.0.records.parquet.tmp-1").write_bytes(b"part")
+    assert release(released).status == "unchanged"
+    assert sorted(p.name for p in history.iterdir()) == ["1.0.0.json", "1.0.0.records.parquet"]
+
+
+def test_a_format_2_history_record_still_compares(released):
+    """Records of format 2 and earlier hold the hashes in the JSON: they compare as the table would."""
+    history = released.root / "releases"
+    record = json.loads((history / "1.0.0.json").read_text())
+    nested = {}
+    for row in _recorded_rows(released, "1.0.0"):
+        nested.setdefault(row["config"], {}).setdefault(row["split"], {})[row["id"]] = row["hash"]
+    (history / "1.0.0.records.parquet").unlink()
+    (history / "1.0.0.json").write_text(json.dumps({**record, "format": 2, "records": nested}, indent=1))
+    assert release(released).status == "unchanged"
+    _add_page(released, "inline_related_box")
+    outcome = release(released)
+    assert outcome.status == "published" and outcome.version == "1.1.0", outcome.lines
+    assert not any("removed" in line or "changed" in line for line in outcome.lines)
+    new = json.loads((history / "1.1.0.json").read_text())
+    assert new["format"] == 3 and (history / new["records"]["file"]).is_file()
+
+
+def test_the_checked_in_format_2_record_reads_as_a_table(first_release):
+    """releases/1.0.0.json of this repository (the hashes in the JSON) becomes the table shape and compares
+    with a record table written by this code."""
+    record = json.loads((REPO / "releases" / "1.0.0.json").read_text())
+    assert record["format"] <= 2
+    old = records.recorded(REPO / "releases", record)
+    assert old.schema == records.COLUMNS
+    assert old.num_rows == sum(n for per_split in record["splits"].values() for n in per_split.values())
+    keys = list(zip(old.column("config").to_pylist(), old.column("id").to_pylist()))
+    assert keys == sorted(keys)
+    new = first_release.root / "releases" / "1.0.0.records.parquet"
+    changes = compare(old, new, record["features"], record["features"])
+    for config in ("articles", "headlines"):
+        assert len(changes.added[config]) - len(changes.removed[config]) == (
+            pq.read_table(new).column("config").to_pylist().count(config) - old.column("config").to_pylist().count(config))
+    assert not any(changes.moved.values())
+
+
+def test_a_tampered_or_missing_records_table_is_refused_by_name(released):
+    table_file = released.root / "releases" / "1.0.0.records.parquet"
+    data = bytearray(table_file.read_bytes())
+    data[len(data) // 2] ^= 1
+    table_file.write_bytes(bytes(data))
+    with pytest.raises(UserError, match="1.0.0.records.parquet: sha256 .* differs") as err:
+        release(released)
+    assert "git checkout" in err.value.hint
+    table_file.unlink()
+    with pytest.raises(UserError, match="1.0.0.records.parquet: missing") as err:
+        release(released)
+    assert not list(released.releases.glob(".staging-*"))
 
 
 def test_load_a_release_by_version_or_latest(released, tmp_path, monkeypatch):

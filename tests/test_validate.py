@@ -296,6 +296,49 @@ def test_workers_give_the_same_findings(raw):
     assert validate(raw, workers=2).findings == validate(raw, workers=1).findings
 
 
+def test_duplicates_far_apart_are_found_with_any_workers(tmp_path):
+    """Copies and a re-scrape far apart in path order (in other tasks, on other workers) are found, and the
+    first of a group is its smallest path in code point order, a name that is not UTF-8 included."""
+    import hashlib
+
+    from vncyberdata.synthetic import generate
+
+    folder = tmp_path / "raw"
+    generate(600, folder / "b")  # enough files for runs of 32 a task
+    articles = folder / "b"
+    shutil.copy(articles / "synthetic_0000000.txt", folder / "z_copy.txt")
+    shutil.copy(articles / "synthetic_0000000.meta.json", folder / "z_copy.meta.json")
+    text = (articles / "synthetic_0000599.txt").read_text(encoding="utf-8")
+    _add(folder, "a_rescrape.txt", text + "\nDòng thêm ở cuối\n", meta=(articles / "synthetic_0000599.meta.json").read_text(encoding="utf-8"))
+    data = (articles / "synthetic_0000300.txt").read_bytes()
+    for stem in (b"\xc3\xa9", b"\xff"):  # "é", then a name that is not UTF-8: both sort after "b/" and "z"
+        with open(os.path.join(os.fsencode(folder), stem + b".txt"), "wb") as fh:
+            fh.write(data)
+        shutil.copy(articles / "synthetic_0000300.meta.json", os.path.join(os.fsencode(folder), stem + b".meta.json"))
+    one = validate(folder, workers=1)
+    duplicates = [(f.path, f.code, f.message) for f in one.findings if f.code.startswith("duplicate")]
+    copy_of_300 = f"the same bytes as b/synthetic_0000300.txt (sha256 {hashlib.sha256(data).hexdigest()[:16]})"
+    assert [(path, code, message.split(" (")[0]) for path, code, message in duplicates] == [
+        ("b/synthetic_0000599.txt", "duplicate-id", "the same article id as a_rescrape.txt"),
+        ("z_copy.txt", "duplicate-content", "the same bytes as b/synthetic_0000000.txt"),
+        ("é.txt", "duplicate-content", copy_of_300.split(" (")[0]),
+        ("\udcff.txt", "duplicate-content", copy_of_300.split(" (")[0]),
+    ]
+    assert duplicates[2][2] == copy_of_300
+    assert validate(folder, workers=2).findings == one.findings
+
+
+def test_duplicate_grouping_compares_keys_when_hashes_collide():
+    import numpy as np
+
+    from vncyberdata.listing import repeats
+
+    keys = {3: "b", 5: "a", 8: "b", 9: "c", 10: "a", 12: "b"}
+    collide = np.zeros(len(keys), np.int64)
+    assert sorted(repeats(collide, keys.__getitem__, np.array(list(keys)))) == [(8, 3), (10, 5), (12, 3)]
+    assert sorted(repeats(collide, list(keys.values()).__getitem__)) == [(2, 0), (4, 1), (5, 0)]
+
+
 def _check_cases():
     """(name, raw bytes, sidecar, format): the fixture pages, sites and seeds as they are and cut into every
     rejection, foreign text, PII in the title and sample, and yearless dates with and without retrieved_at."""

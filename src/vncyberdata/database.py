@@ -29,7 +29,7 @@ class Limits:
     """How much the database may hold in memory and how many threads its queries use; neither changes the
     output."""
 
-    memory: str = "128MB"
+    memory: str = "64MB"
     threads: int = 2
 
 

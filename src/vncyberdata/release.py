@@ -1,32 +1,37 @@
 """Releases: immutable, versioned dataset folders that pass the gate, with a small history that git keeps.
 
 `release()` validates raw/, builds into a hidden staging folder, runs the quality gate and the checks
-against the previous release, records the release in `releases/<version>.json` (the commit point), then
-renames the staging folder to `build/releases/vncyberdata-<version>/`. A crash at any point leaves either
-nothing visible or a recorded release whose folder a rerun rebuilds and proves byte-identical.
+against the previous release (record hashes and their comparison: records.py), records the release in
+`releases/<version>.records.parquet` then `releases/<version>.json` (the commit point), then renames the
+staging folder to `build/releases/vncyberdata-<version>/`. A crash at any point leaves either nothing visible
+or a recorded release whose folder a rerun rebuilds and proves byte-identical.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import os
 import shutil
 import subprocess
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from . import __version__, card, croissant, gate, schemas, stats
 from .build import Options, build
 from .errors import UserError
-from .loading import PREFIX, batches, parse_version
+from .loading import PREFIX, parse_version
 from .raw import sha256_file
-from .record import MODELS, SPLITS
+from .record import MODELS
+from .records import Changes, compare, recorded
+from .records import write as write_records
 
 REPRODUCIBLE = ("README.md", "croissant.json")  # plus everything under data/: byte-identical on a rebuild
-HISTORY_FORMAT = 2  # 2: "inputs" is the inputs.parquet summary (file, count, sha256), not every row
+# 2: "inputs" is the inputs.parquet summary (file, count, sha256), not every row; 3: "records" is the record
+# hashes' table, releases/<version>.records.parquet (file, rows, sha256), not every hash
+HISTORY_FORMAT = 3
+RECORDS_SUFFIX = ".records.parquet"
 
 
 # ---------------------------------------------------------------- versions
@@ -78,6 +83,20 @@ def load_record(paths: Paths, version: str) -> dict:
     return json.loads((paths.history / f"{version}.json").read_text(encoding="utf-8"))
 
 
+def _clean_history(paths: Paths) -> None:
+    """Remove what a killed run left in the history folder: temporary files, and a records table written
+    before its JSON (the commit point) was: no release refers to it, and the rerun writes its own."""
+    if not paths.history.is_dir():
+        return
+    for path in paths.history.glob(f".*{RECORDS_SUFFIX}.tmp-*"):
+        path.unlink(missing_ok=True)
+    for path in paths.history.glob(".*.json.tmp-*"):
+        path.unlink(missing_ok=True)
+    for path in paths.history.glob(f"*{RECORDS_SUFFIX}"):
+        if not path.with_name(path.name[: -len(RECORDS_SUFFIX)] + ".json").exists():
+            path.unlink()
+
+
 def load_retractions(paths: Paths) -> dict[str, dict]:
     if not paths.retractions.exists():
         return {}
@@ -93,22 +112,6 @@ def load_retractions(paths: Paths) -> dict[str, dict]:
     return {row["id"]: row for row in rows}
 
 
-def record_hashes(folder: Path) -> dict[str, dict[str, dict[str, str]]]:
-    """config → split → {id: first 12 hex of sha256(canonical JSON of the row)}."""
-    out: dict[str, dict[str, dict[str, str]]] = {}
-    for config in MODELS:
-        out[config] = {}
-        for split in SPLITS:
-            rows: dict[str, str] = {}
-            for _split, batch in batches(folder, config, splits=(split,)):
-                for row in batch.to_pylist():
-                    text = json.dumps(row, ensure_ascii=False, sort_keys=True, default=str)
-                    rows[row["id"]] = hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
-            if rows:
-                out[config][split] = rows
-    return out
-
-
 def _file_rows(folder: Path, names: list[str]) -> list[dict]:
     return [{"path": n, "size": (folder / n).stat().st_size, "sha256": sha256_file(folder / n)} for n in names]
 
@@ -116,58 +119,6 @@ def _file_rows(folder: Path, names: list[str]) -> list[dict]:
 def reproducible_files(folder: Path) -> list[str]:
     names = [p.relative_to(folder).as_posix() for p in sorted((folder / "data").rglob("*.parquet"))]
     return names + [n for n in REPRODUCIBLE if (folder / n).exists()]
-
-
-# ---------------------------------------------------------------- comparing releases
-
-
-@dataclass
-class Changes:
-    added: dict[str, list[str]] = field(default_factory=dict)
-    removed: dict[str, list[str]] = field(default_factory=dict)
-    changed: dict[str, list[str]] = field(default_factory=dict)
-    moved: dict[str, list[str]] = field(default_factory=dict)  # id changed split: never allowed
-    fields_added: dict[str, list[str]] = field(default_factory=dict)
-    fields_broken: dict[str, list[str]] = field(default_factory=dict)
-
-    def level(self) -> str | None:
-        if any(self.removed.values()) or any(self.fields_broken.values()):
-            return "major"
-        if any(self.added.values()) or any(self.fields_added.values()):
-            return "minor"
-        if any(self.changed.values()):
-            return "patch"
-        return None
-
-    def reasons(self) -> list[str]:
-        out = []
-        for name, what in (("removed", "records removed"), ("fields_broken", "fields removed, renamed or retyped"),
-                           ("added", "records added"), ("fields_added", "fields added"), ("changed", "records changed")):
-            for config, items in getattr(self, name).items():
-                if items:
-                    out.append(f"{config}: {len(items)} {what}")
-        return out
-
-
-def _flat(hashes: dict[str, dict[str, str]]) -> dict[str, tuple[str, str]]:
-    return {rid: (split, h) for split, rows in hashes.items() for rid, h in rows.items()}
-
-
-def compare(old_hashes: dict, new_hashes: dict, old_features: dict, new_features: dict) -> Changes:
-    changes = Changes()
-    for config in MODELS:
-        old = _flat(old_hashes.get(config, {}))
-        new = _flat(new_hashes.get(config, {}))
-        changes.added[config] = sorted(set(new) - set(old))
-        changes.removed[config] = sorted(set(old) - set(new))
-        common = set(old) & set(new)
-        changes.changed[config] = sorted(i for i in common if old[i][1] != new[i][1])
-        changes.moved[config] = sorted(i for i in common if old[i][0] != new[i][0])
-        before = {f["name"]: f for f in old_features.get(config, [])}
-        after = {f["name"]: f for f in new_features.get(config, [])}
-        changes.fields_added[config] = sorted(set(after) - set(before))
-        changes.fields_broken[config] = sorted(n for n in before if n not in after or after[n] != before[n])
-    return changes
 
 
 # ---------------------------------------------------------------- the release
@@ -212,8 +163,10 @@ def release(
 
     today = today or dt.date.today()
     git_state = _git_state(paths)  # before this run touches CHANGELOG.md, DATASHEET.md or releases/
+    _clean_history(paths)
     versions = recorded_versions(paths)
     previous = load_record(paths, versions[-1]) if versions else None
+    old_records = recorded(paths.history, previous) if previous else None  # checked before the long build
     if version is not None:
         parse_version(version)
         if (paths.history / f"{version}.json").exists() or (paths.releases / f"{PREFIX}{version}").exists():
@@ -233,13 +186,15 @@ def release(
         dataset = stage / "dataset"
         report = build(paths.raw, dataset, Options(workers=workers))
         checkpoint("built")
-        hashes = record_hashes(dataset)
+        records_file = stage / "records.parquet"  # beside the dataset: not a file of the release folder
+        record_rows = write_records(dataset, records_file)
         features = {c: schemas.features_yaml_list(c) for c in MODELS}
         floors = gate.load_floors(paths.floors)
         if previous is None:
             changes, level = None, "major"
         else:
-            changes = compare(previous["records"], hashes, previous["features"], features)
+            changes = compare(old_records, records_file, previous["features"], features,
+                              retracted=load_retractions(paths), scratch=stage / "compare")
             level = changes.level()
         if previous is not None and level is None and floors == previous["floors"]:
             return _unchanged(paths, previous, stage)
@@ -275,13 +230,17 @@ def release(
             "splits": report["splits"],
             "features": features,
             "floors": floors,
-            "records": hashes,
+            "records": {"file": f"{chosen}{RECORDS_SUFFIX}", "rows": record_rows, "sha256": sha256_file(records_file)},
             "reproducible": _file_rows(dataset, reproducible_files(dataset)),
         }
         _update_datasheet(paths, dataset, chosen, figures)  # idempotent too: it replaces its own section
         _write_manifest(git_state, dataset, chosen, report, gate_result, today)
         checkpoint("manifested")
         _prepend_changelog(paths, chosen, notes)  # idempotent: a rerun after a crash replaces the section
+        # the records table goes first: a JSON without its table would be a broken history; a table without
+        # its JSON is removed (or overwritten) by the next run
+        _copy_atomic(records_file, paths.history / record["records"]["file"])
+        checkpoint("recording")
         _write_atomic(paths.history / f"{chosen}.json", json.dumps(record, ensure_ascii=False, indent=1) + "\n")
         checkpoint("recorded")  # the commit point: from here a rerun re-materialises instead of re-deciding
         target = paths.releases / f"{PREFIX}{chosen}"
@@ -300,19 +259,15 @@ def _release_checks(paths: Paths, previous: dict | None, changes: Changes | None
     if previous is None or changes is None:
         return []
     out = []
-    retracted = load_retractions(paths)
     # headlines are derived from articles: one leaves when the last page listing it leaves, so only
     # articles need a retraction; any removal still makes the release a major version
-    for config, ids in changes.removed.items():
-        if config != "articles":
-            continue
-        silent = [i for i in ids if i not in retracted]
-        if silent:
-            out.append(f"  FAILED {config}: {len(silent)} records of {previous['version']} are gone and not in "
-                       f"{paths.retractions.name} (e.g. {', '.join(silent[:5])}); restore them or retract them with a reason")
+    silent = changes.unretracted["articles"]  # counted by the comparison against every retracted id
+    if silent:
+        out.append(f"  FAILED articles: {len(silent)} records of {previous['version']} are gone and not in "
+                   f"{paths.retractions.name} (e.g. {', '.join(silent.sample[:5])}); restore them or retract them with a reason")
     for config, ids in changes.moved.items():
         if ids:
-            out.append(f"  FAILED {config}: {len(ids)} records changed split (e.g. {', '.join(ids[:5])}); ids never change split")
+            out.append(f"  FAILED {config}: {len(ids)} records changed split (e.g. {', '.join(ids.sample[:5])}); ids never change split")
     lowered = gate.lowered_floors(previous["floors"], floors)
     if lowered and not allow_lower:
         out.append(f"  FAILED floors lowered without --allow-lower-floors: {'; '.join(lowered)}")
@@ -382,6 +337,16 @@ def _write_atomic(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
+def _copy_atomic(source: Path, path: Path) -> None:
+    """Copy a file to `path`, which holds the old bytes or the new ones, never a part."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    shutil.copyfile(source, tmp)
+    with open(tmp, "rb") as fh:
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
 def _git_state(paths: Paths) -> tuple[str | None, bool | None]:
     """(commit, dirty) of the repository; (None, None) outside a git checkout."""
     commit = _git(paths.root, "rev-parse", "HEAD")
@@ -436,8 +401,7 @@ def _release_notes(version: str, previous: dict | None, changes: Changes | None,
             for name in ("added", "removed", "changed"):
                 ids = getattr(changes, name)[config]
                 if ids:
-                    shown = ", ".join(ids[:20]) + (f" and {len(ids) - 20} more" if len(ids) > 20 else "")
-                    lines.append(f"- {config}: {len(ids)} records {name}: {shown}")
+                    lines.append(f"- {config}: {len(ids)} records {name}: {ids.shown(20)}")
             if changes.fields_added[config]:
                 lines.append(f"- {config}: fields added: {', '.join(changes.fields_added[config])}")
             if changes.fields_broken[config]:

@@ -26,8 +26,8 @@ def compute(folder: Path) -> dict:
     publishers: Counter = Counter()
     topics: Counter = Counter()
     lengths: Counter = Counter()
-    dates = []
-    yearless = 0
+    first = last = None  # the date range: only its ends are shown
+    dated = yearless = 0
     pii: Counter = Counter()
     for split, row in _rows(folder, "articles", ["publisher", "published_date", "published_month", "body", "topics", "pii_redacted"]):
         counts["articles"][split] += 1
@@ -35,7 +35,9 @@ def compute(folder: Path) -> dict:
         topics.update(row["topics"] or ["(none)"])
         lengths[_bin(len(row["body"]))] += 1
         if row["published_date"]:
-            dates.append(row["published_date"])
+            day = row["published_date"]
+            first, last = (day, day) if first is None else (min(first, day), max(last, day))
+            dated += 1
         elif row["published_month"]:
             yearless += 1
         pii.update({k: v for k, v in (row["pii_redacted"] or {}).items() if v})
@@ -46,8 +48,8 @@ def compute(folder: Path) -> dict:
         "publishers": dict(publishers.most_common()),
         "topics": dict(topics.most_common()),
         "body_length": {label: lengths.get(label, 0) for label in _labels()},
-        "date_range": [min(dates).isoformat(), max(dates).isoformat()] if dates else None,
-        "dated": len(dates),
+        "date_range": [first.isoformat(), last.isoformat()] if dated else None,
+        "dated": dated,
         "yearless": yearless,
         "pii_redacted": dict(sorted(pii.items())),
     }

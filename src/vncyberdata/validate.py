@@ -10,16 +10,17 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 import unicodedata
-from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
+import numpy as np
 from pydantic import ValidationError
 
 from .legacy import detect_bytes, detect_text
+from .listing import Index, Listing, decode, hash_values, repeats, walk
 from .normalize import split_lines
 from .parse import Rejection
 from .parse_check import Checked, check
@@ -268,110 +269,137 @@ def _key_line(sidecar: Path, key: str) -> int | None:
     return None
 
 
-def _walk(root: Path) -> list[tuple[str, bool]]:
-    """Every path under root as (relative POSIX path, is a symbolic link), sorted; hidden names are skipped.
-    Directory links are listed, not followed (a link loop cannot hang us); as `os.walk`, a directory that
-    cannot be read is skipped. The link test reads the directory entry: no extra system call per path."""
-    out: list[tuple[str, bool]] = []
-    todo = [(os.fspath(root), "")]
-    while todo:
-        folder, prefix = todo.pop()
-        try:
-            with os.scandir(folder) as it:
-                entries = list(it)
-        except OSError:
-            continue
-        for entry in entries:
-            if entry.name.startswith("."):
-                continue
-            rel, link = prefix + entry.name, _is_link(entry)
-            if not _is_dir(entry) or link:
-                out.append((rel, link))
-            else:
-                todo.append((entry.path, rel + "/"))
-    return sorted(out)
-
-
-def _is_dir(entry: os.DirEntry) -> bool:
-    try:
-        return entry.is_dir()  # follows a link, as os.walk does
-    except OSError:
-        return False
-
-
-def _is_link(entry: os.DirEntry) -> bool:
-    try:
-        return entry.is_symlink()
-    except OSError:
-        return False
-
-
-@dataclass(frozen=True)
-class _Checked:
-    """What a worker sends back for one raw file: its findings and the facts the corpus rules compare."""
-
-    rel: str
-    findings: list[Finding]
-    sha256: str | None
-    article_id: str | None
-
-
-def _run_checks(job: tuple[Path, list[str], Limits]) -> list[_Checked]:
-    """The per-file rules for a run of raw files (in a worker process when workers > 1)."""
+def _run_checks(job: tuple[Path, list[str], Limits]) -> tuple[list[tuple[str, list[Finding]]], bytes, list[int], list[str | None]]:
+    """The per-file rules for a run of raw files (in a worker process when workers > 1). What comes back is
+    compact: the findings of the files that have any, by file; the sha256 digests, 32 bytes a file (zeros
+    where a file was not read, listed by position); the article ids (None where none)."""
     root, rels, limits = job
-    out = []
-    for rel in rels:
+    found, digests, unread, ids = [], bytearray(), [], []
+    for i, rel in enumerate(rels):
         check = _FileCheck(root, rel, limits)
         check.run()
-        out.append(_Checked(check.rel, check.findings, check.sha256, check.article_id))
+        if check.findings:
+            found.append((rel, check.findings))
+        if check.sha256 is None:
+            unread.append(i)
+            digests += bytes(32)
+        else:
+            digests += bytes.fromhex(check.sha256)
+        ids.append(check.article_id)
+    return found, bytes(digests), unread, ids
+
+
+@dataclass
+class _Walked:
+    """The walk of a raw folder: the per-path findings, the number of paths reported on, and the raw files
+    to check (with their sorted order), the sidecars and the links, as listings."""
+
+    findings: list[Finding]
+    paths: int
+    raws: Listing
+    sidecars: Listing | None
+    links: Listing | None
+
+
+def _walk(root: Path, only: set[str] | None) -> _Walked:
+    """Walk the folder once; the per-path rules (file name, link, file type) report only where they find
+    something."""
+    real_root = root.resolve()
+    findings: list[Finding] = []
+    paths = 0
+    raws, sidecars, links = Listing(), Listing(), Listing()
+    for rel, link in walk(root):
+        report = only is None or rel in only
+        paths += report
+        if report and not _SAFE_NAME.match(rel):
+            findings.append(Finding("bad-filename", rel, f"unsafe characters in {rel!r}"))
+        if link:
+            links.append(rel)
+            if report:
+                findings += _link_findings(root / rel, rel, real_root)
+        elif rel.endswith(SIDECAR_SUFFIX):
+            sidecars.append(rel)
+        elif rel.lower().endswith(_RAW_ENDINGS):  # a (not hidden) name ending so has that suffix: no Path needed
+            raws.append(rel)
+        else:
+            suffix = PurePosixPath(rel).suffix
+            if suffix.lower() in RAW_SUFFIXES:
+                raws.append(rel)
+            elif report:
+                findings.append(Finding("unexpected-file", rel, f"{suffix or 'no extension'} is not a raw file type"))
+    return _Walked(findings, paths, raws.close(sort=True), sidecars.close(), links.close())
+
+
+_RAW_ENDINGS = tuple(RAW_SUFFIXES)
+
+
+def _link_findings(path: Path, rel: str, real_root: Path) -> list[Finding]:
+    try:
+        target = path.resolve(strict=True)
+    except (OSError, RuntimeError) as err:
+        return [Finding("symlink", rel, f"a broken or looping symbolic link ({type(err).__name__})")]
+    found = [Finding("symlink", rel, f"a symbolic link to {target}")]
+    if not target.is_relative_to(real_root):
+        found.append(Finding("outside-raw", rel, "the link resolves outside the raw folder"))
+    return found
+
+
+def _orphans(root: Path, walked: _Walked, only: set[str] | None) -> list[Finding]:
+    """Sidecars with no raw file of their stem: looked up among the listed paths (raw files and links), and
+    on disk for the few that are not listed."""
+    if not len(walked.sidecars):
+        return []
+    listed = Index(walked.raws, walked.links)
+    suffixes = [suffix.encode() for suffix in RAW_SUFFIXES]
+    out = []
+    for block in walked.sidecars.blocks():
+        stems = [name[: -len(SIDECAR_SUFFIX)] for name in block]
+        beside = np.zeros(len(block), bool)
+        for suffix in suffixes:
+            beside |= listed.holds([stem + suffix for stem in stems])
+        for i in np.flatnonzero(~beside).tolist():
+            rel = decode(block[i])
+            if (only is None or rel in only) and sidecar_raw(root / rel) is None:
+                out.append(Finding("sidecar-orphan", rel, "no raw file with this stem"))
     return out
+
+
+def _jobs(root: Path, raws: Listing, limits: Limits, workers: int) -> Iterator[tuple[Path, list[str], Limits]]:
+    """Runs of raw files in path order, made as the engine asks for them: a task per file would cost the
+    pool more than the file's checks."""
+    size = max(1, min(CHUNK_FILES, len(raws) // (8 * max(1, workers))))
+    for start in range(0, len(raws), size):
+        yield root, raws.sorted(start, start + size), limits
 
 
 def validate(root: Path, only: set[str] | None = None, limits: Limits = Limits(), workers: int = 1) -> Result:
     """Validate the raw folder `root`; `only` (relative paths) restricts which files' findings are reported,
     while the corpus rules still compare them with every file in the folder. The per-file rules run in
-    `workers` processes; findings are the same for any number."""
+    `workers` processes; findings are the same for any number. Per raw file the driver keeps its path (in a
+    listing), its sha256 and its article id, and findings only where there are some."""
     from .engines import LocalEngine
 
     root = Path(root)
-    real_root = root.resolve()
-    result = Result()
-    paths = _walk(root)
-    listed = {rel for rel, _ in paths}
-    findings: dict[str, list[Finding]] = {}
-    to_check: list[str] = []
-    for rel, link in paths:
-        path = root / rel
-        found = findings.setdefault(rel, [])
-        if not _SAFE_NAME.match(rel):
-            found.append(Finding("bad-filename", rel, f"unsafe characters in {rel!r}"))
-        if link:
-            try:
-                target = path.resolve(strict=True)
-                found.append(Finding("symlink", rel, f"a symbolic link to {target}"))
-                if not target.is_relative_to(real_root):
-                    found.append(Finding("outside-raw", rel, "the link resolves outside the raw folder"))
-            except (OSError, RuntimeError) as err:
-                found.append(Finding("symlink", rel, f"a broken or looping symbolic link ({type(err).__name__})"))
-        elif rel.endswith(SIDECAR_SUFFIX):
-            stem = rel[: -len(SIDECAR_SUFFIX)]
-            if not any(stem + suffix in listed for suffix in RAW_SUFFIXES) and sidecar_raw(path) is None:
-                found.append(Finding("sidecar-orphan", rel, "no raw file with this stem"))
-        elif path.suffix.lower() not in RAW_SUFFIXES:
-            found.append(Finding("unexpected-file", rel, f"{path.suffix or 'no extension'} is not a raw file type"))
-        else:
-            to_check.append(rel)
-    # runs of files per task: a task per file would cost the pool more than the file's checks
-    size = max(1, min(CHUNK_FILES, len(to_check) // (8 * max(1, workers))))
-    jobs = [(root, to_check[i : i + size], limits) for i in range(0, len(to_check), size)]
-    checks = [c for batch in LocalEngine(workers).map(_run_checks, jobs) for c in batch]
-    for c in checks:
-        findings[c.rel] += c.findings
-    for rel, found in findings.items():
-        if only is None or rel in only:
-            result.files_checked += 1
-            result.findings += found
-    result.findings += _corpus_findings(checks, only)
+    walked = _walk(root, only)
+    result = Result(walked.findings + _orphans(root, walked, only), walked.paths)
+    raws, walked.sidecars, walked.links = walked.raws, None, None
+    digests = np.zeros((len(raws), 32), np.uint8)  # row i: the raw file at position i of the sorted order
+    read = np.ones(len(raws), bool)
+    ids = Listing()  # empty where a file has no article id
+    done = 0
+    for found, batch, unread, batch_ids in LocalEngine(workers).map(_run_checks, _jobs(root, raws, limits, workers)):
+        for rel, file_findings in found:
+            if only is None or rel in only:
+                result.findings += file_findings
+        digests[done : done + len(batch_ids)] = np.frombuffer(batch, np.uint8).reshape(-1, 32)
+        read[[done + i for i in unread]] = False
+        done += len(batch_ids)
+        for article_id in batch_ids:
+            ids.append(article_id or "")
+    copies = _copies(raws, digests, read, only)
+    del digests, read
+    result.findings += [finding for _, finding in copies if finding is not None]
+    result.findings += _same_ids(raws, ids.close(), [row for row, _ in copies], only)
     result.findings.sort(key=lambda f: (f.path, f.line or 0, f.col or 0, f.code))
     return result
 
@@ -386,22 +414,34 @@ def sidecar_raw(sidecar: Path) -> Path | None:
     return None
 
 
-def _corpus_findings(checks: list[_Checked], only: set[str] | None) -> list[Finding]:
-    out = []
-    copies: set[str] = set()  # a byte-identical copy is reported once, as duplicate-content
-    for attr, code, what in (("sha256", "duplicate-content", "the same bytes"), ("article_id", "duplicate-id", "the same article id")):
-        groups: dict[str, list[str]] = defaultdict(list)
-        for c in checks:
-            if getattr(c, attr) and c.rel not in copies:
-                groups[getattr(c, attr)].append(c.rel)
-        for key, rels in groups.items():
-            first, *others = sorted(rels)
-            for rel in others:
-                if attr == "sha256":
-                    copies.add(rel)
-                if only is None or rel in only or first in only:
-                    out.append(Finding(code, rel, f"{what} as {first} ({attr} {key[:16]})"))
-    return out
+def _copies(raws: Listing, digests: np.ndarray, read: np.ndarray, only: set[str] | None) -> list[tuple[int, Finding | None]]:
+    """The rows of byte-identical copies (same sha256), each with its duplicate-content finding (None where
+    `only` leaves it out). Row i is the raw file at position i of the sorted order, `read` False where a file
+    has no sha256; the first of a group is its smallest path."""
+    rows = None if read.all() else np.flatnonzero(read)
+    heads = digests.view(np.int64)[:, 0] if rows is None else digests.view(np.int64)[rows, 0]  # a hash of the digest
+    pairs = repeats(heads, lambda row: digests[row].tobytes(), rows)
+    return [(row, _duplicate("duplicate-content", "the same bytes", "sha256", raws, row, first, digests[row, :8].tobytes().hex(), only))
+            for row, first in pairs]
+
+
+def _same_ids(raws: Listing, ids: Listing, copies: list[int], only: set[str] | None) -> list[Finding]:
+    """Files that parse to the article id of a file with a smaller path (an empty id: none); a copy is
+    already reported as duplicate-content."""
+    usable = ids.lengths() > 0
+    usable[copies] = False
+    rows = np.flatnonzero(usable)
+    del usable
+    pairs = repeats(hash_values(ids)[rows], lambda row: ids[row], rows)
+    found = (_duplicate("duplicate-id", "the same article id", "article_id", raws, row, first, decode(ids[row])[:16], only) for row, first in pairs)
+    return [finding for finding in found if finding is not None]
+
+
+def _duplicate(code: str, what: str, attr: str, raws: Listing, row: int, first_row: int, key: str, only: set[str] | None) -> Finding | None:
+    [rel], [first] = raws.sorted(row, row + 1), raws.sorted(first_row, first_row + 1)
+    if only is None or rel in only or first in only:
+        return Finding(code, rel, f"{what} as {first} ({attr} {key})")
+    return None
 
 
 def format_text(result: Result, strict: bool = False) -> str:

@@ -1,15 +1,16 @@
 """Checking a release folder against its manifest (`vncyberdata verify`) and comparing two folders record by
-record (`vncyberdata diff`)."""
+record (`vncyberdata diff`: their record tables joined in DuckDB, the differences streamed out)."""
 
 from __future__ import annotations
 
 import json
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
+from . import records
 from .errors import UserError
 from .raw import sha256_file
-from .record import MODELS
-from .release import compare, record_hashes
 
 
 def verify(folder: Path) -> list[str]:
@@ -30,12 +31,40 @@ def verify(folder: Path) -> list[str]:
     return problems
 
 
-def diff(old: Path, new: Path) -> list[str]:
-    """Record-level differences between two release (or build) folders."""
-    changes = compare(record_hashes(old), record_hashes(new), {}, {})
-    lines = []
-    for config in MODELS:
-        for name in ("added", "removed", "changed", "moved"):
-            for rid in getattr(changes, name)[config]:
-                lines.append(f"{config}\t{name}\t{rid}")
-    return lines
+class Differences:
+    """The record differences of two folders. Iterating yields `config<TAB>kind<TAB>id` lines (kind: added,
+    removed, changed or moved) in config, kind and id order, read from the database a batch at a time;
+    `len()` is their number. The record tables and the database live in a temporary folder until `close()`
+    (or until the object goes)."""
+
+    def __init__(self, old: Path, new: Path) -> None:
+        self._scratch = tempfile.TemporaryDirectory(prefix="vncyberdata-diff-")
+        folder = Path(self._scratch.name)
+        try:
+            records.write(old, folder / "old.parquet")
+            records.write(new, folder / "new.parquet")
+            self._comparison = records.Comparison(folder / "old.parquet", folder / "new.parquet", folder / "db")
+        except BaseException:
+            self._scratch.cleanup()
+            raise
+
+    def __len__(self) -> int:
+        return len(self._comparison)
+
+    def __iter__(self) -> Iterator[str]:
+        return self._comparison.lines()
+
+    def close(self) -> None:
+        self._comparison.close()
+        self._scratch.cleanup()
+
+    def __enter__(self) -> Differences:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def diff(old: Path, new: Path) -> Differences:
+    """Record-level differences between two release (or build) folders, streamed (see Differences)."""
+    return Differences(Path(old), Path(new))
