@@ -94,17 +94,16 @@ def main() -> None:
 
     threading.Thread(target=sampler, daemon=True).start()
     limits = database.Limits(memory=args.db_memory) if args.db_memory else database.Limits()
-    print(f"database memory limit {limits.memory}", flush=True)
     with tempfile.TemporaryDirectory(prefix="vncyberdata-phases-") as scratch:
         out = args.out or Path(scratch) / "dataset"
         start = time.perf_counter()
         build.build(args.raw, out, build.Options(workers=args.workers, cache_dir=args.cache_dir, database=limits))
         total = time.perf_counter() - start
     stop.set()
-    print(f"{'phase':<28} {'peak RSS':>9} {'seconds':>8}")
+    print(f"{'phase':<28} {'peak RSS':>9} {'seconds':>8}   (database memory limit {limits.memory})")
     for phase in phases.order:
         print(f"{phase:<28} {phases.peaks.get(phase, 0):>6} MB {phases.seconds[phase]:>8.2f}")
-    print(f"{'(between the phases above)':<28} {phases.peaks.get('start', 0):>6} MB")
+    print(f"{'(between the phases above)':<28} {phases.peaks.get('start', 0):>6} MB {'-':>8}")
     print(f"{'whole build':<28} {max(phases.peaks.values()):>6} MB {total:>8.2f}")
 
 
