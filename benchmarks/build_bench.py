@@ -75,7 +75,7 @@ class _WorkerPeak:
 
     def _run(self) -> None:
         while not self._stop.wait(0.5):
-            for pid in _descendants(os.getpid()):
+            for pid in descendants(os.getpid()):
                 try:
                     with open(f"/proc/{pid}/status") as fh:
                         for line in fh:
@@ -90,7 +90,7 @@ class _WorkerPeak:
         return round(self.peak_kb / 1024)
 
 
-def _descendants(root: int) -> list[int]:
+def descendants(root: int) -> list[int]:
     parents = {}
     for entry in os.listdir("/proc"):
         if entry.isdigit():

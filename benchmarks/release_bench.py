@@ -21,25 +21,9 @@ import threading
 import time
 from pathlib import Path
 
+from build_bench import descendants  # this folder is on sys.path when a benchmark runs as a script
+
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def _tree(root: int) -> list[int]:
-    parents = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat") as fh:
-                    parents[int(entry)] = int(fh.read().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                pass
-    found, frontier = [root], [root]
-    while frontier:
-        pid = frontier.pop()
-        children = [c for c, p in parents.items() if p == pid]
-        found += children
-        frontier += children
-    return found
 
 
 def _rss_kb(pid: int) -> int:
@@ -66,7 +50,7 @@ class Sampler:
 
     def _run(self) -> None:
         while not self._stop.wait(0.2):
-            pids = _tree(self.root)
+            pids = [self.root, *descendants(self.root)]
             sizes = {pid: _rss_kb(pid) for pid in pids}
             self.driver_kb[self.stage] = max(self.driver_kb.get(self.stage, 0), sizes.get(self.root, 0))
             others = [kb for pid, kb in sizes.items() if pid != self.root]
