@@ -120,8 +120,8 @@ def prepare(tmp: Path, n: int, seed: int) -> dict:
 
 
 def run_one(n: int, workers: int, seed: int) -> dict:
-    from vncyberdata import gate
-    from vncyberdata.build import Options, build
+    from vncyberdata.release import gate
+    from vncyberdata.build.build import Options, build
 
     tmp = Path(tempfile.mkdtemp(prefix="vncyberdata-bench-"))
     try:

@@ -76,7 +76,7 @@ def main() -> None:
     parser.add_argument("--db-memory", help="the build database's memory limit (default: the build's, database.Limits)")
     args = parser.parse_args()
 
-    from vncyberdata import build, database, gather, write
+    from vncyberdata.build import build, database, gather, write
 
     phases = Phases()
     phases.wrap(build, "discover", lambda a: "discovery")

@@ -29,8 +29,8 @@ from pathlib import Path
 
 import numpy as np
 
-from vncyberdata import minhash
-from vncyberdata.normalize import key_text
+from vncyberdata.build import minhash
+from vncyberdata.parse.normalize import key_text
 
 # ~300 common syllables of Vietnamese news (crime, law, technology, everyday words), NFC.
 VOCABULARY = """
@@ -125,8 +125,8 @@ def vietnamese_article(rng: random.Random, chars: int) -> list[str]:
 
 def synthetic_articles(n: int, seed: int) -> list[list[str]]:
     """Bodies of vncyberdata.synthetic dumps as parse.parse gives them, as paragraphs."""
-    from vncyberdata.parse import parse
-    from vncyberdata.raw import read_sidecar, sidecar_for
+    from vncyberdata.parse.parse import parse
+    from vncyberdata.intake.raw import read_sidecar, sidecar_for
     from vncyberdata.synthetic import generate
 
     out = []

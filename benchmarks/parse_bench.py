@@ -11,8 +11,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from vncyberdata.parse import parse
-from vncyberdata.raw import read_sidecar, sidecar_for
+from vncyberdata.parse.parse import parse
+from vncyberdata.intake.raw import read_sidecar, sidecar_for
 from vncyberdata.synthetic import generate
 
 SITES = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "sites"

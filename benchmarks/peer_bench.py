@@ -29,7 +29,7 @@ import time
 from pathlib import Path
 
 WORKERS = 2
-SAMPLE_CHARS = 1_000  # as vncyberdata.langid
+SAMPLE_CHARS = 1_000  # as vncyberdata.parse.langid
 KINDS = ("floor", "vncyberdata", "datatrove")
 
 
@@ -54,7 +54,7 @@ def datatrove_steps():
                 yield doc
 
     class Py3Langid(BaseFilter):
-        """Keep Vietnamese: py3langid on the first 1,000 characters, as vncyberdata.langid (and the issue) do."""
+        """Keep Vietnamese: py3langid on the first 1,000 characters, as vncyberdata.parse.langid (and the issue) do."""
 
         name = "py3langid filter"
 
@@ -105,7 +105,7 @@ def measure_vncyberdata(raw: Path, work: Path, _lsh: str) -> dict:
 
     memory.prefer_jemalloc()  # as the CLI does, before pyarrow loads
     memory.steady_malloc()
-    from vncyberdata.build import Options, build
+    from vncyberdata.build.build import Options, build
 
     start = time.perf_counter()
     report = build(raw, work / "dataset", Options(workers=WORKERS))  # cache_dir None: --no-cache

@@ -14,8 +14,8 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from vncyberdata.parse import Parsed, parse
-from vncyberdata.raw import read_sidecar, sidecar_for
+from vncyberdata.parse.parse import Parsed, parse
+from vncyberdata.intake.raw import read_sidecar, sidecar_for
 
 REPO = Path(__file__).resolve().parent.parent
 TARGET = REPO / "src" / "vncyberdata" / "data" / "synthetic_words.tsv"

@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 from vncyberdata.synthetic import generate
-from vncyberdata.validate import validate
+from vncyberdata.intake.validate import validate
 
 
 def main() -> None:

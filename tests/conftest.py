@@ -28,7 +28,7 @@ def page_cases() -> list[tuple[str, Path, Path]]:
 @pytest.fixture(scope="session")
 def seed_build(tmp_path_factory) -> Path:
     """The seed corpus built once per session."""
-    from vncyberdata.build import build
+    from vncyberdata.build.build import build
 
     out = tmp_path_factory.mktemp("seedbuild") / "dataset"
     build(RAW, out)
@@ -53,7 +53,7 @@ def assert_page_fields(article, expect: dict) -> None:
 
 def canonical(value):
     """Expectation files hold text as printed; records hold it canonical (normalize.clean_line)."""
-    from vncyberdata.normalize import clean_line
+    from vncyberdata.parse.normalize import clean_line
 
     if isinstance(value, str):
         return clean_line(value)

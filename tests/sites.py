@@ -12,9 +12,9 @@ import json
 import sys
 from pathlib import Path
 
-from vncyberdata.normalize import clean_line
-from vncyberdata.parse import Parsed, parse
-from vncyberdata.raw import read_sidecar
+from vncyberdata.parse.normalize import clean_line
+from vncyberdata.parse.parse import Parsed, parse
+from vncyberdata.intake.raw import read_sidecar
 
 SITES = Path(__file__).resolve().parent / "fixtures" / "sites"
 DUMPS = ("w3m", "lynx", "chromium")

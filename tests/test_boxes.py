@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from test_locate import BODY, FOOTER, HEADER, LEAD, META, _parse
 
-from vncyberdata import boxes
-from vncyberdata.parse import Parsed
+from vncyberdata.parse import boxes
+from vncyberdata.parse.parse import Parsed
 
 TITLE = "Bắt nhóm đối tượng giả danh nhân viên ngân hàng lừa đảo cho vay vốn lãi suất thấp"
 RELATED = [

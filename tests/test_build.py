@@ -11,12 +11,12 @@ import datasets
 import pytest
 from conftest import RAW
 
-from vncyberdata import schemas
-from vncyberdata.build import Options, build
+from vncyberdata.model import schemas
+from vncyberdata.build.build import Options, build
 from vncyberdata.errors import UserError
 from vncyberdata import load_split
-from vncyberdata.loading import report_rows
-from vncyberdata.record import LINE_CLASSES
+from vncyberdata.release.loading import report_rows
+from vncyberdata.model.record import LINE_CLASSES
 
 SEED_TITLES = {
     "Việt Nam chủ động phối hợp quốc tế ngăn chặn tội phạm mạng, bảo vệ công dân",
@@ -164,8 +164,8 @@ def test_bad_raw_files_are_reported_and_the_rest_builds(tmp_path):
 def test_a_file_gone_since_discovery_is_dropped_not_a_crash(tmp_path, monkeypatch):
     """The workers read the files after discovery: one deleted (or unreadable) by then is dropped with
     unreadable_file and a hint; it is not an input, and every other file is built."""
-    from vncyberdata import build as build_module
-    from vncyberdata.raw import RawFile
+    from vncyberdata.build import build as build_module
+    from vncyberdata.intake.raw import RawFile
 
     raw = tmp_path / "raw"
     shutil.copytree(RAW, raw)
@@ -267,7 +267,7 @@ def test_non_vietnamese_page_is_dropped_with_reason(tmp_path):
 
 
 def test_workers_and_cache_never_change_the_bytes_and_rebuilds_reparse_only_new_files(tmp_path):
-    from vncyberdata.build import Options
+    from vncyberdata.build.build import Options
     from vncyberdata.synthetic import generate
 
     raw = tmp_path / "raw"
@@ -326,7 +326,7 @@ def test_a_build_from_both_tone_styles_holds_one(tmp_path):
 def test_shards_follow_the_target_size_and_load_as_one_split(tmp_path):
     import pyarrow.parquet as pq
 
-    from vncyberdata import write
+    from vncyberdata.build import write
     from vncyberdata.synthetic import generate
 
     raw = tmp_path / "raw"

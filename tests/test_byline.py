@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from vncyberdata.byline import attribution_source, author_and_date, author_name
+from vncyberdata.parse.byline import attribution_source, author_and_date, author_name
 
 
 @pytest.mark.parametrize(

@@ -100,7 +100,7 @@ def test_console_script_is_installed():
 def test_a_full_disk_or_too_few_file_handles_is_the_machines_error_not_a_bug(tmp_path, capsys, monkeypatch, code, words):
     """The machine's errors get a hint of what to do (not "a bug in vncyberdata"), and the build that
     was there before is kept."""
-    from vncyberdata import write
+    from vncyberdata.build import write
 
     out = tmp_path / "out"
     args = ["build", "--raw", str(RAW), "--out", str(out), "--no-cache"]
@@ -120,7 +120,7 @@ def test_a_full_disk_or_too_few_file_handles_is_the_machines_error_not_a_bug(tmp
 
 
 def test_an_unexpected_error_is_reported_as_a_bug_without_a_traceback(tmp_path, capsys, monkeypatch):
-    from vncyberdata import write
+    from vncyberdata.build import write
 
     def fail(*_args, **_kwargs):
         raise OSError(errno.EINVAL, os.strerror(errno.EINVAL))  # not the machine's ordinary trouble: a bug

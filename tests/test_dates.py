@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from vncyberdata.dates import find_opening_date, infer_year, parse_date_line, parse_labelled_date_line
+from vncyberdata.parse.dates import find_opening_date, infer_year, parse_date_line, parse_labelled_date_line
 
 
 @pytest.mark.parametrize(

@@ -15,11 +15,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from vncyberdata import dedup, ids, minhash
-from vncyberdata.loading import report_rows
-from vncyberdata.build import build
-from vncyberdata.loading import load_split
-from vncyberdata.normalize import key_text
+from vncyberdata.build import dedup, minhash
+from vncyberdata.parse import ids
+from vncyberdata.release.loading import report_rows
+from vncyberdata.build.build import build
+from vncyberdata.release.loading import load_split
+from vncyberdata.parse.normalize import key_text
 from vncyberdata.synthetic import WORDS, generate
 
 BODY = " ".join(
@@ -194,7 +195,7 @@ def test_signature_is_the_same_in_another_process(tmp_path):
     """Deterministic across processes (another hash seed for str, a fresh import): same text, same values."""
     text = tmp_path / "body.txt"
     text.write_text(BODY + "\nHoà giải, khoẻ mạnh.", encoding="utf-8")
-    code = ("import sys; from pathlib import Path; from vncyberdata import minhash; "
+    code = ("import sys; from pathlib import Path; from vncyberdata.build import minhash; "
             "print(minhash.signature(Path(sys.argv[1]).read_text(encoding='utf-8')).astype('<u8').tobytes().hex())")
     done = subprocess.run([sys.executable, "-c", code, str(text)], capture_output=True, text=True, check=True,
                           env={**os.environ, "PYTHONHASHSEED": "12345"})

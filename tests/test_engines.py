@@ -6,7 +6,7 @@ import hashlib
 
 import pytest
 
-from vncyberdata.build import Options, build
+from vncyberdata.build.build import Options, build
 from vncyberdata.errors import UserError
 from vncyberdata.synthetic import generate
 

@@ -12,7 +12,8 @@ import pyarrow.parquet as pq
 import pytest
 from conftest import REPO
 
-from vncyberdata import gate, loading, schemas
+from vncyberdata.release import gate, loading
+from vncyberdata.model import schemas
 
 FLOORS = gate.load_floors(REPO / "schema" / "floors.toml")
 

@@ -16,11 +16,11 @@ from conftest import assert_page_fields, canonical
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from vncyberdata.html_dump import EXTRA_HINT, HtmlError, html_to_dump, read_page
-from vncyberdata.html_meta import PRECEDENCE, calendar_day, read_meta
-from vncyberdata.normalize import clean_line
-from vncyberdata.parse import Parsed, parse
-from vncyberdata.raw import RawMeta, read_sidecar
+from vncyberdata.parse.html_dump import EXTRA_HINT, HtmlError, html_to_dump, read_page
+from vncyberdata.parse.html_meta import PRECEDENCE, calendar_day, read_meta
+from vncyberdata.parse.normalize import clean_line
+from vncyberdata.parse.parse import Parsed, parse
+from vncyberdata.intake.raw import RawMeta, read_sidecar
 
 HTML = Path(__file__).resolve().parent / "fixtures" / "html"
 NAMES = sorted(p.name[: -len(".expect.json")] for p in HTML.glob("*.expect.json"))

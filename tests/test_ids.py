@@ -7,7 +7,7 @@ from collections import Counter
 from hypothesis import given
 from hypothesis import strategies as st
 
-from vncyberdata import ids
+from vncyberdata.parse import ids
 
 
 def test_canonical_url_ignores_noise():

@@ -3,8 +3,8 @@ fingerprint that covers every module a parse runs.
 
 The graph is read with `ast` from every file of src/vncyberdata, counting imports at any depth (a deferred
 import inside a function that closes a cycle is still a cycle: it only moves the failure to run time and
-hides which way the layers go). Imports must run one way: the model (record, normalize, dates, ...) → parse →
-build → gate → release.
+hides which way the layers go). Imports must run one way through the stage folders: model → parse → intake →
+build → release.
 """
 
 from __future__ import annotations
@@ -129,7 +129,7 @@ class _Visitor(ast.NodeVisitor):
         self.generic_visit(node)
 
     def _resolve(self, node: ast.expr) -> str | None:
-        """The package module an expression names (`redact`, `vncyberdata.redact`), if any."""
+        """The package module an expression names (`redact`, `vncyberdata.parse.redact`), if any."""
         if isinstance(node, ast.Name):
             return self.aliases.get(node.id)
         if isinstance(node, ast.Attribute):
@@ -277,12 +277,62 @@ def closure(edges: dict[str, list[Edge]], start: str) -> set[str]:
 def test_graph_is_read():
     """A reader that finds nothing would pass everything: it sees imports of each kind."""
     g = graph()
-    assert {"parse", "build", "release", "record", "__init__"} <= set(g.edges)
-    assert "record" in g.targets("parse")  # from .record import ...
-    assert "redact" in g.targets("parse")  # from . import redact
-    assert "html_dump" in g.targets("parse")  # deferred, inside a function
-    assert "loading" in g.targets("__init__")
-    assert "__init__" in g.targets("build_report")  # from . import __version__
+    assert {"parse.parse", "build.build", "release.release", "model.record", "__init__"} <= set(g.edges)
+    assert "model.record" in g.targets("parse.parse")  # from ..model.record import ...
+    assert "parse.redact" in g.targets("parse.parse")  # from . import redact
+    assert "parse.html_dump" in g.targets("parse.parse")  # deferred, inside a function
+    assert "release.loading" in g.targets("__init__")
+    assert "__init__" in g.targets("build.build_report")  # from .. import __version__
+    assert "errors" in g.targets("build.build")  # from ..errors import UserError
+
+
+# The stages, in the one direction imports may run: a module imports its own stage, the stages before it and
+# the shared modules at the top (errors, offline, engines, memory), never a later stage. The package's
+# __init__ (`vncyberdata.load`) and cli.py sit above every stage.
+STAGES = ("model", "parse", "intake", "build", "release")
+SHARED = {"errors", "offline", "engines", "memory"}
+ENTRY = {"__init__", "cli", "synthetic"}
+
+
+def stage_of(module: str) -> str:
+    return module.split(".")[0] if "." in module or module in STAGES else module
+
+
+def layering(edges: dict[str, list[Edge]]) -> list[str]:
+    wrong = []
+    for name, found in sorted(edges.items()):
+        if name in ENTRY:
+            continue
+        own = stage_of(name)
+        rank = STAGES.index(own) if own in STAGES else -1  # shared modules import no stage
+        for edge in found:
+            target = stage_of(edge.target)
+            if edge.target == "__init__" or target in SHARED:
+                continue  # the package's version, the shared modules
+            if target not in STAGES or STAGES.index(target) > rank:
+                wrong.append(f"{module_file(name)}:{edge.line} imports {edge.target} ({target} is not before {own})")
+    return wrong
+
+
+def test_every_module_sits_in_a_stage_or_is_shared():
+    unplaced = sorted(m for m in graph().edges if stage_of(m) not in (*STAGES, *SHARED, *ENTRY))
+    assert not unplaced, f"modules outside the stage folders, neither shared nor an entry point: {unplaced}"
+
+
+def test_imports_run_one_way_through_the_stages():
+    found = layering(graph().edges)
+    assert not found, "imports against the flow model → parse → intake → build → release:\n" + "\n".join(found)
+
+
+def test_layering_finds_an_import_against_the_flow(tmp_path):
+    g = _plant(tmp_path, {
+        "errors.py": "",
+        "model/__init__.py": "", "model/record.py": "from .. import errors\n",
+        "parse/__init__.py": "", "parse/parse.py": "from ..model import record\n",
+        "build/__init__.py": "", "build/build.py": "from ..parse import parse\n",
+        "parse/late.py": "def f():\n    from ..build import build\n",
+    })
+    assert layering(g.edges) == ["parse/late.py:2 imports build.build (build is not before parse)"]
 
 
 def test_no_import_cycles():
@@ -296,10 +346,10 @@ def test_no_private_imports():
 
 
 def test_parse_cache_covers_what_parse_imports():
-    """cache.SOURCES, hand-kept, names every module a parse runs: else editing one leaves stale entries."""
-    from vncyberdata import cache
+    """cache.SOURCES names every module a parse runs: else editing one leaves stale entries."""
+    from vncyberdata.build import cache
 
-    needed = {module_file(m) for m in closure(graph().edges, "parse")}
+    needed = {module_file(m) for m in closure(graph().edges, "parse.parse")}
     missing = sorted(needed - set(cache.SOURCES))
     assert not missing, f"parse.py imports these (transitively) but cache.SOURCES does not list them: {missing}"
 

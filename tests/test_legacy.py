@@ -12,8 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from vncyberdata import legacy
-from vncyberdata.legacy import (
+from vncyberdata.intake import legacy
+from vncyberdata.intake.legacy import (
     LEGACY_ENCODINGS,
     REPAIRS,
     decode_legacy,

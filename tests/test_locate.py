@@ -10,12 +10,12 @@ import pytest
 import sites
 from conftest import RAW
 
-from vncyberdata import article_check, locate
-from vncyberdata.build import build
-from vncyberdata.chrome import default_table
-from vncyberdata.parse import Parsed, Rejection, parse
-from vncyberdata.record import RawMeta
-from vncyberdata.validate import validate
+from vncyberdata.parse import article_check, locate
+from vncyberdata.build.build import build
+from vncyberdata.parse.chrome import default_table
+from vncyberdata.parse.parse import Parsed, Rejection, parse
+from vncyberdata.model.record import RawMeta
+from vncyberdata.intake.validate import validate
 
 META = RawMeta(publisher="Báo Mẫu Điện Tử", license="test")
 

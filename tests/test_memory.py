@@ -12,7 +12,7 @@ import pyarrow as pa
 import pytest
 
 from conftest import RAW
-from vncyberdata import build as build_module
+from vncyberdata.build import build as build_module
 from vncyberdata import memory
 
 
@@ -75,7 +75,7 @@ def test_a_build_does_not_import_datasets(tmp_path):
     """`datasets` costs ~60 MB and a second in the driver and in every worker: the build derives the write
     schema and the card's features itself (tests/test_schema.py checks they equal what datasets makes)."""
     code = (
-        "import sys; from pathlib import Path; from vncyberdata.build import build, Options; "
+        "import sys; from pathlib import Path; from vncyberdata.build.build import build, Options; "
         f"build(Path({str(RAW)!r}), Path({str(tmp_path / 'dataset')!r}), Options(workers=2)); "
         "print('datasets' in sys.modules)"
     )

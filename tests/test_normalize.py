@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from vncyberdata.normalize import canonical_tones, clean_line, key_text
+from vncyberdata.parse.normalize import canonical_tones, clean_line, key_text
 
 TONES = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}
 

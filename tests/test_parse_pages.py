@@ -8,10 +8,10 @@ import unicodedata
 import pytest
 from conftest import assert_page_fields, canonical, page_cases
 
-from vncyberdata.normalize import split_lines
-from vncyberdata.parse import Parsed, parse
-from vncyberdata.raw import read_sidecar, sidecar_for
-from vncyberdata.record import LINE_CLASSES, RawMeta
+from vncyberdata.parse.normalize import split_lines
+from vncyberdata.parse.parse import Parsed, parse
+from vncyberdata.intake.raw import read_sidecar, sidecar_for
+from vncyberdata.model.record import LINE_CLASSES, RawMeta
 
 CASES = page_cases()
 IDS = [c[0] for c in CASES]

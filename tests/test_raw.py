@@ -6,7 +6,7 @@ import os
 
 from conftest import RAW
 
-from vncyberdata.raw import SidecarError, discover, open_raw, pins_table, read_sidecar, sha256_file
+from vncyberdata.intake.raw import SidecarError, discover, open_raw, pins_table, read_sidecar, sha256_file
 
 SEEDS = {
     "000_950e53a0e89c16ec.txt": "bfe658cb8abecc83430239e17fa8285949f61432f12ee5efdadfa907cbdc17cb",

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from vncyberdata.redact import PII_TYPES, find_pii, redact
+from vncyberdata.parse.redact import PII_TYPES, find_pii, redact
 
 ZERO = dict.fromkeys(PII_TYPES, 0)
 
@@ -288,7 +288,7 @@ def test_text_outside_the_spans_is_never_changed(text):
 @settings(max_examples=400, deadline=None)
 @given(st.text(alphabet="0123456789 .-\u00a0@+()abcđ\n", max_size=60))
 def test_prefilter_never_hides_a_match(text):
-    from vncyberdata.redact import MAYBE_PII, _scan_all
+    from vncyberdata.parse.redact import MAYBE_PII, _scan_all
 
     if MAYBE_PII.search(text) is None:
         assert _scan_all(text) == []

@@ -12,13 +12,14 @@ import pyarrow.parquet as pq
 import pytest
 from conftest import PAGES, RAW, REPO
 
-from vncyberdata import gate, minhash, records
+from vncyberdata.release import gate, records
+from vncyberdata.build import minhash
 from vncyberdata.errors import UserError
-from vncyberdata.loading import report_rows
-from vncyberdata.raw import sha256_file
-from vncyberdata.records import Changes, compare, from_nested
-from vncyberdata.release import HISTORY_FORMAT, Paths, bump, release
-from vncyberdata.verify import diff, verify
+from vncyberdata.release.loading import report_rows
+from vncyberdata.intake.raw import sha256_file
+from vncyberdata.release.records import Changes, compare, from_nested
+from vncyberdata.release.release import HISTORY_FORMAT, Paths, bump, release
+from vncyberdata.release.verify import diff, verify
 
 SCHEMA = REPO / "schema"
 
@@ -225,7 +226,7 @@ def test_checked_in_expectation_suites_match_the_model_and_floors():
     for name, text in gate.suite_files(floors).items():
         assert (SCHEMA / name).read_text(encoding="utf-8") == text, f"{name} drifted: run `make schema`"
     suite = json.loads((SCHEMA / "expectations" / "articles.json").read_text())
-    from vncyberdata.record import Article
+    from vncyberdata.model.record import Article
 
     assert suite[0]["kwargs"]["column_list"] == list(Article.model_fields)
 
@@ -323,7 +324,7 @@ def test_load_a_release_by_version_or_latest(released, tmp_path, monkeypatch):
     latest = vncyberdata.load(releases_dir=released.releases)
     assert sum(len(d) for d in latest.values()) == 2
     heads = vncyberdata.load("1.0.0", "headlines", "train", releases_dir=released.releases)
-    assert len(heads) > 0 and heads.features == vncyberdata.schemas.features("headlines")
+    assert len(heads) > 0 and heads.features == vncyberdata.model.schemas.features("headlines")
     with pytest.raises(UserError, match="not in"):
         vncyberdata.load("9.9.9", releases_dir=released.releases)
 

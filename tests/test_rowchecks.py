@@ -11,10 +11,11 @@ import pyarrow.compute as pc
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from vncyberdata import rowchecks, schemas
-from vncyberdata.redact import find_pii
-from vncyberdata.rowchecks import MAYBE_PII_RE2
-from vncyberdata.topics import default_taxonomy
+from vncyberdata.release import rowchecks
+from vncyberdata.model import schemas
+from vncyberdata.parse.redact import find_pii
+from vncyberdata.release.rowchecks import MAYBE_PII_RE2
+from vncyberdata.parse.topics import default_taxonomy
 
 KNOWN = sorted(t.id for t in default_taxonomy().topics)
 ARTICLE = schemas.arrow_schema("articles")

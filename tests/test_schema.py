@@ -8,8 +8,9 @@ import pyarrow as pa
 import pytest
 from conftest import REPO
 
-from vncyberdata import schema_folder, schemas
-from vncyberdata.record import MODELS, Article, RawMeta
+from vncyberdata.release import schema_folder
+from vncyberdata.model import schemas
+from vncyberdata.model.record import MODELS, Article, RawMeta
 
 
 def test_checked_in_schemas_match_the_models():

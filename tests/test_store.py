@@ -12,12 +12,13 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from vncyberdata import build as build_module
-from vncyberdata import chunks, database, dedup, ids, worker
-from vncyberdata.build import Options, build
+from vncyberdata.build import build as build_module
+from vncyberdata.build import chunks, database, dedup, worker
+from vncyberdata.parse import ids
+from vncyberdata.build.build import Options, build
 from vncyberdata.engines import LocalEngine
-from vncyberdata.item import Item
-from vncyberdata.raw import pins_table
+from vncyberdata.build.item import Item
+from vncyberdata.intake.raw import pins_table
 from vncyberdata.synthetic import generate
 
 
@@ -59,7 +60,7 @@ def test_output_does_not_depend_on_the_database_limits(tmp_path):
 
 
 def test_scattered_rows_come_back_per_key_in_the_order_added(tmp_path):
-    from vncyberdata.gather import Scatter
+    from vncyberdata.build.gather import Scatter
 
     files = Scatter(tmp_path / "scatter", stage_rows=4)
     keys = [f"k{i % 7}" for i in range(50)]
@@ -89,7 +90,7 @@ def test_the_store_loads_every_chunk_into_the_database(corpus, tmp_path):
     intact, sightings with their article's id, pins in the order read, signatures read back by place."""
     import pyarrow.parquet as pq
 
-    from vncyberdata import schemas
+    from vncyberdata.model import schemas
 
     rows = pq.read_table(next((corpus / "default" / "data" / "articles").glob("train-*.parquet"))).to_pylist()[:10]
     db = database.connect(tmp_path / "db")

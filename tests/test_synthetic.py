@@ -9,9 +9,9 @@ import sys
 
 from conftest import REPO
 
-from vncyberdata.normalize import canonical_tones
-from vncyberdata.parse import Parsed, parse
-from vncyberdata.raw import read_sidecar, sidecar_for
+from vncyberdata.parse.normalize import canonical_tones
+from vncyberdata.parse.parse import Parsed, parse
+from vncyberdata.intake.raw import read_sidecar, sidecar_for
 from vncyberdata.synthetic import WORDS, generate, new_style
 
 

@@ -1,4 +1,4 @@
-"""The topic taxonomy (data/topics.toml) and the matcher (vncyberdata.topics)."""
+"""The topic taxonomy (data/topics.toml) and the matcher (vncyberdata.parse.topics)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from vncyberdata.topics import Taxonomy, Topic, default_taxonomy, load_taxonomy, match_key, match_topics, tone_key
+from vncyberdata.parse.topics import Taxonomy, Topic, default_taxonomy, load_taxonomy, match_key, match_topics, tone_key
 
 TAX = load_taxonomy()
 ALL_TERMS = sorted({term for t in TAX.topics for term in t.terms})

@@ -13,7 +13,7 @@ import pytest
 from conftest import RAW, REPO
 
 from vncyberdata.cli import main
-from vncyberdata.validate import RULES, Limits, format_github, validate
+from vncyberdata.intake.validate import RULES, Limits, format_github, validate
 
 META = '{"publisher": "Báo Mẫu", "license": "test"}'
 # the smallest article the parser vouches for: a headline above two paragraphs of prose
@@ -242,7 +242,7 @@ PHRASE = "Cảnh giác lừa đảo trực tuyến\nCông an tỉnh cảnh báo 
 
 
 def _legacy_bytes(kind: str) -> bytes:
-    from vncyberdata.legacy import encode_legacy
+    from vncyberdata.intake.legacy import encode_legacy
 
     if kind == "utf8-as-cp1252":  # as a browser shows it: bytes cp1252 leaves undefined become C1 controls
         undefined = (0x81, 0x8D, 0x8F, 0x90, 0x9D)
@@ -331,7 +331,7 @@ def test_duplicates_far_apart_are_found_with_any_workers(tmp_path):
 def test_duplicate_grouping_compares_keys_when_hashes_collide():
     import numpy as np
 
-    from vncyberdata.listing import repeats
+    from vncyberdata.intake.listing import repeats
 
     keys = {3: "b", 5: "a", 8: "b", 9: "c", 10: "a", 12: "b"}
     collide = np.zeros(len(keys), np.int64)
@@ -344,7 +344,7 @@ def _check_cases():
     rejection, foreign text, PII in the title and sample, and yearless dates with and without retrieved_at."""
     from conftest import FIXTURES
 
-    from vncyberdata.record import RawMeta
+    from vncyberdata.model.record import RawMeta
 
     def meta_of(path):
         return RawMeta.model_validate_json(path.read_text(encoding="utf-8"))
@@ -382,8 +382,8 @@ def _check_cases():
 def test_parse_check_gives_what_parse_gives():
     """validate's fast path (parse_check.check: the analysis of parse without the record) answers exactly
     what the full parse says: the same rejection (code, message, hint, line), or the same id and language."""
-    from vncyberdata.parse import Rejection, parse
-    from vncyberdata.parse_check import Checked, check
+    from vncyberdata.parse.parse import Rejection, parse
+    from vncyberdata.intake.parse_check import Checked, check
 
     outcomes = set()
     for name, raw, meta, fmt in _check_cases():

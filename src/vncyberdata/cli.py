@@ -25,8 +25,8 @@ def cmd_build(args: argparse.Namespace) -> int:
     """Parse every raw file and write the dataset folder (Parquet, card, build report)."""
     import os
 
-    from .build import Options, build
-    from .database import Limits
+    from .build.build import Options, build
+    from .build.database import Limits
 
     workers = args.workers or os.cpu_count() or 1
     progress = sys.stderr.isatty() and not os.environ.get("CI")
@@ -67,8 +67,8 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 def cmd_parse(args: argparse.Namespace) -> int:
     """Print one raw file's record as JSON (or its rejection), and optionally each line's class."""
-    from .parse import Rejection, parse
-    from .raw import SidecarError, read_sidecar, sidecar_for
+    from .parse.parse import Rejection, parse
+    from .intake.raw import SidecarError, read_sidecar, sidecar_for
 
     path = Path(args.file)
     if not path.is_file():
@@ -77,7 +77,7 @@ def cmd_parse(args: argparse.Namespace) -> int:
     if isinstance(meta, SidecarError):
         where = f"{args.meta or sidecar_for(path)}" + (f":{meta.line}" if meta.line else "")
         raise UserError(f"{where}: {meta.code} {meta.message}", meta.hint)
-    from .raw import RAW_SUFFIXES
+    from .intake.raw import RAW_SUFFIXES
 
     raw_format = RAW_SUFFIXES.get(path.suffix.lower(), "text")
     raw = path.read_bytes()
@@ -86,10 +86,10 @@ def cmd_parse(args: argparse.Namespace) -> int:
         where = f"{path}" + (f":{result.line}" if result.line else "")
         raise UserError(f"{where}: {result.code} {result.message}", result.hint)
     if args.lines:
-        from .normalize import split_lines
+        from .parse.normalize import split_lines
 
         if raw_format == "html":  # the classes describe the text dump the page was laid out as
-            from .html_dump import html_to_dump
+            from .parse.html_dump import html_to_dump
 
             text = html_to_dump(raw)
         else:
@@ -108,7 +108,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     """Check raw files (bytes, text, sidecars, corpus rules) and report every finding with its fix."""
     import os
 
-    from . import validate as v
+    from .intake import validate as v
 
     root = Path(args.root)
     limits = v.Limits(max_file_bytes=args.max_file_bytes, max_line_chars=args.max_line_chars)
@@ -174,7 +174,7 @@ def _changed_since(rev: str, root: Path) -> set[str]:
 
 def cmd_fix_encoding(args: argparse.Namespace) -> int:
     """Convert a raw file from a legacy Vietnamese encoding (or mis-decoded UTF-8) to NFC UTF-8."""
-    from .legacy import detect_text, repair
+    from .intake.legacy import detect_text, repair
 
     path = Path(args.file)
     if not path.is_file():
@@ -217,7 +217,7 @@ def cmd_fix_encoding(args: argparse.Namespace) -> int:
 
 def cmd_release(args: argparse.Namespace) -> int:
     """Validate, build, gate and publish an immutable release (or re-materialise the latest recorded one)."""
-    from .release import Paths, release
+    from .release.release import Paths, release
 
     paths = Paths(root=Path(args.root), raw=Path(args.raw), releases=Path(args.releases))
     started = time.monotonic()
@@ -244,7 +244,7 @@ def _crash_hook(name: str) -> None:
 
 def cmd_verify(args: argparse.Namespace) -> int:
     """Re-hash a release folder against its manifest; exit 1 naming each tampered, missing or extra file."""
-    from .verify import verify
+    from .release.verify import verify
 
     problems = verify(Path(args.folder))
     for p in problems:
@@ -257,7 +257,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 def cmd_diff(args: argparse.Namespace) -> int:
     """Print the record-level differences between two releases: config, change, id (tab-separated)."""
-    from .verify import diff
+    from .release.verify import diff
 
     for folder in (args.old, args.new):
         if not (Path(folder) / "data").is_dir():
@@ -271,7 +271,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
 
 def cmd_schema(args: argparse.Namespace) -> int:
     """Write the schema files derived from the record model, or check the checked-in copies."""
-    from . import schema_folder
+    from .release import schema_folder
 
     folder = Path(args.dir)
     if args.write:
@@ -322,7 +322,7 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=int, default=0, help="processes for the per-file rules (default: one per core)")
     p.set_defaults(func=cmd_validate)
 
-    from .legacy import REPAIRS
+    from .intake.legacy import REPAIRS
 
     p = sub.add_parser("fix-encoding", help=cmd_fix_encoding.__doc__, description=cmd_fix_encoding.__doc__)
     p.add_argument("file", help="the raw file to convert")

@@ -50,7 +50,7 @@ def _worker_context():
     a worker forked from the driver would start with (and be charged for) the driver's whole heap, which
     grows with the corpus."""
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["vncyberdata.build"])
+    context.set_forkserver_preload(["vncyberdata.build.build"])
     return context
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import yaml
 
-from . import schemas
-from .record import MODELS
+from ..model import schemas
+from ..model.record import MODELS
 
 PRETTY_NAME = "vncyberdata: Vietnamese news about cybercrime"
 

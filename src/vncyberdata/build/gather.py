@@ -15,7 +15,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from . import schemas
+from ..model import schemas
 from .database import Store, query, tables
 from .rows import Rows
 from .steps import Facts

@@ -31,11 +31,11 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from .database import Limits, connect, query, tables, user_errors
-from .errors import UserError
+from ..build.database import Limits, connect, query, tables, user_errors
+from ..errors import UserError
 from .loading import batches
-from .raw import sha256_file
-from .record import MODELS, SPLITS
+from ..intake.raw import sha256_file
+from ..model.record import MODELS, SPLITS
 
 COLUMNS = pa.schema([("config", pa.string()), ("split", pa.string()), ("id", pa.string()), ("hash", pa.string())])
 KINDS = ("added", "removed", "changed", "moved")  # moved: the id changed split, never allowed

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import ids, minhash
-from .normalize import key_text
+from ..parse import ids
+from . import minhash
+from ..parse.normalize import key_text
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .redact import MAYBE_PII, find_pii
-from .topics import default_taxonomy
+from ..parse.redact import MAYBE_PII, find_pii
+from ..parse.topics import default_taxonomy
 
 # redact's pre-filter for Arrow's regex engine (RE2), whose \d is ASCII only where Python's is any Unicode
 # decimal digit. Derived here, not in redact.py: that file is part of the parse cache's fingerprint.

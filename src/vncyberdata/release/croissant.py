@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from . import schemas
-from .raw import sha256_file
-from .record import MODELS
+from ..model import schemas
+from ..intake.raw import sha256_file
+from ..model.record import MODELS
 
 CONTEXT = {
     "@language": "en",

@@ -21,11 +21,11 @@ from pydantic import ValidationError
 
 from .legacy import detect_bytes, detect_text
 from .listing import Index, Listing, decode, hash_values, repeats, walk
-from .normalize import split_lines
-from .parse import Rejection
+from ..parse.normalize import split_lines
+from ..parse.parse import Rejection
 from .parse_check import Checked, check
 from .raw import RAW_SUFFIXES, SIDECAR_SUFFIX, sidecar_for
-from .record import RawMeta
+from ..model.record import RawMeta
 
 
 @dataclass(frozen=True)
@@ -377,7 +377,7 @@ def validate(root: Path, only: set[str] | None = None, limits: Limits = Limits()
     while the corpus rules still compare them with every file in the folder. The per-file rules run in
     `workers` processes; findings are the same for any number. Per raw file the driver keeps its path (in a
     listing), its sha256 and its article id, and findings only where there are some."""
-    from .engines import LocalEngine
+    from ..engines import LocalEngine
 
     root = Path(root)
     walked = _walk(root, only)

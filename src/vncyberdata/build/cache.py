@@ -23,15 +23,15 @@ from functools import lru_cache
 from importlib import metadata, resources
 from pathlib import Path
 
-from .parse import PARSER_VERSION, Rejection
+from ..parse.parse import PARSER_VERSION, Rejection
 from .item import Item
 
-# Modules and data files whose content decides what parse() returns.
-SOURCES = ("parse.py", "article_check.py", "boxes.py", "byline.py", "credits.py", "locate.py", "html_meta.py", "normalize.py", "dates.py", "chrome.py", "ids.py", "langid.py", "redact.py", "topics.py",
-            "record.py", "data/chrome.toml", "data/topics.toml")
-SOURCES += ("minhash.py", "html_dump.py", "item.py")  # the cached signature and Item; HTML via html_dump
-SOURCES += ("html_text.py", "html_stream.py", "html_figures.py", "html_boxes.py", "html_dates.py",
-            "html_extract.py")  # the parts of html_dump
+# Modules and data files whose content decides what a cached parse holds: every module of the parse stage
+# (a page → a record), the model, what a worker adds (the MinHash signature, the Item) and the data tables.
+_PARSE_FOLDER = resources.files("vncyberdata").joinpath("parse")
+_PARSE_STAGE = tuple(sorted(f"parse/{e.name}" for e in _PARSE_FOLDER.iterdir() if e.name.endswith(".py")))
+SOURCES = _PARSE_STAGE + ("model/record.py", "build/minhash.py", "build/item.py", "data/chrome.toml",
+                          "data/topics.toml")
 _LIBRARIES = ("pydantic", "py3langid", "datasketch", "numpy", "pyahocorasick")
 
 
@@ -76,7 +76,7 @@ class ParseCache:
 
 # What else shapes a cached chunk besides the parse: the store's formats and the schema (its files), how a
 # worker task reads files and counts what it did (raw.py, worker.py: the drops and counts it replays).
-_CHUNK_SOURCES = ("chunks.py", "schemas.py", "raw.py", "worker.py")
+_CHUNK_SOURCES = ("build/chunks.py", "model/schemas.py", "intake/raw.py", "build/worker.py")
 CHUNK_FILES = (".arrow", ".sig", ".bands", ".facts", ".seen")  # a chunk's files when it holds records
 
 

@@ -20,12 +20,13 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from pydantic import BaseModel
 
-from . import card, schemas
+from . import card
+from ..model import schemas
 from .drops import DROP
 from .rows import Rows
-from .errors import UserError
-from .raw import sha256_file
-from .record import SPLITS
+from ..errors import UserError
+from ..intake.raw import sha256_file
+from ..model.record import SPLITS
 
 SHARD_BYTES = 256 * 1024 * 1024  # target in-memory (Arrow) size of one shard; zstd makes it much smaller on disk
 ROW_GROUP_ROWS = 5_000

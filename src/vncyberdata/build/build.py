@@ -20,15 +20,17 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from . import database, gather, memory, schemas, steps, worker, write
+from . import database, gather, steps, worker, write
+from .. import memory
+from ..model import schemas
 from .build_report import Report
 from .cache import chunk_fingerprint, fingerprint
 from .chunks import FILES_PER_CHUNK
 from .database import Store
 from .drops import Drops
-from .engines import make_engine
-from .errors import UserError
-from .raw import RawFile, discover
+from ..engines import make_engine
+from ..errors import UserError
+from ..intake.raw import RawFile, discover
 from .rows import Rows
 from .steps import Facts
 

@@ -16,7 +16,7 @@ import typing
 import pyarrow as pa
 from pydantic import BaseModel
 
-from .offline import ensure_offline
+from ..offline import ensure_offline
 from .record import MODELS, RawMeta
 
 _SCALARS: dict[object, pa.DataType] = {

@@ -9,7 +9,7 @@ from collections import Counter
 from pathlib import Path
 
 from .loading import batches
-from .record import MODELS, SPLITS
+from ..model.record import MODELS, SPLITS
 
 LENGTH_BINS = (0, 500, 1_000, 2_000, 4_000, 8_000, 16_000)
 START, END = "<!-- statistics:start -->", "<!-- statistics:end -->"

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from . import ids, langid, redact
-from .chrome import ChromeTable
-from .parse import Draft, Rejection, analyse, article_key, parse
-from .record import RawMeta
+from ..parse import ids, langid, redact
+from ..parse.chrome import ChromeTable
+from ..parse.parse import Draft, Rejection, analyse, article_key, parse
+from ..model.record import RawMeta
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,8 @@ import pyarrow as pa
 
 from .cache import ChunkCache, ParseCache
 from .item import Item
-from .parse import Parsed, Rejection, parse
-from .raw import SidecarError, open_raw, pins_table
+from ..parse.parse import Parsed, Rejection, parse
+from ..intake.raw import SidecarError, open_raw, pins_table
 from .chunks import Chunk, chunk_name, write_chunk, write_pins
 
 

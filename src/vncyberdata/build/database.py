@@ -20,8 +20,8 @@ import pyarrow as pa
 
 from . import minhash
 from .chunks import FACTS, SIGHTINGS, Chunk, read_ipc
-from .errors import UserError
-from .raw import INPUTS
+from ..errors import UserError
+from ..intake.raw import INPUTS
 
 
 @dataclass(frozen=True)

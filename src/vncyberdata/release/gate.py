@@ -25,10 +25,12 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from . import loading, memory, rowchecks, schemas
-from .chrome import ChromeTable, default_table
-from .offline import ensure_offline
-from .record import MODELS, SPLITS
+from . import loading, rowchecks
+from .. import memory
+from ..model import schemas
+from ..parse.chrome import ChromeTable, default_table
+from ..offline import ensure_offline
+from ..model.record import MODELS, SPLITS
 
 # Rows per great-expectations batch, assembled from whole row groups across shard and split boundaries. Every
 # checkpoint run has a fixed cost of GX's own work whatever its size, so batches are not small; but the batch,

@@ -9,8 +9,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from . import records
-from .errors import UserError
-from .raw import sha256_file
+from ..errors import UserError
+from ..intake.raw import sha256_file
 
 
 def verify(folder: Path) -> list[str]:

@@ -16,10 +16,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import yaml
 
-from . import schemas
-from .errors import UserError
-from .offline import ensure_offline
-from .record import CONFIGS, SPLITS
+from ..model import schemas
+from ..errors import UserError
+from ..offline import ensure_offline
+from ..model.record import CONFIGS, SPLITS
 
 
 def report_rows(folder: Path, table: str) -> list[dict]:

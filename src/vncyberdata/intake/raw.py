@@ -14,8 +14,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pydantic import ValidationError
 
-from .errors import UserError
-from .record import RawMeta
+from ..errors import UserError
+from ..model.record import RawMeta
 
 RAW_SUFFIXES = {".txt": "text", ".html": "html", ".htm": "html"}
 SIDECAR_SUFFIX = ".meta.json"

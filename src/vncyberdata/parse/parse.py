@@ -22,7 +22,7 @@ from . import article_check, boxes, byline, credits, dates, ids, langid, locate,
 from .chrome import ChromeTable, default_table
 from .credits import MAX_CAPTION
 from .normalize import BOM, clean_line, key_text, nfc, split_lines, word_count
-from .record import Article, Caption, PiiCounts, RawMeta, TopicMatch
+from ..model.record import Article, Caption, PiiCounts, RawMeta, TopicMatch
 
 PARSER_VERSION = "1.0.0"
 

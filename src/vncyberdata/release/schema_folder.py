@@ -7,9 +7,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from . import schemas
+from ..model import schemas
 from .gate import load_floors, suite_files
-from .record import MODELS, RawMeta
+from ..model.record import MODELS, RawMeta
 
 
 def checked_in_files(schema_dir: Path | None = None) -> dict[str, str]:

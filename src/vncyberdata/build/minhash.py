@@ -27,7 +27,7 @@ import hashlib
 
 import numpy as np
 
-from .normalize import key_text
+from ..parse.normalize import key_text
 
 NUM_PERM = 128
 SEED = 1

@@ -17,7 +17,8 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-from . import ids, minhash
+from ..parse import ids
+from . import minhash
 from .item import Item
 
 FILES_PER_CHUNK = 256

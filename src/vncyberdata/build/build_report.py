@@ -6,10 +6,11 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from . import __version__, minhash
+from .. import __version__
+from . import minhash
 from .drops import Drops
-from .parse import PARSER_VERSION
-from .record import LINE_CLASSES
+from ..parse.parse import PARSER_VERSION
+from ..model.record import LINE_CLASSES
 from .rows import Rows
 
 

@@ -18,12 +18,15 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import __version__, card, croissant, gate, schemas, stats
-from .build import Options, build
-from .errors import UserError
+from .. import __version__
+from ..build import card
+from . import croissant, gate, stats
+from ..model import schemas
+from ..build.build import Options, build
+from ..errors import UserError
 from .loading import PREFIX, parse_version
-from .raw import sha256_file
-from .record import MODELS
+from ..intake.raw import sha256_file
+from ..model.record import MODELS
 from .records import Changes, compare, recorded
 from .records import write as write_records
 
@@ -159,7 +162,7 @@ def release(
 ) -> Outcome:
     """Publish a new release, or say why not. `checkpoint(name)` is a hook for the crash-safety tests.
     Validation and the build run in `workers` processes (default: one per CPU core)."""
-    from .validate import validate
+    from ..intake.validate import validate
 
     today = today or dt.date.today()
     git_state = _git_state(paths)  # before this run touches CHANGELOG.md, DATASHEET.md or releases/
