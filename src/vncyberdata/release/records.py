@@ -31,7 +31,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ..build.database import Limits, connect, query, tables, user_errors
+from ..build.database import Limits, connect, query, registered, tables, user_errors
 from ..errors import UserError
 from .loading import batches
 from ..intake.raw import sha256_file
@@ -221,31 +221,31 @@ class Comparison:
 
     def _load(self, old, new, retracted: Iterable[str]) -> None:
         db = self.db
+        arrow = {"retracted": pa.table({"id": pa.array(sorted(set(retracted)), pa.string())})}
         for name, source in (("old_records", old), ("new_records", new)):
             if isinstance(source, pa.Table):
-                db.register(name, source.select(COLUMNS.names).cast(COLUMNS))
+                arrow[name] = source.select(COLUMNS.names).cast(COLUMNS)
             else:
                 db.execute(f"CREATE TEMP VIEW {name} AS SELECT config, split, id, hash FROM read_parquet({_quoted(source)})")
-        db.execute("""CREATE OR REPLACE TABLE differences AS
-            SELECT config, unnest(kinds) AS kind, id FROM (
-                SELECT coalesce(o.config, n.config) AS config, coalesce(o.id, n.id) AS id,
-                    CASE WHEN o.id IS NULL THEN ['added'] WHEN n.id IS NULL THEN ['removed']
-                         WHEN o.hash <> n.hash AND o.split <> n.split THEN ['changed', 'moved']
-                         WHEN o.hash <> n.hash THEN ['changed'] ELSE ['moved'] END AS kinds
-                FROM old_records o FULL OUTER JOIN new_records n ON o.config = n.config AND o.id = n.id
-                WHERE o.id IS NULL OR n.id IS NULL OR o.hash <> n.hash OR o.split <> n.split)""")
-        db.register("retracted", pa.table({"id": pa.array(sorted(set(retracted)), pa.string())}))
-        counted = query(db, f"""
-            WITH kinds AS (
-                SELECT config, kind, id FROM differences
-                UNION ALL
-                SELECT config, 'unretracted' AS kind, id FROM differences d
-                WHERE kind = 'removed' AND NOT EXISTS (SELECT 1 FROM retracted r WHERE r.id = d.id))
-            SELECT config, kind, count(*) AS n, min(id, {SAMPLE}) AS sample FROM kinds GROUP BY config, kind""")
+        with registered(db, **arrow):
+            db.execute("""CREATE OR REPLACE TABLE differences AS
+                SELECT config, unnest(kinds) AS kind, id FROM (
+                    SELECT coalesce(o.config, n.config) AS config, coalesce(o.id, n.id) AS id,
+                        CASE WHEN o.id IS NULL THEN ['added'] WHEN n.id IS NULL THEN ['removed']
+                             WHEN o.hash <> n.hash AND o.split <> n.split THEN ['changed', 'moved']
+                             WHEN o.hash <> n.hash THEN ['changed'] ELSE ['moved'] END AS kinds
+                    FROM old_records o FULL OUTER JOIN new_records n ON o.config = n.config AND o.id = n.id
+                    WHERE o.id IS NULL OR n.id IS NULL OR o.hash <> n.hash OR o.split <> n.split)""")
+            counted = query(db, f"""
+                WITH kinds AS (
+                    SELECT config, kind, id FROM differences
+                    UNION ALL
+                    SELECT config, 'unretracted' AS kind, id FROM differences d
+                    WHERE kind = 'removed' AND NOT EXISTS (SELECT 1 FROM retracted r WHERE r.id = d.id))
+                SELECT config, kind, count(*) AS n, min(id, {SAMPLE}) AS sample FROM kinds GROUP BY config, kind""")
         self.counts: dict[tuple[str, str], Ids] = {
             (row["config"], row["kind"]): Ids(row["n"], tuple(sorted(row["sample"]))) for row in counted.to_pylist()
         }
-        db.unregister("retracted")
 
     def __len__(self) -> int:
         """How many lines `lines` gives."""
