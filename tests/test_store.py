@@ -11,6 +11,7 @@ import shutil
 import numpy as np
 import pyarrow as pa
 import pytest
+from conftest import REPO
 
 from vncyberdata.build import build as build_module
 from vncyberdata.build import chunks, database, dedup, worker
@@ -253,3 +254,15 @@ def test_a_database_out_of_memory_is_a_clear_error_and_leaves_nothing_behind(tmp
     err = capsys.readouterr().err
     assert code == 1 and "needed more than its memory limit (2MB)" in err and "--db-memory 1GB" in err
     assert "Traceback" not in err and [p.name for p in tmp_path.iterdir()] == ["raw"]
+
+    # a release takes the same option (it builds): the same error, nothing published or recorded
+    root = tmp_path / "repo"
+    (root / "schema").mkdir(parents=True)
+    (root / "releases").mkdir()
+    shutil.copy(REPO / "schema" / "floors.toml", root / "schema" / "floors.toml")
+    code = main(["release", "--raw", str(raw), "--releases", str(root / "out"), "--root", str(root),
+                 "--db-memory", "2MB"])
+    err = capsys.readouterr().err
+    assert code == 1 and "needed more than its memory limit (2MB)" in err and "--db-memory" in err
+    assert "Traceback" not in err and list((root / "releases").iterdir()) == []
+    assert not (root / "out").exists() or not any(p.name.startswith("vncyberdata-") for p in (root / "out").iterdir())

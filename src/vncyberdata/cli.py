@@ -217,6 +217,7 @@ def cmd_fix_encoding(args: argparse.Namespace) -> int:
 
 def cmd_release(args: argparse.Namespace) -> int:
     """Validate, build, gate and publish an immutable release (or re-materialise the latest recorded one)."""
+    from .build.database import Limits
     from .release.release import Paths, release
 
     paths = Paths(root=Path(args.root), raw=Path(args.raw), releases=Path(args.releases))
@@ -226,7 +227,9 @@ def cmd_release(args: argparse.Namespace) -> int:
         print(f"release: {name} ({time.monotonic() - started:.0f} s)", file=sys.stderr, flush=True)
         _crash_hook(name)
 
-    outcome = release(paths, version=args.version, allow_lower_floors=args.allow_lower_floors, checkpoint=checkpoint)
+    database = Limits(memory=args.db_memory) if args.db_memory else Limits()
+    outcome = release(paths, version=args.version, allow_lower_floors=args.allow_lower_floors, checkpoint=checkpoint,
+                      database=database)
     stream = sys.stderr if outcome.status == "refused" else sys.stdout
     for line in outcome.lines:
         print(line, file=stream)
@@ -302,7 +305,7 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-cache", action="store_true", help="parse every file again")
     p.add_argument("--engine", choices=["local", "ray"], default="local", help="local process pool (default) or Ray")
     p.add_argument("--ray-address", help="with --engine ray: a running cluster ('auto', 'ray://head:10001'); default: start a local Ray")
-    p.add_argument("--db-memory", help="memory limit of the build's database, e.g. 1GB (DuckDB spills to disk beyond it; default: 64MB)")
+    p.add_argument("--db-memory", help="memory limit of the build's database, e.g. 1GB (DuckDB spills to disk beyond it; default: 128MB)")
     p.set_defaults(func=cmd_build)
 
     p = sub.add_parser("parse", help=cmd_parse.__doc__, description=cmd_parse.__doc__)
@@ -339,6 +342,7 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--raw", default="raw", help="raw folder (default: raw)")
     p.add_argument("--releases", default="build/releases", help="where release folders go (default: build/releases)")
     p.add_argument("--root", default=".", help="repository root holding releases/, schema/floors.toml, CHANGELOG.md")
+    p.add_argument("--db-memory", help="memory limit of the build's database, as for build (default: 128MB)")
     p.set_defaults(func=cmd_release)
 
     p = sub.add_parser("verify", help=cmd_verify.__doc__, description=cmd_verify.__doc__)

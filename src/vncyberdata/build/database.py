@@ -29,7 +29,7 @@ class Limits:
     """How much the database may hold in memory and how many threads its queries use; neither changes the
     output."""
 
-    memory: str = "64MB"
+    memory: str = "128MB"
     threads: int = 2
 
 
@@ -70,7 +70,7 @@ def user_errors(limits: Limits) -> Iterator[None]:
     except duckdb.OutOfMemoryException as err:
         raise UserError(
             f"the build's database needed more than its memory limit ({limits.memory}): {str(err).splitlines()[0]}",
-            "raise the limit, e.g. `vncyberdata build --db-memory 1GB`",
+            "raise the limit with --db-memory (of `vncyberdata build` or `release`), e.g. --db-memory 1GB",
         ) from None
     except duckdb.IOException as err:
         if "No space left" not in str(err):

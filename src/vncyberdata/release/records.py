@@ -290,11 +290,11 @@ def _folder(scratch: Path | None) -> Iterator[Path]:
 
 
 def compare(old: pa.Table | Path, new: pa.Table | Path, old_features: dict, new_features: dict,
-            retracted: Iterable[str] = (), scratch: Path | None = None) -> Changes:
+            retracted: Iterable[str] = (), scratch: Path | None = None, limits: Limits = Limits()) -> Changes:
     """What changed from the record table `old` to `new` (a table or its Parquet file) and from the features
     `old_features` to `new_features`. `retracted`: ids whose removal is allowed (Changes.unretracted counts
-    the others). The database goes in `scratch` (a temporary folder if None)."""
-    with _folder(scratch) as folder, Comparison(old, new, folder, retracted) as comparison:
+    the others). The database goes in `scratch` (a temporary folder if None), within `limits`."""
+    with _folder(scratch) as folder, Comparison(old, new, folder, retracted, limits) as comparison:
         changes = comparison.changes()
     for config in MODELS:
         before = {f["name"]: f for f in old_features.get(config, [])}

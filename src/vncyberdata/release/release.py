@@ -23,6 +23,7 @@ from ..build import card
 from . import croissant, gate, stats
 from ..model import schemas
 from ..build.build import Options, build
+from ..build.database import Limits
 from ..errors import UserError
 from .loading import PREFIX, parse_version
 from ..intake.raw import sha256_file
@@ -159,9 +160,11 @@ def release(
     today: dt.date | None = None,
     checkpoint=lambda name: None,
     workers: int = 0,
+    database: Limits = Limits(),
 ) -> Outcome:
     """Publish a new release, or say why not. `checkpoint(name)` is a hook for the crash-safety tests.
-    Validation and the build run in `workers` processes (default: one per CPU core)."""
+    Validation and the build run in `workers` processes (default: one per CPU core); the build's database and
+    the comparison with the previous release work within `database`."""
     from ..intake.validate import validate
 
     today = today or dt.date.today()
@@ -187,7 +190,7 @@ def release(
     stage = _staging(paths)
     try:
         dataset = stage / "dataset"
-        report = build(paths.raw, dataset, Options(workers=workers))
+        report = build(paths.raw, dataset, Options(workers=workers, database=database))
         checkpoint("built")
         records_file = stage / "records.parquet"  # beside the dataset: not a file of the release folder
         record_rows = write_records(dataset, records_file)
@@ -197,7 +200,7 @@ def release(
             changes, level = None, "major"
         else:
             changes = compare(old_records, records_file, previous["features"], features,
-                              retracted=load_retractions(paths), scratch=stage / "compare")
+                              retracted=load_retractions(paths), scratch=stage / "compare", limits=database)
             level = changes.level()
         if previous is not None and level is None and floors == previous["floors"]:
             return _unchanged(paths, previous, stage)
