@@ -252,7 +252,7 @@ def test_a_database_out_of_memory_is_a_clear_error_and_leaves_nothing_behind(tmp
     code = main(["build", "--raw", str(raw), "--out", str(tmp_path / "out"), "--no-cache", "--db-memory", "2MB",
                  "--workers", "1"])
     err = capsys.readouterr().err
-    assert code == 1 and "needed more than its memory limit (2MB)" in err and "--db-memory 1GB" in err
+    assert code == 1 and "needed more than its memory limit (2MB) in step " in err and "--db-memory 1GB" in err
     assert "Traceback" not in err and [p.name for p in tmp_path.iterdir()] == ["raw"]
 
     # a release takes the same option (it builds): the same error, nothing published or recorded

@@ -136,6 +136,15 @@ def _bind(step: Callable, **kwargs) -> Step:
     return bound
 
 
+def _marked(step: Step, at: dict) -> Step:
+    """`step`, noting its name in `at` when it starts."""
+    @functools.wraps(step)
+    def marked(*args, **kwargs):
+        at["step"] = f"step {step.__name__}"
+        return step(*args, **kwargs)
+    return marked
+
+
 def run_pipeline(files: Iterable[RawFile], report: Report, steps: list[Step]) -> Facts:
     data: Iterable | Facts = files
     for step in steps:
@@ -171,15 +180,17 @@ def _build(raw_dir: Path, out_dir: Path, options: Options) -> dict:
     write.check_replaceable(out_dir)
     files, ignored = discover(raw_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
+    at = {"step": "step parse_files"}  # what runs now, named in a database error
     with (tempfile.TemporaryDirectory(prefix=f".{out_dir.name}.scratch-", dir=out_dir.parent) as scratch,
-          database.user_errors(options.database)):
+          database.user_errors(options.database, lambda: at["step"])):
         db = database.connect(Path(scratch) / "db", options.database)
         try:
             report = Report(ignored=ignored, drops=Drops(db))
             store = Store(db, Path(scratch) / "chunks", schemas.write_schema("articles"))
             listing, total = iter(files), len(files)
             del files  # the listing goes once parse_files has read it through
-            kept = run_pipeline(listing, report, pipeline(store, options, total=total))
+            kept = run_pipeline(listing, report, [_marked(step, at) for step in pipeline(store, options, total=total)])
+            at["step"] = "the gathering of the kept rows"
             database.release_memory(db, options.database)
             memory.release_unused()  # what Arrow's pool kept of the chunks read
             sources = {
@@ -190,6 +201,7 @@ def _build(raw_dir: Path, out_dir: Path, options: Options) -> dict:
             }
             database.release_memory(db, options.database)  # the writers need it more than the cache
             memory.release_unused()
+            at["step"] = "the writing of the dataset folder"
             written = write.write_dataset(out_dir, sources, report.to_dict(), options.layout)
         finally:
             db.close()

@@ -11,7 +11,7 @@ memory holds what a query needs, never the corpus. The scratch folder goes when 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -61,15 +61,18 @@ def release_memory(db, limits: Limits) -> None:
 
 
 @contextlib.contextmanager
-def user_errors(limits: Limits) -> Iterator[None]:
-    """The database's errors that the user can fix (its memory limit, a full disk) as a UserError."""
+def user_errors(limits: Limits, where: Callable[[], str] = lambda: "") -> Iterator[None]:
+    """The database's errors that the user can fix (its memory limit, a full disk) as a UserError; `where()`
+    names the step that was running (the limit a step needs is what a maintainer tunes)."""
     import duckdb
 
     try:
         yield
     except duckdb.OutOfMemoryException as err:
+        step = f" in {where()}" if where() else ""
         raise UserError(
-            f"the build's database needed more than its memory limit ({limits.memory}): {str(err).splitlines()[0]}",
+            f"the build's database needed more than its memory limit ({limits.memory}){step}:"
+            f" {str(err).splitlines()[0]}",
             "raise the limit with --db-memory (of `vncyberdata build` or `release`), e.g. --db-memory 1GB",
         ) from None
     except duckdb.IOException as err:
