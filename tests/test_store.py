@@ -266,3 +266,22 @@ def test_a_database_out_of_memory_is_a_clear_error_and_leaves_nothing_behind(tmp
     assert code == 1 and "needed more than its memory limit (2MB)" in err and "--db-memory" in err
     assert "Traceback" not in err and list((root / "releases").iterdir()) == []
     assert not (root / "out").exists() or not any(p.name.startswith("vncyberdata-") for p in (root / "out").iterdir())
+
+
+def test_a_fatal_error_from_memory_at_a_checkpoint_is_the_same_clear_error():
+    """DuckDB reports running out of memory while writing a checkpoint as a FatalException (seen building 10^5
+    articles under --db-memory 8MB): the user gets the out-of-memory error with the fix; other fatal errors
+    are not disguised as one."""
+    import duckdb
+
+    from vncyberdata.errors import UserError
+
+    fatal = ('FATAL Error: Failed: database has been invalidated because of a previous fatal error.\n'
+             'Original error: "Transaction COMMIT succeeded and is durable, but the autocheckpoint failed. Failed to '
+             'create checkpoint because of error: could not allocate block of size 256.0 KiB (7.4 MiB/7.6 MiB used)')
+    with pytest.raises(UserError) as caught, database.user_errors(database.Limits("8MB"), lambda: "step parse_files"):
+        raise duckdb.FatalException(fatal)
+    assert "memory limit (8MB) in step parse_files" in str(caught.value)
+    assert "could not allocate block" in str(caught.value) and "--db-memory" in caught.value.hint
+    with pytest.raises(duckdb.FatalException), database.user_errors(database.Limits()):
+        raise duckdb.FatalException("FATAL Error: something else entirely")

@@ -68,11 +68,15 @@ def user_errors(limits: Limits, where: Callable[[], str] = lambda: "") -> Iterat
 
     try:
         yield
-    except duckdb.OutOfMemoryException as err:
+    except (duckdb.OutOfMemoryException, duckdb.FatalException) as err:
+        # a fatal error is an out-of-memory too when the database ran out while writing a checkpoint
+        if isinstance(err, duckdb.FatalException) and "could not allocate" not in str(err):
+            raise
         step = f" in {where()}" if where() else ""
+        lines = str(err).splitlines()
+        detail = next((line for line in lines if "allocate" in line or "Out of Memory" in line), lines[0])
         raise UserError(
-            f"the build's database needed more than its memory limit ({limits.memory}){step}:"
-            f" {str(err).splitlines()[0]}",
+            f"the build's database needed more than its memory limit ({limits.memory}){step}: {detail[:300]}",
             "raise the limit with --db-memory (of `vncyberdata build` or `release`), e.g. --db-memory 1GB",
         ) from None
     except duckdb.IOException as err:
