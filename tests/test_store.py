@@ -285,3 +285,32 @@ def test_a_fatal_error_from_memory_at_a_checkpoint_is_the_same_clear_error():
     assert "could not allocate block" in str(caught.value) and "--db-memory" in caught.value.hint
     with pytest.raises(duckdb.FatalException), database.user_errors(database.Limits()):
         raise duckdb.FatalException("FATAL Error: something else entirely")
+
+
+def test_numbered_rows_count_their_place_per_group_across_streamed_batches(tmp_path):
+    """The place of a row in its group's order, counted as the sorted rows stream out of the database (more
+    rows than one streamed batch, groups that straddle batches), equals a rank computed in numpy."""
+    db = database.connect(tmp_path / "db", database.Limits(memory="64MB"))
+    rng = np.random.default_rng(7)
+    n = 150_000
+    groups = rng.choice(np.array(["test", "train", "validation"]), size=n, p=[0.1, 0.8, 0.1])
+    keys = rng.permutation(n).astype(np.int64)
+    database.insert(db, "rows", pa.table({"g": groups, "k": keys, "place": np.zeros(n, dtype=np.int64)}), create=True)
+    schema = pa.schema([("g", pa.string()), ("k", pa.int64()), ("place", pa.int64())])
+    database.numbered(db, "ranked", "SELECT g, k, place FROM rows ORDER BY g, k", schema, "place", group="g")
+    got = database.query(db, "SELECT g, k, place FROM ranked ORDER BY k")
+    order = np.lexsort((keys, groups))
+    expected = np.empty(n, dtype=np.int64)
+    for g in ("test", "train", "validation"):
+        members = order[groups[order] == g]
+        expected[members] = np.arange(len(members))
+    assert got.column("place").to_numpy().tolist() == expected[np.argsort(keys)].tolist()
+    database.numbered(db, "whole", "SELECT k, place FROM rows ORDER BY k DESC", schema.remove(0), "place")
+    whole = database.query(db, "SELECT k, place FROM whole ORDER BY k")
+    assert whole.column("place").to_numpy().tolist() == list(range(n - 1, -1, -1))
+    assert query_threads(db) == 2 and not list((tmp_path / "db").glob("*.parquet"))
+    db.close()
+
+
+def query_threads(db) -> int:
+    return int(database.query(db, "SELECT current_setting('threads') AS n").column("n")[0].as_py())

@@ -305,7 +305,7 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-cache", action="store_true", help="parse every file again")
     p.add_argument("--engine", choices=["local", "ray"], default="local", help="local process pool (default) or Ray")
     p.add_argument("--ray-address", help="with --engine ray: a running cluster ('auto', 'ray://head:10001'); default: start a local Ray")
-    p.add_argument("--db-memory", help="memory limit of the build's database, e.g. 1GB (DuckDB spills to disk beyond it; default: 128MB)")
+    p.add_argument("--db-memory", help="memory limit of the build's database, e.g. 1GB (DuckDB spills to disk beyond it; default: 64MB)")
     p.set_defaults(func=cmd_build)
 
     p = sub.add_parser("parse", help=cmd_parse.__doc__, description=cmd_parse.__doc__)
@@ -342,7 +342,7 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--raw", default="raw", help="raw folder (default: raw)")
     p.add_argument("--releases", default="build/releases", help="where release folders go (default: build/releases)")
     p.add_argument("--root", default=".", help="repository root holding releases/, schema/floors.toml, CHANGELOG.md")
-    p.add_argument("--db-memory", help="memory limit of the build's database, as for build (default: 128MB)")
+    p.add_argument("--db-memory", help="memory limit of the build's database, as for build (default: 64MB)")
     p.set_defaults(func=cmd_release)
 
     p = sub.add_parser("verify", help=cmd_verify.__doc__, description=cmd_verify.__doc__)

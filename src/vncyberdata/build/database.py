@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from . import minhash
 from .chunks import FACTS, SIGHTINGS, Chunk, read_ipc
@@ -29,7 +30,7 @@ class Limits:
     """How much the database may hold in memory and how many threads its queries use; neither changes the
     output."""
 
-    memory: str = "128MB"
+    memory: str = "64MB"
     threads: int = 2
 
 
@@ -126,6 +127,47 @@ def tables(db, sql: str, schema: pa.Schema, parameters: list | None = None, rows
             yield pa.Table.from_batches([batch]).cast(schema)
     finally:
         reader.close()
+
+
+@contextlib.contextmanager
+def _restored(db, setting: str, value) -> Iterator[None]:
+    try:
+        yield
+    finally:
+        db.execute(f"SET {setting} = {value}")
+
+
+def numbered(db, name: str, sql: str, schema: pa.Schema, number: str, group: str | None = None) -> None:
+    """A table `name` (columns `schema`) of the rows of `sql`, whose column `number` is replaced by the row's
+    place (from 0) in the query's order, counted per run of equal `group` values when a group is given. `sql`
+    orders its rows (by `group` first).
+
+    The numbers are counted here as the rows stream by, into a Parquet file beside the database that the
+    table is then made from: a window function numbering rows holds a whole partition in memory, and
+    inserting while the sort streams its result leaves the sort no memory to spill with."""
+    folder = Path(query(db, "SELECT path FROM duckdb_databases() WHERE database_name = current_database()")
+                  .column("path")[0].as_py()).parent
+    staged = folder / f"{name}.numbered.parquet"
+    at = schema.get_field_index(number)
+    current, before = None, 0
+    threads = query(db, "SELECT current_setting('threads') AS n").column("n")[0].as_py()
+    db.execute("SET threads = 1")  # a sort of wide rows on two threads needs twice the memory to spill
+    with pq.ParquetWriter(staged, schema, compression="none") as writer, _restored(db, "threads", threads):
+        for table in tables(db, sql, schema):
+            numbers = np.empty(table.num_rows, dtype=np.int64)
+            if group is None:
+                starts = np.array([0, table.num_rows])
+            else:
+                values = table.column(group).to_numpy(zero_copy_only=False)
+                starts = np.r_[0, np.flatnonzero(values[1:] != values[:-1]) + 1, table.num_rows]
+            for start, stop in zip(starts[:-1].tolist(), starts[1:].tolist()):
+                if group is not None and values[start] != current:
+                    current, before = values[start], 0
+                numbers[start:stop] = np.arange(before, before + stop - start)
+                before += stop - start
+            writer.write_table(table.set_column(at, schema.field(number), pa.array(numbers, schema.field(number).type)))
+    db.execute(f"CREATE TABLE {name} AS SELECT * FROM read_parquet(?)", [str(staged)])
+    staged.unlink()
 
 
 BAND_COLUMNS = [f"band{b}" for b in range(minhash.BANDS)]

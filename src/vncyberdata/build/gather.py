@@ -16,7 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..model import schemas
-from .database import Store, query, tables
+from .database import Store, numbered, query, tables
 from .rows import Rows
 from .steps import Facts
 from .write import Layout
@@ -37,15 +37,21 @@ def article_rows(store: Store, kept: Facts, folder: Path, stage_rows: int = STAG
     groups' files (`layout.row_group_rows` rows each) go to `folder`, `stage_rows` rows appended at a time."""
     group_rows = layout.row_group_rows
     splits = sorted(_split_counts(store, f"SELECT split, count(*) AS n FROM {kept.table} GROUP BY split").items())
-    placed = f"""SELECT chunk, row, split, row_number() OVER (PARTITION BY split ORDER BY id) - 1 AS place,
-                        cluster_size::INTEGER AS cluster_size FROM {kept.table}"""
-    placed = tables(store.db, f"SELECT * FROM ({placed}) ORDER BY chunk, row", PLACED)
+    placed = tables(store.db, f"SELECT * FROM {_placed(store, kept)} ORDER BY chunk, row", PLACED)
     files = partition(store, placed, Scatter(folder, stage_rows), group_rows)
     return {split: Rows(count, _group_reader(store.schema, files, split, count, group_rows),
                         # the rows are a subset of the stored rows; each row group adds at most an offset and a
                         # bitmap byte per column to what the chunks measured
                         store.nbytes + 4096 * (count // group_rows + 1))
             for split, count in splits}
+
+
+def _placed(store: Store, kept: Facts) -> str:
+    """A table of the kept records' (chunk, row, split, place, cluster_size), place being the record's rank
+    by id in its split."""
+    ordered = f"SELECT chunk, row, split, 0 AS place, cluster_size FROM {kept.table} ORDER BY split, id"
+    numbered(store.db, "in_split_order", ordered, PLACED, "place", group="split")
+    return "in_split_order"
 
 
 def partition(store: Store, placed, files: Scatter, group_rows: int) -> dict[str, Path]:
@@ -140,8 +146,11 @@ def headline_rows(store: Store, kept: Facts, folder: Path, per_file: int = SIGHT
     first four digits order the ranges), about `per_file` to a file; the writer reads a file at
     a time, sorted by headline id, article id and position, a headline's row being its run of sightings."""
     schema = schemas.write_schema("headlines")
-    seen = f"(SELECT * FROM sightings SEMI JOIN {kept.table} USING (idx))"
-    counts = query(store.db, f"SELECT split, count(DISTINCT headline_id) AS n, count(*) AS seen FROM {seen} GROUP BY split")
+    # the kept records' sightings as a table first: the join and the distinct count in one query need more
+    # memory than either alone (at 10^6 articles, more than the database's default limit)
+    seen = "kept_sightings"
+    store.db.execute(f"CREATE OR REPLACE TABLE {seen} AS SELECT * FROM sightings SEMI JOIN {kept.table} USING (idx)")
+    counts = query(store.db, f"SELECT split, count(DISTINCT headline_id) AS n, count(*) AS seen FROM {seen} GROUP BY split ORDER BY split")
     ranges = max(1, -(-sum(counts.column("seen").to_pylist()) // per_file))
     files = Scatter(folder, stage_rows)
     columns = pa.schema([("headline_id", pa.string()), ("text", pa.string()), ("article_id", pa.string()),

@@ -12,7 +12,7 @@ import pyarrow as pa
 
 from . import dedup
 from .build_report import Report
-from .database import BAND_COLUMNS, Store, query, registered
+from .database import BAND_COLUMNS, FACT_COLUMNS, Store, insert, numbered, query, registered
 
 
 @dataclass(frozen=True)
@@ -44,7 +44,8 @@ def keep_vietnamese(facts: Facts, report: Report, store: Store) -> Facts:
             f"identified as {a['language']!r} (probability {a['language_score']})",
             "only Vietnamese pages belong in raw/; remove the file or save the Vietnamese version of the page",
         )
-    store.db.execute(f"CREATE TABLE facts_vi AS SELECT * FROM {facts.table} WHERE language = 'vi'")
+    # a view, not a copy: writing a copy of every record's facts takes the database more memory than a scan
+    store.db.execute(f"CREATE VIEW facts_vi AS SELECT * FROM {facts.table} WHERE language = 'vi'")
     return Facts("facts_vi", facts.num_rows - other.num_rows)
 
 
@@ -56,8 +57,8 @@ def drop_duplicate_ids(facts: Facts, report: Report, store: Store) -> Facts:
     """Two files that parse to the same id are one article: keep the most complete (longest body), ties by
     the raw file's sha256, then its path."""
     shared = query(store.db, f"""
-        SELECT id, raw_path, kept_path FROM (
-            SELECT id, raw_path, row_number() OVER ({ID_RANK}) AS rank, first_value(raw_path) OVER ({ID_RANK}) AS kept_path
+        SELECT idx, id, raw_path, kept_path FROM (
+            SELECT idx, id, raw_path, row_number() OVER ({ID_RANK}) AS rank, first_value(raw_path) OVER ({ID_RANK}) AS kept_path
             FROM {facts.table} WHERE id IN (SELECT id FROM {facts.table} GROUP BY id HAVING count(*) > 1))
         WHERE rank > 1 ORDER BY id, rank""")
     for a in shared.to_pylist():
@@ -68,9 +69,16 @@ def drop_duplicate_ids(facts: Facts, report: Report, store: Store) -> Facts:
             f"same article id {a['id']} as {a['kept_path']} (kept: longer body or smaller sha256)",
             "remove one of the two files, or give them distinct sidecar URLs if they are different articles",
         )
-    store.db.execute(f"""CREATE TABLE facts_ids AS SELECT * EXCLUDE (rank) FROM (
-        SELECT *, row_number() OVER ({ID_RANK}) AS rank FROM {facts.table}) WHERE rank = 1""")
+    # the kept ones are all but the few dropped (a window ranking every record would hold them in memory),
+    # as a view over the previous facts
+    insert(store.db, "dropped_ids", shared.select(["idx"]), create=True)
+    store.db.execute(f"CREATE VIEW facts_ids AS SELECT * FROM {facts.table} ANTI JOIN dropped_ids USING (idx)")
     return Facts("facts_ids", facts.num_rows - shared.num_rows)
+
+
+# the facts the near-duplicate step uses, and `pos`: the record's place in id order
+PLACED = pa.schema([("pos", pa.int64()), *(FACT_COLUMNS.field(name) for name in (
+    "idx", "id", "raw_path", "chunk", "row", "split", "body_len", "lead_len", "content_hash", *BAND_COLUMNS))])
 
 
 def drop_near_duplicates(facts: Facts, report: Report, store: Store) -> Facts:
@@ -82,8 +90,7 @@ def drop_near_duplicates(facts: Facts, report: Report, store: Store) -> Facts:
     signatures and the clusters formed over the records named by a link only (numpy: dedup.py)."""
     db = store.db
     n = facts.num_rows
-    db.execute(f"""CREATE TABLE placed AS SELECT row_number() OVER (ORDER BY id) - 1 AS pos, idx, id, raw_path,
-        chunk, row, split, body_len, lead_len, content_hash, {', '.join(BAND_COLUMNS)} FROM {facts.table}""")
+    numbered(db, "placed", f"SELECT 0 AS pos, {', '.join(PLACED.names[1:])} FROM {facts.table} ORDER BY id", PLACED, "pos")
     db.execute("""CREATE TABLE exact AS SELECT pos, first_pos FROM (
         SELECT pos, min(pos) OVER (PARTITION BY content_hash) AS first_pos FROM placed) WHERE pos <> first_pos""")
     exact = query(db, "SELECT pos, first_pos FROM exact ORDER BY pos")
