@@ -5,7 +5,7 @@ from __future__ import annotations
 import unicodedata
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from vncyberdata.parse.normalize import canonical_tones, clean_line, key_text
@@ -63,3 +63,43 @@ def _skeleton(text: str) -> tuple[str, list[str]]:
 def test_only_moves_tone_marks(text):
     text = unicodedata.normalize("NFC", text)
     assert _skeleton(canonical_tones(text)) == _skeleton(text)
+
+
+def _needs_work_by_candidates(text: str) -> bool:
+    """The rule _needs_work implements, spelled out: a toned u after q, or a toned a/e after o or y after u
+    that is not after q and is followed by no word character nor combining mark."""
+    for i in range(len(text) - 1):
+        pair = text[i : i + 2]
+        after = text[i + 2] if i + 2 < len(text) else ""
+        if pair[0] in "qQ" and pair[1] in "ùúủũụÙÚỦŨỤ":
+            return True
+        if (pair[0] in "oO" and pair[1] in "àáảãạèéẻẽẹÀÁẢÃẠÈÉẺẼẸ") or (pair[0] in "uU" and pair[1] in "ỳýỷỹỵỲÝỶỸỴ"):
+            if i and text[i - 1] in "qQ":
+                continue
+            if not after or not (after.isalnum() or after == "_" or "\u0300" <= after <= "\u036f"):
+                return True
+    return False
+
+
+_PIECES = ["q", "Q", "o", "O", "u", "U", "oà", "oẹ", "Oé", "uý", "Uỵ", "qù", "Qụ", "quý", "hoà", "à", "a", "y",
+           "\u0301", "\u0323", " ", "h", "n", "_", "1", ".", "-"]
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES), max_size=8).map("".join))
+def test_the_search_for_spellings_to_rewrite_follows_the_rule(text):
+    from vncyberdata.parse.normalize import _needs_work
+
+    assert _needs_work(text) == _needs_work_by_candidates(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=" \t\n\u00a0\u2003\u200bab\u00e0", max_size=20))
+def test_topic_keys_collapse_whitespace_as_one_space(text):
+    import re
+    import unicodedata
+
+    from vncyberdata.parse.topics import match_key
+
+    folded = unicodedata.normalize("NFC", unicodedata.normalize("NFC", text).casefold())
+    assert match_key(text) == canonical_tones(re.sub(r"\s+", " ", folded.replace("\u200b", "")))

@@ -136,18 +136,12 @@ def _bind(step: Callable, **kwargs) -> Step:
     return bound
 
 
-def _marked(step: Step, at: dict) -> Step:
-    """`step`, noting its name in `at` when it starts."""
-    @functools.wraps(step)
-    def marked(*args, **kwargs):
-        at["step"] = f"step {step.__name__}"
-        return step(*args, **kwargs)
-    return marked
-
-
-def run_pipeline(files: Iterable[RawFile], report: Report, steps: list[Step]) -> Facts:
+def run_pipeline(files: Iterable[RawFile], report: Report, steps: list[Step], at: dict | None = None) -> Facts:
+    """Run the steps in order; `at["step"]` names the one running (a database error names it)."""
     data: Iterable | Facts = files
     for step in steps:
+        if at is not None:
+            at["step"] = f"step {step.__name__}"
         data = _counted(step, data, report)
     return data
 
@@ -189,7 +183,7 @@ def _build(raw_dir: Path, out_dir: Path, options: Options) -> dict:
             store = Store(db, Path(scratch) / "chunks", schemas.write_schema("articles"))
             listing, total = iter(files), len(files)
             del files  # the listing goes once parse_files has read it through
-            kept = run_pipeline(listing, report, [_marked(step, at) for step in pipeline(store, options, total=total)])
+            kept = run_pipeline(listing, report, pipeline(store, options, total=total), at)
             at["step"] = "the gathering of the kept rows"
             database.release_memory(db, options.database)
             memory.release_unused()  # what Arrow's pool kept of the chunks read

@@ -73,7 +73,8 @@ def user_errors(limits: Limits, where: Callable[[], str] = lambda: "") -> Iterat
         # a fatal error is an out-of-memory too when the database ran out while writing a checkpoint
         if isinstance(err, duckdb.FatalException) and "could not allocate" not in str(err):
             raise
-        step = f" in {where()}" if where() else ""
+        step = where()
+        step = f" in {step}" if step else ""
         lines = str(err).splitlines()
         detail = next((line for line in lines if "allocate" in line or "Out of Memory" in line), lines[0])
         raise UserError(

@@ -44,26 +44,15 @@ def nfc(text: str) -> str:
     return text if unicodedata.is_normalized("NFC", text) else unicodedata.normalize("NFC", text)
 
 
-# NFC spellings that may need a rewrite: a toned a/e after o, a toned y after u, a toned u after q. Most
-# lines hold some ("hoạt", "toàn", "quả"), so each is then checked as _NEW_STYLE / _QU_TONE would see it:
-# a word-final open syllable not after q, or any toned u after q. Checked first because the rewrite (NFD,
-# regex, NFC) costs, and most lines need none.
-_CANDIDATE = re.compile("[oO][àáảãạèéẻẽẹÀÁẢÃẠÈÉẺẼẸ]|[uU][ỳýỷỹỵỲÝỶỸỴ]|[qQ][ùúủũụÙÚỦŨỤ]")
+# NFC spellings that need the rewrite: a toned a/e after o, or a toned y after u, not after q and at a word's
+# end (no word character, \w, and no combining mark follows), as _NEW_STYLE sees them; or any toned u after q,
+# as _QU_TONE does. Searched first because the rewrite (NFD, regex, NFC) costs, and most lines need none.
+_NEEDS_WORK = re.compile("[qQ][ùúủũụÙÚỦŨỤ]"
+                         "|(?<![qQ])(?:[oO][àáảãạèéẻẽẹÀÁẢÃẠÈÉẺẼẸ]|[uU][ỳýỷỹỵỲÝỶỸỴ])(?![\\w\u0300-\u036f])")
 
 
 def _needs_work(text: str) -> bool:
-    end = len(text)
-    for m in _CANDIDATE.finditer(text):
-        i = m.start()
-        if text[i] in "qQ":
-            return True
-        if i and text[i - 1] in "qQ":
-            continue
-        after = text[i + 2] if i + 2 < end else ""
-        # at a word's end: what follows is no word character (\w) and no combining mark
-        if not after or not (after.isalnum() or after == "_" or "\u0300" <= after <= "\u036f"):
-            return True
-    return False
+    return _NEEDS_WORK.search(text) is not None
 
 
 def canonical_tones(text: str) -> str:
