@@ -63,7 +63,8 @@ _LABEL = re.compile(r"^(?:[•*·▪►◦○●■□▸+\-–—]|\d{1,2}[.)])
 _CREDIT = re.compile(r"(?:^|[\s(\-–—])(?:ảnh|nguồn\s+ảnh|photo)\s*:", re.IGNORECASE)
 _SEPARATORS = re.compile(r"\s+[-–—|]\s+")
 _BREADCRUMB_SEP = re.compile(r"\s*(?:>|»|›|/|\|)\s*")
-_SENTENCE_STOP = re.compile(r"[.!?…][\"'”’)\]]*$")
+# a sentence's end (a colon or a semicolon is not one), closing quotes or brackets after it
+SENTENCE_STOP = re.compile(r"[.!?…][\"'”’)\]]*$")
 
 
 @dataclass(frozen=True)
@@ -236,7 +237,7 @@ def is_breadcrumb(line: str) -> bool:
         and len(line) <= 120
         and all(len(p.split()) <= 5 for p in parts)
         and bool(_BREADCRUMB_SEP.search(line))
-        and not _SENTENCE_STOP.search(line)
+        and not SENTENCE_STOP.search(line)
     )
 
 

@@ -30,7 +30,6 @@ CAPTION_MAX_WORDS = 45  # a longer line above a lone credit line is a paragraph;
 PROSE_MIN_WORDS = 15  # a line this long ending in . ! ? is a paragraph, not a listed headline
 
 _BULLET = re.compile(r"^(?:[-–•*·+▪►]\s*)+")
-_SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*$")
 
 
 @dataclass(frozen=True)
@@ -468,7 +467,7 @@ def _caption_sized(text: str) -> bool:
 
 
 def _is_prose(line: str) -> bool:
-    return not _BULLET.match(line) and word_count(line) >= PROSE_MIN_WORDS and bool(_SENTENCE_END.search(line))
+    return not _BULLET.match(line) and word_count(line) >= PROSE_MIN_WORDS and bool(locate.SENTENCE_STOP.search(line))
 
 
 def _opening_date(paras: list[_Unit]) -> dates.FoundDate | None:
