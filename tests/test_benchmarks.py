@@ -31,3 +31,16 @@ def test_peer_bench_runs_and_prints_the_ratio_or_how_to_get_the_peer():
     assert done.returncode == 0, done.stderr[-2000:]
     assert "I/O floor" in done.stdout or "floor" in done.stdout
     assert "datatrove / vncyberdata" in done.stdout or "pip install '.[bench]'" in done.stdout + done.stderr
+
+
+def test_database_scale_runs_every_step_on_replicated_facts_or_names_the_one_out_of_memory():
+    script = [sys.executable, str(REPO / "benchmarks" / "database_scale.py"), "--articles", "60", "--copies", "3"]
+    done = subprocess.run(script, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    lines = done.stdout.splitlines()
+    assert any(line.endswith("database memory limit 64MB") for line in lines)
+    steps = [line[:24].strip() for line in lines if " MB" in line and "peak" in line]
+    assert steps == ["keep_vietnamese", "drop_duplicate_ids", "drop_near_duplicates", "gather: article places",
+                     "gather: headline rows"]
+    starved = subprocess.run(script + ["--db-memory", "4MB"], capture_output=True, text=True, timeout=300)
+    assert starved.returncode == 1 and "FAILED after" in starved.stdout and "Out of Memory" in starved.stdout

@@ -37,8 +37,8 @@ def article_rows(store: Store, kept: Facts, folder: Path, stage_rows: int = STAG
     groups' files (`layout.row_group_rows` rows each) go to `folder`, `stage_rows` rows appended at a time."""
     group_rows = layout.row_group_rows
     splits = sorted(_split_counts(store, f"SELECT split, count(*) AS n FROM {kept.table} GROUP BY split").items())
-    placed = tables(store.db, f"SELECT * FROM {_placed(store, kept)} ORDER BY chunk, row", PLACED)
-    files = partition(store, placed, Scatter(folder, stage_rows), group_rows)
+    in_order = tables(store.db, f"SELECT * FROM {placed(store, kept)} ORDER BY chunk, row", PLACED)
+    files = partition(store, in_order, Scatter(folder, stage_rows), group_rows)
     return {split: Rows(count, _group_reader(store.schema, files, split, count, group_rows),
                         # the rows are a subset of the stored rows; each row group adds at most an offset and a
                         # bitmap byte per column to what the chunks measured
@@ -46,7 +46,7 @@ def article_rows(store: Store, kept: Facts, folder: Path, stage_rows: int = STAG
             for split, count in splits}
 
 
-def _placed(store: Store, kept: Facts) -> str:
+def placed(store: Store, kept: Facts) -> str:
     """A table of the kept records' (chunk, row, split, place, cluster_size), place being the record's rank
     by id in its split."""
     ordered = f"SELECT chunk, row, split, 0 AS place, cluster_size FROM {kept.table} ORDER BY split, id"
