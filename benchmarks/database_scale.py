@@ -48,6 +48,11 @@ def capture(raw: Path, cache_dir: Path | None, folder: Path) -> None:
     gather.article_rows = original
 
 
+def rehash(column: str) -> str:
+    """SQL for a 16-hex-digit id column made distinct per copy `k` (copy 0 keeps the original)."""
+    return f"CASE WHEN k = 0 THEN {column} ELSE substr(md5({column} || k::VARCHAR), 1, 16) END"
+
+
 def replicate(folder: Path, copies: int, path: Path) -> None:
     """A database at `path` whose facts and sightings are those in `folder`, `copies` times over."""
     import duckdb
@@ -57,7 +62,6 @@ def replicate(folder: Path, copies: int, path: Path) -> None:
     db = duckdb.connect(str(path))
     db.execute("SET memory_limit = '2GB'")
     n = db.execute(f"SELECT count(*) FROM '{folder}/facts.parquet'").fetchall()[0][0]
-    rehash = lambda column: f"CASE WHEN k = 0 THEN {column} ELSE substr(md5({column} || k::VARCHAR), 1, 16) END"  # noqa: E731
     bands = ", ".join(f"xor(band{b}, hash(k + {b}) * (k > 0)::UBIGINT) AS band{b}" for b in range(minhash.BANDS))
     db.execute(f"""CREATE TABLE facts AS SELECT idx + k * {n} AS idx, chunk + k * 1000000 AS chunk, row,
         {rehash('id')} AS id, raw_path || '/' || k::VARCHAR AS raw_path, raw_sha256, body_len, lead_len, language,

@@ -239,9 +239,10 @@ def test_the_database_memory_limit_is_checked_and_its_default_documented(tmp_pat
     err = capsys.readouterr().err
     assert "'lots' is not a memory size" in err and "2GB" in err and "Traceback" not in err
     assert not (tmp_path / "out").exists() and [p.name for p in tmp_path.iterdir()] == ["raw"]
-    build_help = next(a for a in make_parser()._subparsers._group_actions[0].choices["build"]._actions
-                      if a.dest == "db_memory").help
-    assert f"default: {database.Limits().memory}" in build_help
+    for command in ("build", "release"):
+        help_text = next(a for a in make_parser()._subparsers._group_actions[0].choices[command]._actions
+                         if a.dest == "db_memory").help
+        assert f"default: {database.Limits().memory}" in help_text, command
 
 
 def test_a_database_out_of_memory_is_a_clear_error_and_leaves_nothing_behind(tmp_path, capsys):

@@ -21,12 +21,18 @@ EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 DROPS_SHOWN = 20  # on stderr; a corpus with planted or real duplicates drops thousands
 
 
+def _db_limits(args: argparse.Namespace):
+    """The build database's limits: --db-memory of build and release, else the defaults."""
+    from .build.database import Limits
+
+    return Limits(memory=args.db_memory) if args.db_memory else Limits()
+
+
 def cmd_build(args: argparse.Namespace) -> int:
     """Parse every raw file and write the dataset folder (Parquet, card, build report)."""
     import os
 
     from .build.build import Options, build
-    from .build.database import Limits
 
     workers = args.workers or os.cpu_count() or 1
     progress = sys.stderr.isatty() and not os.environ.get("CI")
@@ -36,7 +42,7 @@ def cmd_build(args: argparse.Namespace) -> int:
         progress=progress,
         engine=args.engine,
         ray_address=args.ray_address,
-        database=Limits(memory=args.db_memory) if args.db_memory else Limits(),
+        database=_db_limits(args),
     )
     report = build(Path(args.raw), Path(args.out), options)
     out = Path(args.out)
@@ -217,7 +223,6 @@ def cmd_fix_encoding(args: argparse.Namespace) -> int:
 
 def cmd_release(args: argparse.Namespace) -> int:
     """Validate, build, gate and publish an immutable release (or re-materialise the latest recorded one)."""
-    from .build.database import Limits
     from .release.release import Paths, release
 
     paths = Paths(root=Path(args.root), raw=Path(args.raw), releases=Path(args.releases))
@@ -227,9 +232,8 @@ def cmd_release(args: argparse.Namespace) -> int:
         print(f"release: {name} ({time.monotonic() - started:.0f} s)", file=sys.stderr, flush=True)
         _crash_hook(name)
 
-    database = Limits(memory=args.db_memory) if args.db_memory else Limits()
     outcome = release(paths, version=args.version, allow_lower_floors=args.allow_lower_floors, checkpoint=checkpoint,
-                      database=database)
+                      database=_db_limits(args))
     stream = sys.stderr if outcome.status == "refused" else sys.stdout
     for line in outcome.lines:
         print(line, file=stream)

@@ -152,8 +152,8 @@ def numbered(db, name: str, sql: str, schema: pa.Schema, number: str, group: str
     at = schema.get_field_index(number)
     current, before = None, 0
     threads = query(db, "SELECT current_setting('threads') AS n").column("n")[0].as_py()
-    db.execute("SET threads = 1")  # a sort of wide rows on two threads needs twice the memory to spill
-    with pq.ParquetWriter(staged, schema, compression="none") as writer, _restored(db, "threads", threads):
+    with _restored(db, "threads", threads), pq.ParquetWriter(staged, schema, compression="none") as writer:
+        db.execute("SET threads = 1")  # a sort of wide rows on two threads needs twice the memory to spill
         for table in tables(db, sql, schema):
             numbers = np.empty(table.num_rows, dtype=np.int64)
             if group is None:
