@@ -7,6 +7,8 @@ import json
 import shutil
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 import sites
 from conftest import RAW
 
@@ -232,3 +234,35 @@ def test_the_build_report_counts_title_evidence_and_html_disagreements(tmp_path)
     assert evidence["title"]["visible"] == 1 and evidence["author"]["visible"] == 1  # the HTML page's h1, byline
     page = parse((site / "page.html").read_bytes(), sites.read_sidecar(site / "page.meta.json"), "p.html", raw_format="html")
     assert evidence["differs"] and sum(evidence["differs"].values()) == sum(c.startswith("differs:") for c in page.evidence)
+
+
+# The word counts behind prose and language judgements, against the plain definitions they replace (a
+# regular expression tried at every character): words with a letter, words with a Vietnamese letter in
+# either case, and stopwords counted as whole runs of word characters.
+_TEXT_PIECES = ["và", "Và", "VÀ", "của", "các", "là", "đã", "được", "người", "năm", "hoà", "Hà", "Nội", "ĐÀ",
+                "ư", "abc", "x", "_", "1", "2024", "²", "½", "(", ")", ",", ".", "-", "“", "”", "và,", "(của)",
+                "và_của", " ", "  ", "\n", "\t", "\u00a0", "İ", "ß", "ǅ"]
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.one_of(st.lists(st.sampled_from(_TEXT_PIECES), max_size=16).map("".join), st.text(max_size=60)))
+def test_word_shares_follow_their_definitions(text):
+    import re
+
+    from vncyberdata.parse.locate import STOPWORDS, _VI_LETTERS, stopword_share, vietnamese_share
+
+    words = len(re.findall(r"\S*[^\W\d_]\S*", text))
+    vi = len(re.findall(r"\S*[" + "".join(sorted(_VI_LETTERS)) + r"]\S*", text, re.IGNORECASE))
+    assert vietnamese_share(text) == (vi / words if words else 0.0)
+    stop = re.compile(r"(?<!\w)(?:" + "|".join(sorted(STOPWORDS, key=len, reverse=True)) + r")(?!\w)")
+    n = len(text.split())
+    assert stopword_share(text) == (len(stop.findall(text.casefold())) / n if n else 0.0)
+
+
+def test_vietnamese_letters_match_in_either_case_as_an_ignorecase_pattern_would():
+    import re
+
+    from vncyberdata.parse.locate import _VI_CASES, _VI_LETTERS
+
+    ignorecase = re.compile("[" + "".join(sorted(_VI_LETTERS)) + "]", re.IGNORECASE)
+    assert {chr(c) for c in range(0x110000) if ignorecase.match(chr(c))} == set(_VI_CASES)

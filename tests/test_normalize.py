@@ -103,3 +103,27 @@ def test_topic_keys_collapse_whitespace_as_one_space(text):
 
     folded = unicodedata.normalize("NFC", unicodedata.normalize("NFC", text).casefold())
     assert match_key(text) == canonical_tones(re.sub(r"\s+", " ", folded.replace("\u200b", "")))
+
+
+# Pieces of dumps as they arrive: both tone styles, q/u/o next to toned vowels, every kind of space and line
+# break, zero-width characters, punctuation, digits, decomposed marks.
+_DUMP_PIECES = [*_PIECES, "\u0301", "\u0323", "hoà", "Thuỷ", "quý", "qúy", "\n", "\r\n", "\r", "  ", "\t", "\u00a0", "\u2003", "\u200b",
+                "\ufeff", "\u3000", "\x0b", "\x85", "\u2028", "ư", "ơ", "đ", "Đ", ",", "(", ")", "²", "½", "٣", "A", "z"]
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.one_of(st.lists(st.sampled_from(_DUMP_PIECES), max_size=14).map("".join), st.text(max_size=60)))
+def test_a_whole_text_cleans_as_its_lines_do(text):
+    from vncyberdata.parse.normalize import clean_lines, split_lines
+
+    assert clean_lines(text) == [clean_line(line) for line in split_lines(text)]
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.one_of(st.lists(st.sampled_from(_DUMP_PIECES), max_size=14).map("".join), st.text(max_size=60)))
+def test_words_are_the_runs_of_letters_and_digits(text):
+    import re
+
+    from vncyberdata.parse.normalize import words
+
+    assert words(text) == re.findall(r"[^\W_]+", text)

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 from . import byline, credits, dates
 from .chrome import ChromeTable
-from .normalize import WORDS
+from .normalize import words
 
 
 # Frequent Vietnamese function words (syllables). A paragraph of prose has several per twenty syllables;
@@ -98,7 +98,7 @@ class Located:
 def fold(text: str) -> str:
     """`normalize.key_text` for a line that is already clean (NFC, canonical tones): case-folded, punctuation
     and space runs made one space. The parser's lines are cleaned once; this keeps from cleaning them again."""
-    return " ".join(WORDS.findall(text.casefold()))
+    return " ".join(words(text.casefold()))
 
 
 def _labels(table: ChromeTable) -> dict[int, frozenset[tuple[str, ...]]]:
@@ -137,8 +137,12 @@ def chrome_share(text: str, table: ChromeTable) -> float:
     return covered / len(words)
 
 
-_ALPHA_WORD = re.compile(r"\S*[^\W\d_]\S*")
-_VI_WORD = re.compile(r"\S*[" + "".join(sorted(_VI_LETTERS)) + r"]\S*", re.IGNORECASE)
+# A word (a run of non-space characters) with a letter, or with a Vietnamese letter in either case. Each
+# pattern starts at the word's first such letter and runs to the word's end, so a word counts once, and the
+# engine scans for the letter class (a leading \\S* would be tried at every character).
+_ALPHA_WORD = re.compile(r"[^\W\d_]\S*")
+_VI_CASES = "".join(sorted({c for letter in _VI_LETTERS for c in (letter, letter.upper())}))
+_VI_WORD = re.compile("[" + _VI_CASES + r"]\S*")
 
 
 def vietnamese_share(text: str) -> float:
@@ -147,13 +151,22 @@ def vietnamese_share(text: str) -> float:
     return len(_VI_WORD.findall(text)) / words if words else 0.0
 
 
-_STOPWORD = re.compile(r"(?<!\w)(?:" + "|".join(sorted(STOPWORDS, key=len, reverse=True)) + r")(?!\w)")
+_WORD_RUN = re.compile(r"\w+")
 
 
 def stopword_share(text: str) -> float:
-    """The share of a text's words that are stopwords (a word is counted with the punctuation around it)."""
+    """The share of a text's words that are stopwords (a word is counted with the punctuation around it):
+    the runs of word characters (\\w) that are a stopword, over the whitespace-separated words."""
     words = len(text.split())
-    return len(_STOPWORD.findall(text.casefold())) / words if words else 0.0
+    if not words:
+        return 0.0
+    found = 0
+    for token in text.casefold().split():
+        if token in STOPWORDS:
+            found += 1
+        elif not token.isalnum():  # punctuation around or inside: its runs, one by one
+            found += sum(1 for run in _WORD_RUN.findall(token) if run in STOPWORDS)
+    return found / words
 
 
 def is_prose(text: str) -> bool:

@@ -26,6 +26,8 @@ _ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff]")
 # so a clean line is scanned, not rebuilt.)
 _SPACES = r"[ \t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]"
 _SPACE_RUN = re.compile(_SPACES + r"{2,}|[\t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]")
+# what makes a line need more than a strip: a space other than " ", or a zero-width character
+_ODD_SPACE = re.compile("[\t\u00a0\u1680\u2000-\u200d\u202f\u205f\u2060\u3000\ufeff]")
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 # A key's words: runs of letters and digits (NFC Vietnamese letters are all \w); punctuation, symbols,
 # spaces and "_" only separate them.
@@ -47,12 +49,20 @@ def nfc(text: str) -> str:
 # NFC spellings that need the rewrite: a toned a/e after o, or a toned y after u, not after q and at a word's
 # end (no word character, \w, and no combining mark follows), as _NEW_STYLE sees them; or any toned u after q,
 # as _QU_TONE does. Searched first because the rewrite (NFD, regex, NFC) costs, and most lines need none.
-_NEEDS_WORK = re.compile("[qQ][ùúủũụÙÚỦŨỤ]"
-                         "|(?<![qQ])(?:[oO][àáảãạèéẻẽẹÀÁẢÃẠÈÉẺẼẸ]|[uU][ỳýỷỹỵỲÝỶỸỴ])(?![\\w\u0300-\u036f])")
+# The pattern has no look-behind in front, so the engine scans for its first letters; a match whose o or u
+# follows a q (the "u" of "quý" belongs to the consonant) is passed over in `_needs_work`.
+_TONED_AE, _TONED_Y, _TONED_U = "àáảãạèéẻẽẹÀÁẢÃẠÈÉẺẼẸ", "ỳýỷỹỵỲÝỶỸỴ", "ùúủũụÙÚỦŨỤ"
+_CANDIDATE = re.compile(f"[qQ][{_TONED_U}]|(?:[oO][{_TONED_AE}]|[uU][{_TONED_Y}])(?![\\w\u0300-\u036f])")
 
 
 def _needs_work(text: str) -> bool:
-    return _NEEDS_WORK.search(text) is not None
+    match = _CANDIDATE.search(text)
+    while match is not None:
+        start = match.start()
+        if text[start] in "qQ" or not start or text[start - 1] not in "qQ":
+            return True
+        match = _CANDIDATE.search(text, start + 1)
+    return False
 
 
 def canonical_tones(text: str) -> str:
@@ -77,7 +87,20 @@ def split_lines(text: str) -> list[str]:
 
 def clean_line(line: str) -> str:
     """NFC, zero-width characters removed, space runs collapsed, ends stripped, canonical tone placement."""
-    return canonical_tones(_SPACE_RUN.sub(" ", _ZERO_WIDTH.sub("", nfc(line))).strip())
+    line = nfc(line)
+    if "  " in line or _ODD_SPACE.search(line):  # most lines hold neither: scanned, not rebuilt
+        line = _SPACE_RUN.sub(" ", _ZERO_WIDTH.sub("", line))
+    return canonical_tones(line.strip())
+
+
+def clean_lines(text: str) -> list[str]:
+    """`clean_line` of every line of `text` (as split_lines cuts it), with the checks made once for the whole
+    text: a text with no odd space, no zero-width character, no double space and no spelling to rewrite (most
+    dumps) only has its lines stripped."""
+    text = nfc(text)
+    if "  " in text or _ODD_SPACE.search(text) or (not text.isascii() and _needs_work(text)):
+        return [clean_line(line) for line in split_lines(text)]
+    return [line.strip() for line in split_lines(text)]
 
 
 def is_blank(line: str) -> bool:
@@ -90,8 +113,19 @@ def key_text(text: str) -> str:
     Two strings with the same key differ only in case, punctuation or spacing ("phòng chống" and
     "phòng, chống" share a key).
     """
-    folded = nfc(clean_line(text).casefold())
-    return " ".join(WORDS.findall(folded))
+    return " ".join(words(nfc(clean_line(text).casefold())))
+
+
+def words(text: str) -> list[str]:
+    """`WORDS.findall(text)`: the runs of letters and digits. Most whitespace-separated tokens are one such
+    run whole (str.isalnum is the same test as the pattern's [^\\W_]); only the others go to the pattern."""
+    found: list[str] = []
+    for token in text.split():
+        if token.isalnum():
+            found.append(token)
+        else:
+            found += WORDS.findall(token)
+    return found
 
 
 def word_count(text: str) -> int:

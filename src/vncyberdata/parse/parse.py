@@ -21,7 +21,7 @@ from pydantic import ValidationError
 from . import article_check, boxes, byline, credits, dates, ids, langid, locate, redact, topics
 from .chrome import ChromeTable, default_table
 from .credits import MAX_CAPTION
-from .normalize import BOM, clean_line, key_text, nfc, split_lines, word_count
+from .normalize import BOM, clean_line, clean_lines, key_text, nfc, word_count
 from ..model.record import Article, Caption, PiiCounts, RawMeta, TopicMatch
 
 PARSER_VERSION = "1.0.0"
@@ -117,7 +117,7 @@ def analyse(raw: bytes, meta: RawMeta, *, table: ChromeTable | None = None, raw_
     text = decode(dump)
     if isinstance(text, Rejection):
         return text
-    lines = [clean_line(line) for line in split_lines(text)]
+    lines = clean_lines(text)
     # an HTML page was laid out by html_dump from its structure: the dump starts at the headline
     walk = _Walk(lines, table or default_table(), meta, whole_page=raw_format != "html")
     walk.run()
