@@ -13,7 +13,7 @@ import pytest
 from conftest import PAGES, RAW, REPO
 
 from vncyberdata.release import gate, records
-from vncyberdata.build import minhash
+from vncyberdata.build import minhash, write
 from vncyberdata.errors import UserError
 from vncyberdata.release.loading import report_rows
 from vncyberdata.intake.raw import sha256_file
@@ -83,6 +83,20 @@ def test_nothing_changed_publishes_nothing(released):
     outcome = release(released)
     assert outcome.status == "unchanged" and "nothing published" in outcome.lines[0]
     assert sorted(p.name for p in released.releases.iterdir()) == before
+
+
+def test_the_same_records_in_another_parquet_encoding_are_a_patch_release(released):
+    # 1.0.0 as if written at an older encoding (before the field was recorded: 1); the raw folder is unchanged
+    history = released.root / "releases" / "1.0.0.json"
+    record = json.loads(history.read_text())
+    assert record["parquet_encoding"] == write.PARQUET_ENCODING != 1
+    del record["parquet_encoding"]
+    history.write_text(json.dumps(record))
+    outcome = release(released)
+    assert outcome.status == "published" and outcome.version == "1.0.1", outcome.lines
+    notes = (released.releases / "vncyberdata-1.0.1" / "RELEASE_NOTES.md").read_text()
+    assert f"Parquet encoding of the shards: version 1 -> {write.PARQUET_ENCODING}" in notes
+    assert "records changed" not in notes and "records added" not in notes
 
 
 def test_rematerialise_is_byte_identical_or_names_the_file(released):

@@ -12,6 +12,7 @@ from .drops import Drops
 from ..parse.parse import PARSER_VERSION
 from ..model.record import LINE_CLASSES
 from .rows import Rows
+from .write import PARQUET_ENCODING
 
 
 @dataclass
@@ -37,6 +38,7 @@ class Report:
             "package_version": __version__,
             "parser_version": PARSER_VERSION,
             "signature_version": minhash.SIGNATURE_VERSION,
+            "parquet_encoding": PARQUET_ENCODING,
             "inputs": self.inputs,
             "ignored": self.ignored,
             "steps": self.steps,

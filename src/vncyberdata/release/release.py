@@ -201,7 +201,7 @@ def release(
         else:
             changes = compare(old_records, records_file, previous["features"], features,
                               retracted=load_retractions(paths), scratch=stage / "compare", limits=database)
-            level = changes.level()
+            level = changes.level() or _reencoded(previous, report)
         if previous is not None and level is None and floors == previous["floors"]:
             return _unchanged(paths, previous, stage)
 
@@ -232,6 +232,7 @@ def release(
             "package_version": __version__,
             "parser_version": report["parser_version"],
             "signature_version": report["signature_version"],
+            "parquet_encoding": report["parquet_encoding"],
             "inputs": _inputs_summary(report),
             "splits": report["splits"],
             "features": features,
@@ -381,7 +382,14 @@ def _write_manifest(git_state: tuple, folder: Path, version: str, report: dict, 
 
 # What changes the records of an unchanged raw folder: the parser, and the near-duplicate signatures (which
 # pairs near the threshold are one cluster). A history record without a signature version predates it: 1.
-_ENGINE_VERSIONS = (("parser_version", "parser", 0), ("signature_version", "near-duplicate signatures (MinHash)", 1))
+# The same records written another way (write.PARQUET_ENCODING; 1 before it was recorded) are new bytes: a
+# patch release, since a rebuild of the recorded one could not reproduce its checksums.
+_ENGINE_VERSIONS = (("parser_version", "parser", 0), ("signature_version", "near-duplicate signatures (MinHash)", 1),
+                    ("parquet_encoding", "Parquet encoding of the shards", 1))
+
+
+def _reencoded(previous: dict, report: dict) -> str | None:
+    return "patch" if str(previous.get("parquet_encoding", 1)) != str(report["parquet_encoding"]) else None
 
 
 def _inputs_summary(report: dict) -> dict:
