@@ -5,7 +5,7 @@ The content hash (sha256 of the canonical, case-folded, punctuation-free body), 
 keys. A module of its own because the parse cache's fingerprint covers it (cache.py): a change to how the
 driver clusters must not invalidate every cached parse.
 
-The signature (SIGNATURE_VERSION 2), computed with numpy over the whole text, no Python loop per shingle:
+The signature (SIGNATURE_VERSION 2), computed in one compiled pass over the text's bytes (numba):
 - the key text (normalize.key_text: words joined by single spaces) as UTF-8 bytes; a shingle is the bytes
   from the start of word i to the end of word i + SHINGLE_WORDS - 1 (" ".join of the words, as before), or
   the whole text when it has no more than SHINGLE_WORDS words;
@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import hashlib
 
+import numba
 import numpy as np
 
 from ..parse.normalize import key_text
@@ -53,8 +54,6 @@ A = np.array([(next(_draws) & 0xFFFFFFFF) | 1 for _ in range(NUM_PERM)], dtype=n
 B = np.array([next(_draws) & 0xFFFFFFFF for _ in range(NUM_PERM)], dtype=np.uint32)
 del _draws
 
-_KEPT_POWERS = 1 << 20  # powers kept for texts up to 1 MiB (16 MiB); a longer text computes its own
-_powers = (np.ones(1, dtype=np.uint64), np.ones(1, dtype=np.uint64))  # BASE^j and BASE^-j modulo 2^64
 def content_hash(body: str) -> str:
     return key_content_hash(key_text(body))
 
@@ -72,52 +71,51 @@ def shingles(body: str) -> list[bytes]:
     return [" ".join(words[i : i + SHINGLE_WORDS]).encode("utf-8") for i in range(len(words) - SHINGLE_WORDS + 1)]
 
 
-def _powers_for(n: int) -> tuple[np.ndarray, np.ndarray]:
-    global _powers
-    powers = _powers
-    if len(powers[0]) >= n:
-        return powers
-    size = max(n, min(max(2 * len(powers[0]), 4096), _KEPT_POWERS))
-    made = tuple(
-        np.cumprod(np.r_[np.uint64(1), np.full(size - 1, factor, dtype=np.uint64)], dtype=np.uint64)
-        for factor in (BASE, _BASE_INVERSE)
-    )
-    if size <= _KEPT_POWERS:
-        _powers = made
-    return made
+_MASK32 = np.uint64(0xFFFFFFFF)
 
 
-_FMIX = (np.uint64(33), np.uint64(0xFF51AFD7ED558CCD), np.uint64(0xC4CEB9FE1A85EC53))
-
-
-def shingle_hashes(key: str) -> np.ndarray:
-    """The 32-bit hash h of each shingle of a key text (with repeats), as uint32."""
-    data = np.frombuffer(key.encode("utf-8"), dtype=np.uint8)
-    n = len(data)
-    power, inverse = _powers_for(n + 1)
-    prefix = np.zeros(n + 1, dtype=np.uint64)
-    np.cumsum(power[:n] * data, out=prefix[1:])
-    spaces = np.flatnonzero(data == 32)
-    if len(spaces) < SHINGLE_WORDS:
-        starts, ends = np.zeros(1, dtype=np.intp), np.full(1, n, dtype=np.intp)
-    else:
-        starts = np.r_[0, spaces[: len(spaces) - SHINGLE_WORDS + 1] + 1]
-        ends = np.r_[spaces[SHINGLE_WORDS - 1 :], n]
-    h = (prefix[ends] - prefix[starts]) * inverse[starts]
-    shift, m1, m2 = _FMIX
-    h ^= h >> shift
-    h *= m1
-    h ^= h >> shift
-    h *= m2
-    h ^= h >> shift
-    return (h >> np.uint64(32)).astype(np.uint32)
+@numba.njit(cache=True, nogil=True)
+def _signature(data, base, base_inverse, a, b, out):  # pragma: no cover (compiled; tests compare with a reference)
+    """The signature of a key text's UTF-8 bytes into `out` (see the module docstring)."""
+    n = data.shape[0]
+    prefix = np.zeros(n + 1, dtype=np.uint64)  # prefix sums of c_j * BASE^j
+    spaces = np.empty(n, dtype=np.int64)
+    m = 0
+    power = np.uint64(1)
+    for j in range(n):
+        prefix[j + 1] = prefix[j] + power * np.uint64(data[j])
+        power = power * base
+        if data[j] == 32:
+            spaces[m] = j
+            m += 1
+    shingles = 1 if m < SHINGLE_WORDS else m - SHINGLE_WORDS + 2
+    out[:] = _MASK32 + np.uint64(1)  # above every 32-bit value: the first shingle lowers it
+    inverse = np.uint64(1)  # BASE^-start
+    at = 0  # the start that `inverse` is the power of
+    for i in range(shingles):
+        start = 0 if i == 0 else spaces[i - 1] + 1
+        end = spaces[i + SHINGLE_WORDS - 1] if i + SHINGLE_WORDS - 1 < m else n
+        while at < start:
+            inverse = inverse * base_inverse
+            at += 1
+        h = (prefix[end] - prefix[start]) * inverse
+        h ^= h >> np.uint64(33)  # the MurmurHash3 64-bit finalizer, then the high 32 bits
+        h *= np.uint64(0xFF51AFD7ED558CCD)
+        h ^= h >> np.uint64(33)
+        h *= np.uint64(0xC4CEB9FE1A85EC53)
+        h ^= h >> np.uint64(33)
+        h >>= np.uint64(32)
+        for k in range(out.shape[0]):
+            v = (np.uint64(a[k]) * h + np.uint64(b[k])) & _MASK32
+            if v < out[k]:
+                out[k] = v
+    return out
 
 
 def key_signature(key: str) -> np.ndarray:
     """The MinHash values (NUM_PERM uint64) of a key text."""
-    permuted = np.multiply.outer(A, shingle_hashes(key))  # wraps modulo 2^32
-    permuted += B[:, None]
-    return permuted.min(axis=1).astype(np.uint64)
+    out = np.empty(NUM_PERM, dtype=np.uint64)
+    return _signature(np.frombuffer(key.encode("utf-8"), dtype=np.uint8), np.uint64(BASE), np.uint64(_BASE_INVERSE), A, B, out)
 
 
 def signature(body: str) -> np.ndarray:
