@@ -241,7 +241,7 @@ def test_the_build_report_counts_title_evidence_and_html_disagreements(tmp_path)
 # either case, and stopwords counted as whole runs of word characters.
 _TEXT_PIECES = ["và", "Và", "VÀ", "của", "các", "là", "đã", "được", "người", "năm", "hoà", "Hà", "Nội", "ĐÀ",
                 "ư", "abc", "x", "_", "1", "2024", "²", "½", "(", ")", ",", ".", "-", "“", "”", "và,", "(của)",
-                "và_của", " ", "  ", "\n", "\t", "\u00a0", "İ", "ß", "ǅ"]
+                "và_của", " ", "  ", "\n", "\t", "\u00a0", "İ", "ß", "ǅ", "\u2028", "\x1c", "\ud800", "🙂", "𝐀"]
 
 
 @settings(max_examples=1500, deadline=None)
@@ -249,10 +249,11 @@ _TEXT_PIECES = ["và", "Và", "VÀ", "của", "các", "là", "đã", "được",
 def test_word_shares_follow_their_definitions(text):
     import re
 
-    from vncyberdata.parse.locate import STOPWORDS, _VI_LETTERS, stopword_share, vietnamese_share
+    from vncyberdata.parse.locate import STOPWORDS, stopword_share, vietnamese_share
+    from vncyberdata.parse.wordshare import VI_LETTERS
 
     words = len(re.findall(r"\S*[^\W\d_]\S*", text))
-    vi = len(re.findall(r"\S*[" + "".join(sorted(_VI_LETTERS)) + r"]\S*", text, re.IGNORECASE))
+    vi = len(re.findall(r"\S*[" + "".join(sorted(VI_LETTERS)) + r"]\S*", text, re.IGNORECASE))
     assert vietnamese_share(text) == (vi / words if words else 0.0)
     stop = re.compile(r"(?<!\w)(?:" + "|".join(sorted(STOPWORDS, key=len, reverse=True)) + r")(?!\w)")
     n = len(text.split())
@@ -262,7 +263,21 @@ def test_word_shares_follow_their_definitions(text):
 def test_vietnamese_letters_match_in_either_case_as_an_ignorecase_pattern_would():
     import re
 
-    from vncyberdata.parse.locate import _VI_CASES, _VI_LETTERS
+    from vncyberdata.parse.wordshare import _VI_CASES, VI_LETTERS
 
-    ignorecase = re.compile("[" + "".join(sorted(_VI_LETTERS)) + "]", re.IGNORECASE)
+    ignorecase = re.compile("[" + "".join(sorted(VI_LETTERS)) + "]", re.IGNORECASE)
     assert {chr(c) for c in range(0x110000) if ignorecase.match(chr(c))} == set(_VI_CASES)
+
+
+def test_the_character_table_is_the_expressions_classes():
+    import re
+
+    import numpy as np
+
+    from vncyberdata.parse.wordshare import _LETTER, _SPACE, _VI, _VI_CASES, _classes
+
+    chars = [chr(c) for c in range(0x10000)]
+    space, letter = re.compile(r"\s"), re.compile(r"[^\W\d_]")
+    want = [(_SPACE if space.match(c) else 0) | (_LETTER if letter.match(c) else 0) | (_VI if c in _VI_CASES else 0)
+            for c in chars]
+    assert np.array_equal(_classes(), np.array(want, dtype=np.uint8))

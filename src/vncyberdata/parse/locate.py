@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from . import byline, credits, dates
 from .chrome import ChromeTable
 from .normalize import words
+from .wordshare import vietnamese_share
 
 
 # Frequent Vietnamese function words (syllables). A paragraph of prose has several per twenty syllables;
@@ -40,7 +41,6 @@ STOPWORDS = frozenset(
     "phải qua làm cùng nhau việc họ chỉ rất nào năm tháng hiện nay cả thêm mới vẫn chưa hoặc bằng tới trước "
     "lên ở".split()
 )
-_VI_LETTERS = frozenset("àáảãạăằắẳẵặâầấẩẫậđèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵ")
 
 PROSE_MIN_WORDS = 12
 PROSE_MIN_STOPWORDS = 0.05  # share of a paragraph's syllables that are stopwords
@@ -135,20 +135,6 @@ def chrome_share(text: str, table: ChromeTable) -> float:
         else:
             i += 1
     return covered / len(words)
-
-
-# A word (a run of non-space characters) with a letter, or with a Vietnamese letter in either case. Each
-# pattern starts at the word's first such letter and runs to the word's end, so a word counts once, and the
-# engine scans for the letter class (a leading \\S* would be tried at every character).
-_ALPHA_WORD = re.compile(r"[^\W\d_]\S*")
-_VI_CASES = "".join(sorted({c for letter in _VI_LETTERS for c in (letter, letter.upper())}))
-_VI_WORD = re.compile("[" + _VI_CASES + r"]\S*")
-
-
-def vietnamese_share(text: str) -> float:
-    """The share of words that carry a Vietnamese letter (a tone mark, a hat, a horn or đ)."""
-    words = len(_ALPHA_WORD.findall(text))
-    return len(_VI_WORD.findall(text)) / words if words else 0.0
 
 
 _WORD_RUN = re.compile(r"\w+")

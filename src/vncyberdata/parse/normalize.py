@@ -49,10 +49,12 @@ def nfc(text: str) -> str:
 # NFC spellings that need the rewrite: a toned a/e after o, or a toned y after u, not after q and at a word's
 # end (no word character, \w, and no combining mark follows), as _NEW_STYLE sees them; or any toned u after q,
 # as _QU_TONE does. Searched first because the rewrite (NFD, regex, NFC) costs, and most lines need none.
-# The pattern has no look-behind in front, so the engine scans for its first letters; a match whose o or u
-# follows a q (the "u" of "quý" belongs to the consonant) is passed over in `_needs_work`.
+# The pattern starts with one character class, which the engine scans for; which letter was found picks the
+# vowels that may follow (a look-behind on that one letter). A match whose o or u follows a q (the "u" of
+# "quý" belongs to the consonant) is passed over in `_needs_work`.
 _TONED_AE, _TONED_Y, _TONED_U = "àáảãạèéẻẽẹÀÁẢÃẠÈÉẺẼẸ", "ỳýỷỹỵỲÝỶỸỴ", "ùúủũụÙÚỦŨỤ"
-_CANDIDATE = re.compile(f"[qQ][{_TONED_U}]|(?:[oO][{_TONED_AE}]|[uU][{_TONED_Y}])(?![\\w\u0300-\u036f])")
+_WORD_END = "(?![\\w\u0300-\u036f])"
+_CANDIDATE = re.compile(f"[oOuUqQ](?:(?<=[qQ])[{_TONED_U}]|(?<=[oO])[{_TONED_AE}]{_WORD_END}|(?<=[uU])[{_TONED_Y}]{_WORD_END})")
 
 
 def _needs_work(text: str) -> bool:
