@@ -88,7 +88,8 @@ def test_the_scratch_folder_is_removed_after_a_build_and_after_a_failure(corpus,
 
 def test_the_store_loads_every_chunk_into_the_database(corpus, tmp_path):
     """Three chunks loaded: records numbered in arrival order with their chunk and row, facts and band keys
-    intact, sightings with their article's id, pins in the order read, signatures read back by place."""
+    intact, sightings with their article's id, pins in the order read, signatures read back by place. The
+    rows are inserted LOAD_ROWS at a time, the rest at `flush`."""
     import pyarrow.parquet as pq
 
     from vncyberdata.model import schemas
@@ -107,6 +108,8 @@ def test_the_store_loads_every_chunk_into_the_database(corpus, tmp_path):
                                      pins_table([(f"f{9 - start}.txt", start, bytes(32)),
                                                  (f"f{9 - start}.meta.json", 1, bytes([start]) * 32)])))
     assert store.count == 10 and store.pins == 7
+    assert database.query(db, "SELECT count(*) AS n FROM pins").column("n")[0].as_py() == 0, "gathered, not inserted yet"
+    store.flush()
     facts = database.query(db, "SELECT * FROM facts ORDER BY idx")
     assert facts.column("id").to_pylist() == [r["id"] for r in rows]
     assert facts.column("idx").to_pylist() == list(range(10))

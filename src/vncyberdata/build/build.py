@@ -92,6 +92,7 @@ def parse_files(files: Iterable[RawFile], report: Report, options: Options, stor
             store.add(chunk)
             if progress is not None:
                 progress.update(files_in)
+        store.flush()
     finally:
         if progress is not None:
             progress.close()

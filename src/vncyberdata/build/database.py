@@ -180,10 +180,14 @@ SEEN_COLUMNS = pa.schema([("idx", pa.int64()), *(SIGHTINGS.field(n) for n in SIG
 PIN_COLUMNS = pa.schema([("seq", pa.int64()), *INPUTS])
 
 
+LOAD_ROWS = 16_384  # rows the store gathers before it inserts them (an insert is a commit: a few ms each)
+
+
 class Store:
     """The driver's side of the chunks: loads each into the database as it arrives (`add`), numbering the
     records in arrival order (`idx`), and reads signatures back from the chunks' files for the few pairs
-    the near-duplicate step judges."""
+    the near-duplicate step judges. Rows are inserted LOAD_ROWS at a time; `flush` inserts the rest (the
+    tables are complete only after it)."""
 
     def __init__(self, db, chunk_folder: Path, schema: pa.Schema) -> None:
         self.db = db
@@ -195,6 +199,8 @@ class Store:
         self.pins = 0
         self.sightings_bytes = 0  # Arrow size of every sighting stored
         self._chunks: list[str] = []  # the chunks that hold records, in arrival order
+        self._pending: dict[str, list[pa.Table]] = {"pins": [], "facts": [], "sightings": []}
+        self._pending_rows = 0
         for name, columns in (("facts", FACT_COLUMNS), ("sightings", SEEN_COLUMNS), ("pins", PIN_COLUMNS)):
             create(db, name, columns)
 
@@ -223,7 +229,18 @@ class Store:
         self.count += chunk.records
 
     def _insert(self, name: str, table: pa.Table) -> None:
-        insert(self.db, name, table)
+        self._pending[name].append(table)
+        self._pending_rows += table.num_rows
+        if self._pending_rows >= LOAD_ROWS:
+            self.flush()
+
+    def flush(self) -> None:
+        """Insert the rows gathered since the last insert."""
+        for name, pending in self._pending.items():
+            if pending:
+                insert(self.db, name, pa.concat_tables(pending))
+                pending.clear()
+        self._pending_rows = 0
 
     def chunk_rows(self, chunk: int) -> pa.Table:
         """The article rows of a chunk (its arrival number among the chunks with records), read whole."""
