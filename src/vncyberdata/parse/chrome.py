@@ -38,6 +38,7 @@ class ChromeTable:
     _prefix: tuple[Marker, ...] = field(init=False, repr=False, compare=False)
     _longest: int = field(init=False, repr=False, compare=False)  # no marker matches a longer line
     _by_first: dict = field(init=False, repr=False, compare=False)  # prefix markers by their first character
+    _prefix_keys: tuple[str, ...] = field(init=False, repr=False, compare=False)  # every prefix marker's key
 
     def __post_init__(self) -> None:
         exact: dict[str, Marker] = {}
@@ -50,6 +51,7 @@ class ChromeTable:
         for m in self._prefix:
             by_first[m.key[:1]] = by_first.get(m.key[:1], ()) + (m,)
         object.__setattr__(self, "_by_first", by_first)
+        object.__setattr__(self, "_prefix_keys", tuple(m.key for m in self._prefix))
         longest = [m.max_len or len(m.key) for m in self._prefix] + [len(k) for k in exact]
         object.__setattr__(self, "_longest", max(longest, default=0))
 
@@ -62,6 +64,8 @@ class ChromeTable:
         if len(line) > self._longest:
             return None  # longer than any marker's line (casefolding never shortens a line)
         folded = line.casefold()
+        if folded not in self._exact and not folded.startswith(self._prefix_keys):
+            return None  # most lines: one dictionary look-up and one scan of the prefixes
         hits = [m for m in self._by_first.get(folded[:1], ()) if m.matches(folded)]
         if folded in self._exact:
             hits.append(self._exact[folded])

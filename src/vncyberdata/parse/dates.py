@@ -19,6 +19,7 @@ _ZONE = r"\(?\s*(?:gmt|utc)\s*([+-])\s*(\d{1,2})(?::?(\d{2}))?\s*\)?"
 _FILLER = re.compile(r"[\s,|\-–—()/]+|\blúc\b", re.IGNORECASE)
 
 _RE_NUMERIC = re.compile(_NUMERIC)
+_RE_YEAR = re.compile(r"\d{4}")  # what both patterns hold: a line without one is no date line (one fast scan)
 _RE_WORDS = re.compile(_WORDS, re.IGNORECASE)
 _RE_TIME = re.compile(_TIME, re.IGNORECASE)
 _RE_ZONE = re.compile(_ZONE, re.IGNORECASE)
@@ -86,8 +87,8 @@ LABEL_MAX_WORDS = 4
 def _date_and_rest(line: str) -> tuple[FoundDate, str] | None:
     """The first date of a short line and what is left of the line around it (weekday, prefix, time and
     zone taken out)."""
-    if not line or len(line) > MAX_DATE_LINE:
-        return None
+    if not line or len(line) > MAX_DATE_LINE or not _RE_YEAR.search(line):
+        return None  # too long, or no run of four digits: neither pattern can match
     match = _RE_NUMERIC.search(line) or _RE_WORDS.search(line)
     if match is None:
         return None
