@@ -164,3 +164,22 @@ def test_the_gates_streamed_gx_results_are_the_bytes_json_dumps_gives(items):
         broken.add({"a": 1})
         broken.close()  # the gate failed before finishing
         assert sorted(p.name for p in Path(folder).iterdir()) == ["gx_results.json"]
+
+
+_CREDIT_PIECES = ["Ảnh", "ảnh", "ẢNH", "Photo", "photo", "nguồn", "Nguồn", "minh", "họa", "hoạ", "hoa", "chụp", "màn",
+                  "hình", ":", " : ", " ", "  ", "(", ")", "[", "]", ".", "-", " – ", "|", "Cảnh sát bắt giữ", "X",
+                  "Thanh Tùng", "\u00a0", "hưởng", "2024"]
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(st.sampled_from(_CREDIT_PIECES), min_size=1, max_size=10).map("".join))
+def test_a_line_any_credit_pattern_reads_passes_the_credit_hint(line):
+    """credits.may_credit is a pre-filter: every line a caption or credit pattern matches must pass it."""
+    import re
+
+    from vncyberdata.parse import credits
+
+    patterns = [v for v in vars(credits).values() if isinstance(v, re.Pattern) and v is not credits._HINT]
+    assert len(patterns) >= 10
+    if any(p.search(line) for p in patterns):
+        assert credits.may_credit(line), line

@@ -49,8 +49,10 @@ FIGURE_ILLUSTRATION = re.compile(
 FIGURE_CREDIT_ONLY = re.compile(r"^[(\[]?\s*" + _WORD + r"\s*:\s*(?P<credit>.+?)\s*[)\]]?\.?$", re.IGNORECASE)
 FIGURE_CREDITS = (_PAREN_CREDIT, _BARE_CREDIT)  # "text (Ảnh: X)", "text. Ảnh: X", in that order
 
-# Every pattern above holds one of these words: lines without one are never read with them.
-_HINT = re.compile(r"ảnh|photo", re.IGNORECASE)
+# Every pattern above holds one of these: a credit word and its colon, or the start of an illustration or
+# screenshot mark. Lines without one are never read with them ("ảnh" alone is an everyday syllable:
+# "hình ảnh", "ảnh hưởng").
+_HINT = re.compile(r"(?:ảnh|photo)\s*:|ảnh\s+(?:minh\s+h|chụp\s+màn)", re.IGNORECASE)
 
 
 def may_credit(line: str) -> bool:

@@ -143,16 +143,16 @@ _WORD_RUN = re.compile(r"\w+")
 def stopword_share(text: str) -> float:
     """The share of a text's words that are stopwords (a word is counted with the punctuation around it):
     the runs of word characters (\\w) that are a stopword, over the whitespace-separated words."""
-    words = len(text.split())
-    if not words:
+    tokens = text.casefold().split()  # case folding neither makes nor takes whitespace
+    if not tokens:
         return 0.0
     found = 0
-    for token in text.casefold().split():
+    for token in tokens:
         if token in STOPWORDS:
             found += 1
         elif not token.isalnum():  # punctuation around or inside: its runs, one by one
             found += sum(1 for run in _WORD_RUN.findall(token) if run in STOPWORDS)
-    return found / words
+    return found / len(tokens)
 
 
 def is_prose(text: str) -> bool:
