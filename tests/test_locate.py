@@ -281,3 +281,10 @@ def test_the_character_table_is_the_expressions_classes():
     want = [(_SPACE if space.match(c) else 0) | (_LETTER if letter.match(c) else 0) | (_VI if c in _VI_CASES else 0)
             for c in chars]
     assert np.array_equal(_classes(), np.array(want, dtype=np.uint8))
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.lists(st.sampled_from(_TEXT_PIECES), max_size=8).map("".join), st.lists(st.sampled_from(_TEXT_PIECES), max_size=8).map("".join))
+def test_same_fold_is_equal_folds(a, b):
+    assert locate.same_fold(a, b) == (locate.fold(a) == locate.fold(b))
+    assert locate.same_fold(a, a.upper() if a.upper().casefold() == a.casefold() else a)

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 from . import byline, credits, dates
 from .chrome import ChromeTable
-from .normalize import words
+from .normalize import WORDS, words
 from .wordshare import vietnamese_share
 
 
@@ -99,6 +99,15 @@ def fold(text: str) -> str:
     """`normalize.key_text` for a line that is already clean (NFC, canonical tones): case-folded, punctuation
     and space runs made one space. The parser's lines are cleaned once; this keeps from cleaning them again."""
     return " ".join(words(text.casefold()))
+
+
+def same_fold(a: str, b: str) -> bool:
+    """fold(a) == fold(b), settled by the first words where they differ (most pairs of lines)."""
+    a, b = a.casefold(), b.casefold()
+    first_a, first_b = WORDS.search(a), WORDS.search(b)
+    if (first_a and first_a.group()) != (first_b and first_b.group()):
+        return False
+    return " ".join(words(a)) == " ".join(words(b))
 
 
 def _labels(table: ChromeTable) -> dict[int, frozenset[tuple[str, ...]]]:

@@ -374,13 +374,6 @@ class _Walk:
     def group_units(self) -> list[_Unit]:
         """Article lines → paragraphs and captions (credit lines, caption pairs, '(Ảnh: X)' endings)."""
         units: list[_Unit] = []
-        folds: dict[str, str] = {}  # a line is compared with the line before and the line after: folded once
-
-        def folded(text: str) -> str:
-            if text not in folds:
-                folds[text] = locate.fold(text)
-            return folds[text]
-
         for i in self.article_lines:
             line = self.lines[i]
             prev = units[-1] if units else None
@@ -411,7 +404,7 @@ class _Walk:
                 and self._adjacent(prev, i)
                 and len(prev.text) <= MAX_CAPTION
                 and abs(len(prev.text) - len(text)) <= 8 + len(text) // 4  # cheap first: keys of texts this far apart differ
-                and folded(prev.text) == folded(text)  # the lines are clean: fold is their key_text
+                and locate.same_fold(prev.text, text)  # the lines are clean: fold is their key_text
             ):
                 # The same caption twice in a row (image alt text, then the visible caption): keep the later one.
                 if prev.text != text and prev.text not in prev.variants:
