@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 BOM = "\ufeff"
 _ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff]")
@@ -115,7 +116,16 @@ def key_text(text: str) -> str:
     Two strings with the same key differ only in case, punctuation or spacing ("phòng chống" and
     "phòng, chống" share a key).
     """
+    # Short texts (headlines, names, labels) come back again and again, within a page and across pages
+    return _short_key(text) if len(text) <= SHORT_KEY_CHARS else _key(text)
+
+
+def _key(text: str) -> str:
     return " ".join(words(nfc(clean_line(text).casefold())))
+
+
+SHORT_KEY_CHARS = 300
+_short_key = lru_cache(maxsize=16_384)(_key)
 
 
 def words(text: str) -> list[str]:

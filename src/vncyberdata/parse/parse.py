@@ -485,7 +485,8 @@ def _scrubber(counts: Counter):
         if text is None:
             return None
         clean, found = redact.redact(text)
-        counts.update(found)
+        if clean is not text:  # something was replaced (else every count is 0)
+            counts.update(found)
         return clean
 
     return scrub
