@@ -288,3 +288,20 @@ def test_the_character_table_is_the_expressions_classes():
 def test_same_fold_is_equal_folds(a, b):
     assert locate.same_fold(a, b) == (locate.fold(a) == locate.fold(b))
     assert locate.same_fold(a, a.upper() if a.upper().casefold() == a.casefold() else a)
+
+
+_RESIDUE_PIECES = ["(BUTTON)", "(button)", "[", "]", "[x]", "[icon]", "[IMG 3]", "[image: a]", "[Inline]", "REFRESH(",
+                   "Refresh (5 sec)", "#", "#a", "(IFRAME)", "(Submit)", "___", "__", "IFRAME:", "Tin", " ", "a" * 41]
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(st.sampled_from(_RESIDUE_PIECES), max_size=5).map("".join))
+def test_residue_is_the_one_pattern_it_was(text):
+    import re
+
+    one = re.compile(
+        r"^(?:\(BUTTON\)|\[[^\]]{0,40}\]|REFRESH\(|Refresh \(\d+ sec\)|#\w|\(IFRAME\)|\(Submit\)|_{3,}|IFRAME:)"
+        r"|\[(?:icon|IMG|image|INLINE|BUTTON)[^\]]*\]",
+        re.IGNORECASE,
+    )
+    assert locate.is_residue(text) == bool(one.search(text))

@@ -52,7 +52,8 @@ FIGURE_CREDITS = (_PAREN_CREDIT, _BARE_CREDIT)  # "text (Ảnh: X)", "text. Ản
 # Every pattern above holds one of these: a credit word and its colon, or the start of an illustration or
 # screenshot mark. Lines without one are never read with them ("ảnh" alone is an everyday syllable:
 # "hình ảnh", "ảnh hưởng").
-_HINT = re.compile(r"(?:ảnh|photo)\s*:|ảnh\s+(?:minh\s+h|chụp\s+màn)", re.IGNORECASE)
+# (Led by one character class, which the engine scans for; the letter found picks the rest.)
+_HINT = re.compile(r"[ảẢpP](?:(?<=[ảẢ])nh(?:\s*:|\s+(?:minh\s+h|chụp\s+màn))|(?<=[pP])hoto\s*:)", re.IGNORECASE)
 
 
 def may_credit(line: str) -> bool:

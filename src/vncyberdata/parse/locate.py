@@ -53,11 +53,12 @@ TOOLBAR_MAX_CHARS = 200  # a share bar or toolbar on one line is shorter
 _SENTENCE_END = re.compile(r"[.!?…:;][\"'”’)\]»]*$")
 _STOP_END = re.compile(r"[.:;,][\"'”’)\]»]*$")
 # Residue a text browser leaves: buttons, icons, meta refresh, link relations, form fields.
-_RESIDUE = re.compile(
-    r"^(?:\(BUTTON\)|\[[^\]]{0,40}\]|REFRESH\(|Refresh \(\d+ sec\)|#\w|\(IFRAME\)|\(Submit\)|_{3,}|IFRAME:)"
-    r"|\[(?:icon|IMG|image|INLINE|BUTTON)[^\]]*\]",
-    re.IGNORECASE,
+# At the start of a line, or (an icon or image placeholder) anywhere: two patterns, so that the one that may
+# match anywhere is searched only in lines with a "[".
+_RESIDUE_START = re.compile(
+    r"\(BUTTON\)|\[[^\]]{0,40}\]|REFRESH\(|Refresh \(\d+ sec\)|#\w|\(IFRAME\)|\(Submit\)|_{3,}|IFRAME:", re.IGNORECASE
 )
+_RESIDUE_TAG = re.compile(r"\[(?:icon|IMG|image|INLINE|BUTTON)[^\]]*\]", re.IGNORECASE)
 # A menu or list label: a bullet or a number, then a few words.
 _LABEL = re.compile(r"^(?:[•*·▪►◦○●■□▸+\-–—]|\d{1,2}[.)])\s*\S")
 _CREDIT = re.compile(r"(?:^|[\s(\-–—])(?:ảnh|nguồn\s+ảnh|photo)\s*:", re.IGNORECASE)
@@ -167,7 +168,7 @@ def stopword_share(text: str) -> float:
 def is_prose(text: str) -> bool:
     """A paragraph of running text: long, with stopwords, ending like a sentence (or very long)."""
     words = text.split()
-    if len(words) < PROSE_MIN_WORDS or _RESIDUE.search(text):
+    if len(words) < PROSE_MIN_WORDS or is_residue(text):
         return False
     if not (_SENTENCE_END.search(text) or len(words) >= 30):
         return False
@@ -176,7 +177,7 @@ def is_prose(text: str) -> bool:
 
 def is_residue(text: str) -> bool:
     """A text browser's residue anywhere in the line: "(BUTTON)", "[icon]", "Refresh (N sec)", "#alternate"."""
-    return bool(_RESIDUE.search(text))
+    return _RESIDUE_START.match(text) is not None or ("[" in text and _RESIDUE_TAG.search(text) is not None)
 
 
 def parts(line: str) -> list[str]:
@@ -199,7 +200,7 @@ def is_headline(text: str, publisher_key: str = "") -> bool:
     words = text.split()
     if not HEADLINE_WORDS[0] <= len(words) <= HEADLINE_WORDS[1] or len(text) > HEADLINE_MAX_CHARS:
         return False
-    if _STOP_END.search(text) or _LABEL.match(text) or _RESIDUE.search(text) or _CREDIT.search(text):
+    if _STOP_END.search(text) or _LABEL.match(text) or is_residue(text) or _CREDIT.search(text):
         return False
     if "http" in text or "@" in text or text.count("|") or len(_SEPARATORS.findall(text)) > 1 or is_breadcrumb(text):
         return False
@@ -224,7 +225,7 @@ def describe(text: str, table: ChromeTable, publisher_key: str = "", marker: obj
         words=len(text.split()),
         prose=marker is None and is_prose(text),
         headline=marker is None and not toolbar and is_headline(text, publisher_key),
-        residue=toolbar or bool(_RESIDUE.search(text)),
+        residue=toolbar or is_residue(text),
         label=is_label(text),
     )
 
@@ -234,7 +235,7 @@ def _quick(text: str, marker) -> Line:
     for the lines near the block."""
     if not text:
         return Line(0, False, False, False, False)
-    return Line(len(text.split()), marker is None and is_prose(text), False, bool(_RESIDUE.search(text)), is_label(text))
+    return Line(len(text.split()), marker is None and is_prose(text), False, is_residue(text), is_label(text))
 
 
 def is_breadcrumb(line: str) -> bool:
