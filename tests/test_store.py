@@ -202,8 +202,8 @@ def test_a_rebuild_takes_unchanged_runs_of_files_whole_from_the_chunk_cache(corp
     assert _files(tmp_path / "first") == _files(corpus / "default")
 
     calls = []
-    parse_one = worker.parse_one
-    monkeypatch.setattr(worker, "parse_one", lambda job: calls.append(job[1]) or parse_one(job))
+    parse_many = worker.parse_many
+    monkeypatch.setattr(worker, "parse_many", lambda jobs: calls.extend(job[1] for job in jobs) or parse_many(jobs))
     again = build(raw, tmp_path / "again", Options(cache_dir=cache, files_per_chunk=7))
     assert calls == [], "every run served whole from the chunk cache"
     assert again["cache_hits"] == first["steps"][1]["in"], "every parse counted as cached"

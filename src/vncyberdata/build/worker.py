@@ -12,30 +12,50 @@ import pyarrow as pa
 
 from .cache import ChunkCache, ParseCache
 from .item import Item
-from ..parse.parse import Parsed, Rejection, parse
+from ..parse import langid
+from ..parse.parse import Parsed, Rejection, finish, prepare
 from ..intake.raw import SidecarError, open_raw, pins_table
 from .chunks import Chunk, chunk_name, write_chunk, write_pins
 
 
-def parse_one(job: tuple[str, str, str, str | None, str | None]) -> tuple[str, str, Item | Rejection | SidecarError, bool, list]:
-    """Read one raw file and its sidecar and parse them (in a worker process when workers > 1): (raw path,
-    the file step it ended at, its result, whether the parse came from the cache, the pins of the files
-    read). Everything per-record that the global steps need (signature, content hash, headline ids) is
-    computed here, where the work is spread over the workers."""
-    root, rel, raw_format, cache_dir, cache_fingerprint = job
-    raw, meta, pins = open_raw(root, rel)
-    if isinstance(meta, SidecarError):
-        return rel, "read_sidecars", meta, False, pins
-    cache = ParseCache(Path(cache_dir), cache_fingerprint) if cache_dir else None
-    key = ParseCache.key(pins[0][2].hex(), meta.model_dump_json().encode("utf-8"), rel) if cache else None
-    if cache and (result := cache.get(key)) is not None:
-        return rel, "parse_files", result, True, pins
-    result = parse(raw, meta, rel, raw_format=raw_format)
-    if isinstance(result, Parsed):
-        result = Item.of(result)
+def parse_many(jobs: list[tuple[str, str, str, str | None, str | None]]) -> list[tuple]:
+    """Read raw files with their sidecars and parse them (in a worker process when workers > 1): per job, in
+    order, (raw path, the file step it ended at, its result, whether the parse came from the cache, the
+    pins of the files read). Everything per-record that the global steps need (signature, content hash,
+    headline ids) is computed here, where the work is spread over the workers. The pages are prepared one
+    by one, then their language samples identified one after the other (the language model's tables stay
+    in the processor's cache, where the rest of a parse would push them out between two pages), then
+    finished."""
+    done: list = [None] * len(jobs)
+    waiting = []  # (position, prepared page, cache, key, pins)
+    for n, (root, rel, raw_format, cache_dir, cache_fingerprint) in enumerate(jobs):
+        raw, meta, pins = open_raw(root, rel)
+        if isinstance(meta, SidecarError):
+            done[n] = (rel, "read_sidecars", meta, False, pins)
+            continue
+        cache = ParseCache(Path(cache_dir), cache_fingerprint) if cache_dir else None
+        key = ParseCache.key(pins[0][2].hex(), meta.model_dump_json().encode("utf-8"), rel) if cache else None
+        if cache and (result := cache.get(key)) is not None:
+            done[n] = (rel, "parse_files", result, True, pins)
+            continue
+        prepared = prepare(raw, meta, rel, raw_format=raw_format)
+        if isinstance(prepared, Rejection):
+            _store(cache, key, prepared)
+            done[n] = (rel, "parse_files", prepared, False, pins)
+        else:
+            waiting.append((n, prepared, cache, key, pins))
+    languages = [langid.identify(prepared.sample) for _n, prepared, *_rest in waiting]
+    for (n, prepared, cache, key, pins), language in zip(waiting, languages, strict=True):
+        result = finish(prepared, language)
+        result = Item.of(result) if isinstance(result, Parsed) else result
+        _store(cache, key, result)
+        done[n] = (prepared.raw_path, "parse_files", result, False, pins)
+    return done
+
+
+def _store(cache: ParseCache | None, key: str | None, result) -> None:
     if cache:
         cache.put(key, result)
-    return rel, "parse_files", result, False, pins
 
 
 def parse_chunk(job: tuple[str, list, pa.Schema, str | None]) -> tuple[Chunk, list[tuple[str, str, Rejection | SidecarError]], int, int]:
@@ -62,7 +82,7 @@ def parse_chunk(job: tuple[str, list, pa.Schema, str | None]) -> tuple[Chunk, li
                 write_pins(Path(chunk_folder), name, pins_table(read))
                 chunk, drops, parsed = hit
                 return chunk, drops, parsed, parsed
-    done = [parse_one(tuple(j)) for j in file_jobs]
+    done = parse_many([tuple(j) for j in file_jobs])
     items = [result for _rel, _step, result, _cached, _pins in done if isinstance(result, Item)]
     pins = [pin for *_rest, file_pins in done for pin in file_pins]
     chunk = write_chunk(Path(chunk_folder), name, items, schema, pins_table(pins))

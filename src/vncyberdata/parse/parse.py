@@ -21,7 +21,8 @@ from pydantic import ValidationError
 from . import article_check, boxes, byline, credits, dates, ids, langid, locate, redact, topics
 from .chrome import ChromeTable, default_table
 from .credits import MAX_CAPTION
-from .normalize import BOM, clean_line, clean_lines, key_text, nfc, word_count
+from .decode import Rejection, decode
+from .normalize import clean_lines, key_text, word_count
 from ..model.record import Article, Caption, PiiCounts, RawMeta, TopicMatch
 
 PARSER_VERSION = "1.0.0"
@@ -30,16 +31,6 @@ CAPTION_MAX_WORDS = 45  # a longer line above a lone credit line is a paragraph;
 PROSE_MIN_WORDS = 15  # a line this long ending in . ! ? is a paragraph, not a listed headline
 
 _BULLET = re.compile(r"^(?:[-–•*·+▪►]\s*)+")
-
-
-@dataclass(frozen=True)
-class Rejection:
-    """Why a raw file yields no article: a stable code, the 1-based line when there is one, and the fix."""
-
-    code: str
-    message: str
-    hint: str
-    line: int | None = None
 
 
 @dataclass(frozen=True)
@@ -61,32 +52,6 @@ class _Unit:
     caption: bool = False
     credit: str | None = None
     variants: list[str] = field(default_factory=list)
-
-
-def decode(raw: bytes) -> str | Rejection:
-    """UTF-8 bytes → NFC text without BOM; a `Rejection` for empty, binary or non-UTF-8 input."""
-    if b"\x00" in raw:
-        line = raw[: raw.index(b"\x00")].count(b"\n") + 1
-        return Rejection("binary", "the file contains NUL bytes: it is binary, not a text dump", _HINT_TEXT, line)
-    if raw.startswith(BOM.encode("utf-8")):
-        raw = raw[3:]
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as err:
-        line = raw[: err.start].count(b"\n") + 1
-        return Rejection("not_utf8", f"byte {err.start} is not valid UTF-8",
-                         "save the file as UTF-8; a legacy Vietnamese encoding (cp1258, TCVN3, VNI) must be converted first", line)
-    if not _has_text(text):
-        return Rejection("empty", "the file is empty or holds only whitespace", "add the article text or remove the file")
-    return nfc(text)
-
-
-def _has_text(text: str) -> bool:
-    """Something visible in the file (the start is looked at first: cleaning a whole file costs)."""
-    return any(clean_line(part.replace("\n", " ").replace("\r", " ")) for part in (text[:256], text))
-
-
-_HINT_TEXT = "raw files are UTF-8 text dumps of one article; remove the file or replace it with the page's text"
 
 
 @dataclass
@@ -161,12 +126,42 @@ def parse(
 ) -> Parsed | Rejection:
     """Parse one raw file: a text dump, or (raw_format "html") an HTML page, which html_dump first lays out
     as a text dump. `raw_path` is recorded as provenance only: it never changes the result's text or id.
-    For HTML, `line_classes` describe the lines of that dump."""
+    For HTML, `line_classes` describe the lines of that dump. (`prepare`, then `finish` with the language
+    of the prepared sample: a caller with many pages may identify their samples one after the other.)"""
+    prepared = prepare(raw, meta, raw_path, table=table, raw_format=raw_format)
+    if isinstance(prepared, Rejection):
+        return prepared
+    return finish(prepared, langid.identify(prepared.sample))
+
+
+@dataclass
+class Prepared:
+    """A page parsed up to its language: redacted, its id derived; `sample` is the text to identify."""
+
+    draft: Draft
+    meta: RawMeta
+    raw_sha256: str
+    raw_path: str
+    raw_format: str
+    title: str
+    body: str
+    captions: list[Caption]
+    headlines: list[str]
+    found: dates.FoundDate | None  # the date, its year inferred where it can be
+    basis: str
+    record_id: str
+    pii: Counter
+    sample: str
+
+
+def prepare(
+    raw: bytes, meta: RawMeta, raw_path: str, *, table: ChromeTable | None = None, raw_format: str = "text"
+) -> Prepared | Rejection:
+    """The first part of `parse`: the article found, redacted, and its id; or the `Rejection`."""
     draft = analyse(raw, meta, table=table, raw_format=raw_format)
     if isinstance(draft, Rejection):
         return draft
-    walk, units, lead, paras, found, (author, attribution) = draft.walk, draft.units, draft.lead, draft.paras, draft.printed, draft.byline
-    lines = walk.lines
+    walk, units, lead, paras, found = draft.walk, draft.units, draft.lead, draft.paras, draft.printed
     # Redaction happens before anything is derived from the text (id, language, topics).
     pii: Counter[str] = Counter()
     scrub = _scrubber(pii)
@@ -174,25 +169,29 @@ def parse(
     headlines = [scrub(h) for h in walk.headlines]
     for unit in ([lead] if lead else []) + paras:
         unit.text = scrub(unit.text)
-    printed = found
-    if found is not None:
-        found = dates.infer_year(found, _retrieved_date(meta))
-    title = scrub(lines[walk.title])
+    printed, found = found, dates.infer_year(found, _retrieved_date(meta)) if found is not None else None
+    title = scrub(walk.lines[walk.title])
     basis, key = article_key(meta, title, printed)
-    record_id = ids.make_id(key)
     body = "\n\n".join(u.text for u in paras)
-    language, language_score = langid.identify(langid.article_sample(title, lead.text if lead else None, body))
+    return Prepared(draft, meta, hashlib.sha256(raw).hexdigest(), raw_path, raw_format, title, body, captions, headlines,
+                    found, basis, ids.make_id(key), pii, langid.article_sample(title, lead.text if lead else None, body))
+
+
+def finish(p: Prepared, language: tuple[str, float]) -> Parsed | Rejection:
+    """The rest of `parse`, given the language of `p.sample` (langid.identify): topics, and the record."""
+    draft, meta, found, record_id, title, body = p.draft, p.meta, p.found, p.record_id, p.title, p.body
+    lead, walk, (author, attribution) = draft.lead, draft.walk, draft.byline
     taxonomy = topics.default_taxonomy()
     matched = topics.match_topics("\n".join(t for t in (title, lead.text if lead else None, body) if t), taxonomy)
     try:
         article = Article(
             id=record_id,
-            id_basis=basis,
+            id_basis=p.basis,
             title=title,
             lead=lead.text if lead else None,
             body=body,
-            captions=captions,
-            related_headlines=headlines,
+            captions=p.captions,
+            related_headlines=p.headlines,
             published_date=found.as_date() if found else None,
             published_year=found.year if found else None,
             published_month=found.month if found else None,
@@ -209,17 +208,17 @@ def parse(
             url=meta.url,
             retrieved_at=meta.retrieved_at.isoformat() if meta.retrieved_at else None,
             license=meta.license,
-            language=language,
-            language_score=language_score,
+            language=language[0],
+            language_score=language[1],
             cluster_id=record_id,  # a cluster of one until the build's dedup step says otherwise
             cluster_size=1,
-            pii_redacted=PiiCounts(**{kind.lower(): pii[kind] for kind in redact.PII_TYPES}),
+            pii_redacted=PiiCounts(**{kind.lower(): p.pii[kind] for kind in redact.PII_TYPES}),
             topics=[topic for topic, _ in matched],
             topic_terms=[TopicMatch(topic=topic, terms=terms) for topic, terms in matched],
             taxonomy_version=taxonomy.version,
-            raw_path=raw_path,
-            raw_sha256=hashlib.sha256(raw).hexdigest(),
-            raw_format=raw_format,
+            raw_path=p.raw_path,
+            raw_sha256=p.raw_sha256,
+            raw_format=p.raw_format,
             parser_version=PARSER_VERSION,
             split=ids.split_for(record_id),
         )
