@@ -61,7 +61,7 @@ def _peak_mb() -> int:
     return -1
 
 
-class _WorkerPeak:
+class WorkerPeak:
     """The largest peak RSS (VmHWM) among this process's descendants (parse workers, the fork server),
     sampled twice a second while running: workers are not all our children, so getrusage cannot say."""
 
@@ -131,7 +131,7 @@ def run_one(n: int, workers: int, seed: int) -> dict:
         raw, extra, mb, base_s = tmp / "raw", tmp / "extra", prepared["raw_mb"], prepared["baseline_s"]
         options = Options(workers=workers, cache_dir=tmp / "cache")
         _reset_peak()
-        worker_peak = _WorkerPeak()
+        worker_peak = WorkerPeak()
         start = time.perf_counter()
         report = build(raw, tmp / "dataset", options)
         build_s = time.perf_counter() - start

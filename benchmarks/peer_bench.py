@@ -1,7 +1,9 @@
 """Compare the build with its peer, datatrove, in ONE run on ONE SYNTHETIC corpus (issue 19, item 5): prints the
 I/O floor (read every raw .txt, write it to one zstd Parquet file: build_bench._baseline), `vncyberdata build`
 (2 workers, no cache) and datatrove's comparable pipeline (2 workers), their times, articles/s, the ratio
-datatrove / vncyberdata (target: >= 2) and the share of the I/O floor each reaches (floor time / time).
+datatrove / vncyberdata (target: >= 2) and the share of the I/O floor each reaches (floor time / time); then
+`vncyberdata validate` in files/s (target: >= 2,000) and a one-file rebuild from the parse cache as a share of
+the cached full build (target: <= 2 %), and each measurement's peak RSS (target: every process <= 400 MB).
 
     .venv/bin/python benchmarks/peer_bench.py                                   # 20,000 articles
     .venv/bin/python benchmarks/peer_bench.py --articles 20000 --repeat 3 --keep /tmp/peer-corpus
@@ -21,6 +23,8 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
+import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -30,7 +34,7 @@ from pathlib import Path
 
 WORKERS = 2
 SAMPLE_CHARS = 1_000  # as vncyberdata.parse.langid
-KINDS = ("floor", "vncyberdata", "datatrove")
+KINDS = ("floor", "vncyberdata", "datatrove", "validate", "rebuild")
 
 
 def datatrove_steps():
@@ -94,7 +98,6 @@ def measure_floor(raw: Path, work: Path, _lsh: str) -> dict:
     from vncyberdata import memory
 
     memory.prefer_jemalloc()  # as build_bench's baseline
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
     from build_bench import _baseline  # the project's I/O floor
     work.mkdir(parents=True, exist_ok=True)
     return {"seconds": _baseline(raw, work / "floor.parquet")}
@@ -115,6 +118,43 @@ def measure_vncyberdata(raw: Path, work: Path, _lsh: str) -> dict:
     drops = pq.read_table(work / "dataset" / report["drops"]["file"], columns=["raw_path", "reason"]).to_pylist()
     removed = [Path(d["raw_path"]).stem for d in drops if d["reason"] in ("exact_duplicate", "near_duplicate")]
     return {"seconds": seconds, "kept": report["steps"][-1]["out"], "removed": removed}
+
+
+def measure_validate(raw: Path, work: Path, _lsh: str) -> dict:
+    """`vncyberdata validate` over the corpus, 2 workers (every rule, the corpus-wide ones included)."""
+    from vncyberdata.intake.validate import validate
+
+    start = time.perf_counter()
+    result = validate(raw, workers=WORKERS)
+    seconds = time.perf_counter() - start
+    return {"seconds": seconds, "files": len(list(raw.glob("*.txt"))), "findings": len(result.findings)}
+
+
+def measure_rebuild(raw: Path, work: Path, _lsh: str) -> dict:
+    """A build with a parse cache (cold), then, after one new raw file, a rebuild from that cache: the share
+    of the full build that the one-file rebuild takes (issue 19's target: at most 2 %)."""
+    from vncyberdata import memory
+
+    memory.prefer_jemalloc()
+    memory.steady_malloc()
+    from vncyberdata.build.build import Options, build
+    from vncyberdata.synthetic import generate
+
+    copy = work / "raw"
+    copy.mkdir(parents=True)
+    for path in raw.iterdir():  # links: the raw folder itself stays as it is
+        os.link(path, copy / path.name)
+    options = Options(workers=WORKERS, cache_dir=work / "cache")
+    start = time.perf_counter()
+    build(copy, work / "full", options)
+    full = time.perf_counter() - start
+    extra = generate(1, work / "extra", seed=987_654)
+    for path in (work / "extra").iterdir():
+        shutil.copy(path, copy / f"zz_extra_{path.name}")
+    start = time.perf_counter()
+    report = build(copy, work / "again", options)
+    again = time.perf_counter() - start
+    return {"seconds": again, "full": full, "share": again / full, "cache_hits": report["cache_hits"], "added": len(extra)}
 
 
 def measure_datatrove(raw: Path, work: Path, lsh: str) -> dict:
@@ -196,8 +236,15 @@ def main() -> None:
     parser.add_argument("--work", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        measure = {"floor": measure_floor, "vncyberdata": measure_vncyberdata, "datatrove": measure_datatrove}
-        print(json.dumps(measure[args.child](args.raw, args.work, args.lsh)))
+        measure = {"floor": measure_floor, "vncyberdata": measure_vncyberdata, "datatrove": measure_datatrove,
+                   "validate": measure_validate, "rebuild": measure_rebuild}
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        from build_bench import WorkerPeak
+
+        others = WorkerPeak()  # the largest peak of the processes under this one (workers, fork servers)
+        result = measure[args.child](args.raw, args.work, args.lsh)
+        result["rss"] = [resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024, others.stop()]
+        print(json.dumps(result))
         return
     kinds = list(KINDS)
     if not importlib.util.find_spec("datatrove"):
@@ -226,13 +273,24 @@ def main() -> None:
 
 def report(best: dict, n: int, mb: float, planted: set, args) -> None:
     print(f"\nSYNTHETIC corpus: {n:,} articles ({args.articles:,} + {len(planted)} near copies), {mb:.1f} MB of "
-          f"raw text; {WORKERS} workers; best of {args.repeat}")
+          f"raw text; {WORKERS} workers; best of {args.repeat}; peak RSS: the measuring process / the largest process under it")
     floor = best.get("floor", {}).get("seconds")
-    for kind in KINDS:
+    for kind in ("floor", "vncyberdata", "datatrove"):
         if kind in best:
             s = best[kind]["seconds"]
             share = f"  floor/time {floor / s:6.1%}" if floor else ""
-            print(f"  {kind:<12} {s:8.2f} s  {n / s:8,.0f} articles/s  {mb / s:6.2f} MB/s{share}")
+            rss = "  peak RSS {} / {} MB".format(*best[kind]["rss"]) if "rss" in best[kind] else ""
+            print(f"  {kind:<12} {s:8.2f} s  {n / s:8,.0f} articles/s  {mb / s:6.2f} MB/s{share}{rss}")
+    if "validate" in best:
+        v = best["validate"]
+        rate = v["files"] / v["seconds"]
+        print(f"  validate     {v['seconds']:8.2f} s  {rate:8,.0f} files/s ({'meets' if rate >= 2000 else 'misses'} the "
+              f"target of >= 2,000)  peak RSS {v['rss'][0]} / {v['rss'][1]} MB")
+    if "rebuild" in best:
+        r = best["rebuild"]
+        print(f"  rebuild      {r['seconds']:8.2f} s  after one new file, from the cache of a {r['full']:.2f} s build: "
+              f"{r['share']:.1%} of it ({'meets' if r['share'] <= 0.02 else 'misses'} the target of <= 2 %)  "
+              f"peak RSS {r['rss'][0]} / {r['rss'][1]} MB")
     if "vncyberdata" in best and "datatrove" in best:
         ratio = best["datatrove"]["seconds"] / best["vncyberdata"]["seconds"]
         print(f"  datatrove / vncyberdata time: {ratio:.2f}x ({'meets' if ratio >= 2 else 'misses'} the target of >= 2x)")

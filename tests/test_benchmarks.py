@@ -31,6 +31,11 @@ def test_peer_bench_runs_and_prints_the_ratio_or_how_to_get_the_peer():
     assert done.returncode == 0, done.stderr[-2000:]
     assert "I/O floor" in done.stdout or "floor" in done.stdout
     assert "datatrove / vncyberdata" in done.stdout or "pip install '.[bench]'" in done.stdout + done.stderr
+    assert "failed" not in done.stdout, done.stdout
+    validate = next(line for line in done.stdout.splitlines() if line.strip().startswith("validate "))
+    assert " files/s " in validate and "peak RSS" in validate
+    rebuild = next(line for line in done.stdout.splitlines() if line.strip().startswith("rebuild "))
+    assert "after one new file" in rebuild and "% of it" in rebuild
 
 
 def test_database_scale_runs_every_step_on_replicated_facts_or_names_the_one_out_of_memory():
