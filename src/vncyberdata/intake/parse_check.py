@@ -27,10 +27,30 @@ class Checked:
     language_score: float
 
 
+@dataclass(frozen=True)
+class Pending:
+    """A file that parses to an article, its language not yet identified: the id, and the sample to identify
+    (a caller with many files identifies their samples one after the other: see worker.parse_many)."""
+
+    article_id: str
+    sample: str
+
+    def checked(self, language: tuple[str, float]) -> Checked:
+        return Checked(self.article_id, *language)
+
+
 def check(
     raw: bytes, meta: RawMeta, raw_path: str, *, table: ChromeTable | None = None, raw_format: str = "text"
 ) -> Checked | Rejection:
     """`parse(raw, meta, raw_path, ...)` reduced to its rejection, or to the article's id and language."""
+    result = prepare_check(raw, meta, raw_path, table=table, raw_format=raw_format)
+    return result.checked(langid.identify(result.sample)) if isinstance(result, Pending) else result
+
+
+def prepare_check(
+    raw: bytes, meta: RawMeta, raw_path: str, *, table: ChromeTable | None = None, raw_format: str = "text"
+) -> Checked | Rejection | Pending:
+    """`check` up to the language: the `Rejection`, the `Checked` of a page parsed in full, or `Pending`."""
     draft = analyse(raw, meta, table=table, raw_format=raw_format)
     if isinstance(draft, Rejection):
         return draft
@@ -41,8 +61,7 @@ def check(
         return Checked(parsed.article.id, parsed.article.language, parsed.article.language_score)
     title = _redacted(draft.walk.lines[draft.walk.title])
     _, key = article_key(meta, title, draft.printed)
-    language, score = langid.identify(_sample(draft, title))
-    return Checked(ids.make_id(key), language, score)
+    return Pending(ids.make_id(key), _sample(draft, title))
 
 
 def _sample(draft: Draft, title: str) -> str:

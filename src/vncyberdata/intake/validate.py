@@ -23,7 +23,8 @@ from .legacy import detect_bytes, detect_text
 from .listing import Index, Listing, decode, hash_values, repeats, walk
 from ..parse.normalize import split_lines
 from ..parse.parse import Rejection
-from .parse_check import Checked, check
+from ..parse import langid
+from .parse_check import Checked, Pending, prepare_check
 from .raw import RAW_SUFFIXES, SIDECAR_SUFFIX, sidecar_for
 from ..model.record import RawMeta
 
@@ -128,6 +129,8 @@ class _FileCheck:
         self.findings: list[Finding] = []
         self.sha256: str | None = None
         self.article_id: str | None = None
+        self.pending: Pending | None = None  # an article whose language is still to identify
+        self.has_meta = False
 
     def add(self, code: str, message: str, line: int | None = None, col: int | None = None, hint: str = "") -> None:
         if sum(1 for f in self.findings if f.code == code) == MAX_PER_RULE:
@@ -159,7 +162,10 @@ class _FileCheck:
                 return
             if not self.check_text(text):
                 return  # a line over the limit: the file is already refused, and parsing it would cost for nothing
-        result = check(data, meta or RawMeta(publisher="unknown", license="unknown"), self.rel, raw_format=raw_format)
+        result = prepare_check(data, meta or RawMeta(publisher="unknown", license="unknown"), self.rel, raw_format=raw_format)
+        if isinstance(result, Pending):  # its language is identified with the rest of the run (_run_checks)
+            self.pending, self.has_meta = result, meta is not None
+            return
         if isinstance(result, Rejection):
             legacy = any(f.code == "legacy-encoding" for f in self.findings)
             if result.code == "no_article" and legacy:
@@ -167,7 +173,10 @@ class _FileCheck:
             if result.code in ("no_title", "no_body", "no_article", "bad_html"):
                 self.add(result.code.replace("_", "-"), result.message, result.line, hint=result.hint)
             return
-        if meta is not None:
+        self.checked(result, meta is not None)
+
+    def checked(self, result: Checked, has_meta: bool) -> None:
+        if has_meta:
             self.article_id = result.article_id
         self.check_language(result)
 
@@ -275,9 +284,14 @@ def _run_checks(job: tuple[Path, list[str], Limits]) -> tuple[list[tuple[str, li
     where a file was not read, listed by position); the article ids (None where none)."""
     root, rels, limits = job
     found, digests, unread, ids = [], bytearray(), [], []
-    for i, rel in enumerate(rels):
-        check = _FileCheck(root, rel, limits)
+    checks = [_FileCheck(root, rel, limits) for rel in rels]
+    for check in checks:
         check.run()
+    # the run's language samples one after the other: the language model's tables stay in the processor's cache
+    waiting = [check for check in checks if check.pending is not None]
+    for check, language in zip(waiting, [langid.identify(c.pending.sample) for c in waiting], strict=True):
+        check.checked(check.pending.checked(language), check.has_meta)
+    for i, (rel, check) in enumerate(zip(rels, checks)):
         if check.findings:
             found.append((rel, check.findings))
         if check.sha256 is None:
