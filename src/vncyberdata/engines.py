@@ -46,12 +46,22 @@ class LocalEngine:
 
 
 def _worker_context():
-    """Workers fork from a small server process that has imported the parsing code, not from the driver:
-    a worker forked from the driver would start with (and be charged for) the driver's whole heap, which
-    grows with the corpus."""
+    """Workers fork from a small server process that has imported the parsing code and loaded what parsing
+    loads (build/warm.py), not from the driver: a worker forked from the driver would start with (and be
+    charged for) the driver's whole heap, which grows with the corpus."""
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["vncyberdata.build.build"])
+    context.set_forkserver_preload(["vncyberdata.build.build", "vncyberdata.build.warm"])
     return context
+
+
+def prestart(workers: int) -> None:
+    """Start the local engine's fork server now, so that its loading (a second or two) overlaps what the
+    caller does before it maps (listing the raw folder, opening the database)."""
+    if workers > 1:
+        _worker_context()
+        from multiprocessing import forkserver
+
+        forkserver.ensure_running()
 
 
 def _run_batch(fn: Callable, batch: list) -> list:

@@ -28,7 +28,7 @@ from .cache import chunk_fingerprint, fingerprint
 from .chunks import FILES_PER_CHUNK
 from .database import Store
 from .drops import Drops
-from ..engines import make_engine
+from ..engines import make_engine, prestart
 from ..errors import UserError
 from ..intake.raw import RawFile, discover
 from .rows import Rows
@@ -173,6 +173,8 @@ def _build(raw_dir: Path, out_dir: Path, options: Options) -> dict:
     if not raw_dir.is_dir():
         raise UserError(f"raw folder {raw_dir} does not exist", "pass --raw DIR pointing at the folder of raw files")
     write.check_replaceable(out_dir)
+    if options.engine == "local":
+        prestart(options.workers)
     files, ignored = discover(raw_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     at = {"step": "step parse_files"}  # what runs now, named in a database error

@@ -1,0 +1,25 @@
+"""What every parse worker loads before its first page, loaded once in the worker pool's fork server: the
+language model, the compiled kernels (numba's first call in a process also starts its compiler), the chrome
+table and the topic taxonomy. Workers forked from the server start with them (shared copy on write), instead
+of each loading them on its first task. Importing this module does the loading (a fork server can only be
+told modules to import); nothing else imports it."""
+
+from __future__ import annotations
+
+from ..parse import langid, topics, wordshare
+from ..parse.chrome import default_table
+from . import minhash
+
+
+def _load() -> None:
+    langid.identify("Công an bắt giữ đối tượng lừa đảo qua mạng")
+    wordshare.vietnamese_share("Công an bắt giữ")
+    minhash.key_signature("công an bắt giữ đối tượng lừa đảo qua mạng")
+    default_table()
+    topics.match_topics("lừa đảo qua mạng")  # the taxonomy and its automaton
+
+
+try:
+    _load()
+except Exception:  # noqa: BLE001 - a worker meets the same failure on its first page, where it is reported
+    pass
