@@ -79,7 +79,7 @@ def _model() -> _Model:
         if label in first:
             aliases.append((first[label], i))
         else:
-            first.setdefault(label, i)
+            first[label] = i
     weights = np.ascontiguousarray(lib.nb_ptc, dtype=np.float16).view(np.uint16)
     return _Model(
         nextmove=np.asarray(lib.tk_nextmove, dtype=np.uint32),
