@@ -104,11 +104,10 @@ def fold(text: str) -> str:
 
 def same_fold(a: str, b: str) -> bool:
     """fold(a) == fold(b), settled by the first words where they differ (most pairs of lines)."""
-    a, b = a.casefold(), b.casefold()
-    first_a, first_b = WORDS.search(a), WORDS.search(b)
+    first_a, first_b = WORDS.search(a.casefold()), WORDS.search(b.casefold())
     if (first_a and first_a.group()) != (first_b and first_b.group()):
         return False
-    return " ".join(words(a)) == " ".join(words(b))
+    return fold(a) == fold(b)
 
 
 def _labels(table: ChromeTable) -> dict[int, frozenset[tuple[str, ...]]]:

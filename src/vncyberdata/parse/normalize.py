@@ -21,14 +21,15 @@ import unicodedata
 from functools import lru_cache
 
 BOM = "\ufeff"
-_ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff]")
+_ZERO_WIDTHS = "\u200b\u200c\u200d\u2060\ufeff"
+_ZERO_WIDTH = re.compile(f"[{_ZERO_WIDTHS}]")
 # NBSP, the fixed-width spaces and tabs count as ordinary spaces; runs collapse to one.
 # (A run that is one ordinary space already reads as one: only longer runs and other spaces are rewritten,
 # so a clean line is scanned, not rebuilt.)
-_SPACES = r"[ \t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]"
-_SPACE_RUN = re.compile(_SPACES + r"{2,}|[\t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]")
+_OTHER_SPACES = "\t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000"
+_SPACE_RUN = re.compile(f"[ {_OTHER_SPACES}]{{2,}}|[{_OTHER_SPACES}]")
 # what makes a line need more than a strip: a space other than " ", or a zero-width character
-_ODD_SPACE = re.compile("[\t\u00a0\u1680\u2000-\u200d\u202f\u205f\u2060\u3000\ufeff]")
+_ODD_SPACE = re.compile(f"[{_OTHER_SPACES}{_ZERO_WIDTHS}]")
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 # A key's words: runs of letters and digits (NFC Vietnamese letters are all \w); punctuation, symbols,
 # spaces and "_" only separate them.
