@@ -111,6 +111,15 @@ _DUMP_PIECES = [*_PIECES, "\u0301", "\u0323", "hoà", "Thuỷ", "quý", "qúy", 
                 "\ufeff", "\u3000", "\x0b", "\x85", "\u2028", "ư", "ơ", "đ", "Đ", ",", "(", ")", "²", "½", "٣", "A", "z"]
 
 
+@settings(max_examples=3000, deadline=None)
+@given(st.one_of(st.lists(st.sampled_from([*_DUMP_PIECES, "\U0001d400", "oà\U0001d400", "uý\U0001f600"]), max_size=14).map("".join),
+                 st.text(max_size=60)))
+def test_the_compiled_check_for_cleaning_answers_as_the_patterns(text):
+    from vncyberdata.parse.normalize import _ODD_SPACE, _needs_work, needs_cleaning
+
+    assert needs_cleaning(text) == bool("  " in text or _ODD_SPACE.search(text) or _needs_work(text))
+
+
 @settings(max_examples=1500, deadline=None)
 @given(st.one_of(st.lists(st.sampled_from(_DUMP_PIECES), max_size=14).map("".join), st.text(max_size=60)))
 def test_a_whole_text_cleans_as_its_lines_do(text):
@@ -127,3 +136,12 @@ def test_words_are_the_runs_of_letters_and_digits(text):
     from vncyberdata.parse.normalize import words
 
     assert words(text) == re.findall(r"[^\W_]+", text)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.one_of(st.lists(st.sampled_from(_DUMP_PIECES), max_size=14).map("".join), st.text(max_size=60)))
+def test_a_text_with_a_letter_or_digit_has_text_as_cleaning_sees_it(text):
+    from vncyberdata.parse.decode import _has_text
+
+    expected = any(clean_line(part.replace("\n", " ").replace("\r", " ")) for part in (text[:256], text))
+    assert _has_text(text) == expected

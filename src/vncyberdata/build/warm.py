@@ -6,7 +6,7 @@ told modules to import); nothing else imports it."""
 
 from __future__ import annotations
 
-from ..parse import langid, topics, wordshare
+from ..parse import langid, normalize, topics, wordshare
 from ..parse.chrome import default_table
 from . import minhash
 
@@ -14,6 +14,7 @@ from . import minhash
 def _load() -> None:
     langid.identify("Công an bắt giữ đối tượng lừa đảo qua mạng")
     wordshare.vietnamese_share("Công an bắt giữ")
+    normalize.needs_cleaning("Công an  bắt giữ")
     minhash.key_signature("công an bắt giữ đối tượng lừa đảo qua mạng")
     default_table()
     topics.match_topics("lừa đảo qua mạng")  # the taxonomy and its automaton

@@ -142,8 +142,7 @@ def open_raw(root: str, rel: str) -> tuple[bytes, RawMeta | SidecarError, list[t
     the sidecar's metadata or why it is unusable, and the (path, size, sha256) pins of the files read. The
     pins and the parse come from the same bytes, so a file changed mid-build cannot make them disagree."""
     try:
-        with open(os.path.join(root, rel), "rb") as fh:
-            raw = fh.read()
+        raw = read_bytes(os.path.join(root, rel))
     except OSError as err:  # removed since discovery, unreadable, or a disk error: this file only is dropped
         return b"", _unreadable(rel, err), []
     pins = [(rel, len(raw), hashlib.sha256(raw).digest())]
@@ -176,8 +175,7 @@ def read_sidecar(path: Path) -> RawMeta | SidecarError:
 def _sidecar_bytes(path: str | Path) -> bytes | SidecarError:
     name = os.path.basename(path)
     try:
-        with open(path, "rb") as fh:
-            return fh.read()
+        return read_bytes(path)
     except FileNotFoundError:
         return SidecarError(
             "missing_sidecar",
@@ -214,6 +212,22 @@ def sidecar_meta(data: bytes) -> RawMeta | SidecarError:
     except ValidationError as err:
         problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or '(top)'}: {e['msg']}" for e in err.errors())
         return SidecarError("sidecar_schema", problems, "make the sidecar match schema/raw-meta.schema.json")
+
+
+def read_bytes(path: str | Path, limit: int | None = None) -> bytes | int:
+    """A file's bytes, read with the system's calls alone (an open file object costs more than the read of
+    a page); its size instead when that is over `limit`."""
+    fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        size = os.fstat(fd).st_size
+        if limit is not None and size > limit:
+            return size
+        parts = [os.read(fd, size + 1)]
+        while parts[-1]:  # until the end of the file, wherever it is now
+            parts.append(os.read(fd, max(size, 1 << 16)))
+        return parts[0] if len(parts) == 2 else b"".join(parts)
+    finally:
+        os.close(fd)
 
 
 def sha256_file(path: Path) -> str:

@@ -25,7 +25,7 @@ from ..parse.normalize import split_lines
 from ..parse.parse import Rejection
 from ..parse import langid
 from .parse_check import Checked, Pending, prepare_check
-from .raw import RAW_SUFFIXES, SIDECAR_SUFFIX, sidecar_for
+from .raw import RAW_SUFFIXES, SIDECAR_SUFFIX, read_bytes, sidecar_for
 from ..model.record import RawMeta
 
 
@@ -140,11 +140,10 @@ class _FileCheck:
         self.findings.append(Finding(code, self.rel, message, line, col, hint=hint))
 
     def run(self) -> None:
-        size = self.path.stat().st_size
-        if size > self.limits.max_file_bytes:
-            self.add("file-too-large", f"{size} bytes, over the limit of {self.limits.max_file_bytes}")
+        data = read_bytes(self.path, self.limits.max_file_bytes)
+        if isinstance(data, int):
+            self.add("file-too-large", f"{data} bytes, over the limit of {self.limits.max_file_bytes}")
             return
-        data = self.path.read_bytes()
         self.sha256 = hashlib.sha256(data).hexdigest()
         meta = self.check_sidecar()
         if not data.strip(b" \t\r\n"):
@@ -229,14 +228,15 @@ class _FileCheck:
     def check_sidecar(self) -> RawMeta | None:
         sidecar = sidecar_for(self.path)
         rel = self.rel[: len(self.rel) - len(self.path.name)] + sidecar.name
-        if not sidecar.exists():
-            self.add("sidecar-missing", f"no sidecar {sidecar.name} beside the file")
-            return None
         try:
-            text = sidecar.read_text(encoding="utf-8")
+            text = read_bytes(sidecar).decode("utf-8")
+            text = text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text  # as read_text reads
             if text in _VALID_SIDECARS:
                 return _VALID_SIDECARS[text]
             data = json.loads(text)
+        except (FileNotFoundError, IsADirectoryError):
+            self.add("sidecar-missing", f"no sidecar {sidecar.name} beside the file")
+            return None
         except UnicodeDecodeError:
             self.findings.append(Finding("sidecar-json", rel, "the sidecar is not UTF-8"))
             return None

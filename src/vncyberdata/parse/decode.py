@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .normalize import BOM, clean_line, nfc
+from .normalize import BOM, WORDS, clean_line, nfc
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,10 @@ def decode(raw: bytes) -> str | Rejection:
 
 
 def _has_text(text: str) -> bool:
-    """Something visible in the file (the start is looked at first: cleaning a whole file costs)."""
+    """Something visible in the file: a letter or a digit (which cleaning keeps), found at once in a page;
+    else whatever cleaning leaves (the start is looked at first: cleaning a whole file costs)."""
+    if WORDS.search(text):
+        return True
     return any(clean_line(part.replace("\n", " ").replace("\r", " ")) for part in (text[:256], text))
 
 

@@ -20,6 +20,9 @@ import re
 import unicodedata
 from functools import lru_cache
 
+import numba
+import numpy as np
+
 BOM = "\ufeff"
 _ZERO_WIDTHS = "\u200b\u200c\u200d\u2060\ufeff"
 _ZERO_WIDTH = re.compile(f"[{_ZERO_WIDTHS}]")
@@ -102,9 +105,62 @@ def clean_lines(text: str) -> list[str]:
     text: a text with no odd space, no zero-width character, no double space and no spelling to rewrite (most
     dumps) only has its lines stripped."""
     text = nfc(text)
-    if "  " in text or _ODD_SPACE.search(text) or (not text.isascii() and _needs_work(text)):
+    if needs_cleaning(text):
         return [clean_line(line) for line in split_lines(text)]
     return [line.strip() for line in split_lines(text)]
+
+
+def needs_cleaning(text: str) -> bool:
+    """Whether `text` holds a double space, an `_ODD_SPACE` character or a spelling `_needs_work` finds.
+
+    The three searches are one compiled walk over the text's UTF-16 code units, each character's classes
+    read from a table of the Basic Multilingual Plane that the patterns themselves made (`_classes`): the
+    walk answers as they do (a test compares them). A text with a character beyond that plane is left to
+    the patterns."""
+    data = text.encode("utf-16-le", errors="surrogatepass")
+    if len(data) != 2 * len(text):
+        return "  " in text or _ODD_SPACE.search(text) is not None or _needs_work(text)
+    return bool(_needs_cleaning(np.frombuffer(data, dtype=np.uint16), _classes()))
+
+
+_ODD, _WORDISH, _Q, _O, _U, _TONED_U_BIT, _TONED_AE_BIT, _TONED_Y_BIT = (1 << k for k in range(8))
+
+
+@lru_cache(maxsize=1)
+def _classes() -> np.ndarray:
+    """Each BMP character's classes as `needs_cleaning`'s patterns see it."""
+    table = np.zeros(0x10000, dtype=np.uint16)
+    wordish = re.compile(_WORD_END.replace("(?!", "(?:"))  # what does not end a word: \w or a combining mark
+    for code in range(0x10000):
+        c = chr(code)
+        table[code] = (_ODD if _ODD_SPACE.fullmatch(c) else 0) | (_WORDISH if wordish.fullmatch(c) else 0)
+    for letters, bit in (("qQ", _Q), ("oO", _O), ("uU", _U), (_TONED_U, _TONED_U_BIT), (_TONED_AE, _TONED_AE_BIT),
+                         (_TONED_Y, _TONED_Y_BIT)):
+        for c in letters:
+            table[ord(c)] |= bit
+    return table
+
+
+@numba.njit(cache=True, nogil=True)
+def _needs_cleaning(codes, classes):  # pragma: no cover (compiled; a test compares with the patterns)
+    n = codes.shape[0]
+    for i in range(n):
+        kind = classes[codes[i]]
+        if kind & 1:  # an odd space or a zero-width character
+            return True
+        if i + 1 == n:
+            break
+        after = classes[codes[i + 1]]
+        if codes[i] == 32 and codes[i + 1] == 32:
+            return True
+        if kind & 4 and after & 32:  # a toned u after q
+            return True
+        if (kind & 8 and after & 64) or (kind & 16 and after & 128):  # a toned a/e after o, a toned y after u
+            if i > 0 and classes[codes[i - 1]] & 4:
+                continue  # after q: the u of "qu" belongs to the consonant
+            if i + 2 == n or not classes[codes[i + 2]] & 2:
+                return True  # at a word's end
+    return False
 
 
 def is_blank(line: str) -> bool:
