@@ -106,11 +106,15 @@ def test_sidecar_rules(raw):
     _add(raw, "badjson.txt", GOOD, meta='{\n  "publisher": "X",\n  "license": \n}')
     _add(raw, "schema.txt", GOOD, meta='{\n  "publisher": "",\n  "license": "L",\n  "retrieved_at": "yesterday"\n}')
     _add(raw, "unknown.txt", GOOD, meta='{\n  "publisher": "X",\n  "license": "L",\n  "colour": "blue"\n}')
+    _add(raw, "crjson.txt", GOOD, meta='{\r  "publisher": "X",\r  "license": \r}')  # old Mac line ends
+    _add(raw, "folder.txt", GOOD, meta=None)
+    (raw / "folder.meta.json").mkdir()  # a folder where the sidecar should be
     (raw / "orphan.meta.json").write_text(META)
     result = validate(raw)
     by = {(f.path, f.code): f for f in result.findings}
-    assert ("nometa.txt", "sidecar-missing") in by
+    assert ("nometa.txt", "sidecar-missing") in by and ("folder.txt", "sidecar-missing") in by
     assert by[("badjson.meta.json", "sidecar-json")].line == 4 and by[("badjson.meta.json", "sidecar-json")].col
+    assert by[("crjson.meta.json", "sidecar-json")].line == 4
     schema_msgs = [f.message for f in result.findings if f.path == "schema.meta.json"]
     assert any(m.startswith("publisher:") for m in schema_msgs) and any(m.startswith("retrieved_at") for m in schema_msgs)
     assert by[("unknown.meta.json", "sidecar-unknown-field")].line == 4
