@@ -395,3 +395,37 @@ def test_a_folder_where_the_sidecar_should_be_is_reported_not_a_crash(tmp_path):
     assert (drop["raw_path"], drop["reason"]) == ("folder.txt", "missing_sidecar")
     assert "is a folder" in drop["message"] and "folder.meta.json" in drop["hint"]
     assert sum(report["splits"]["articles"].values()) == 2
+
+
+def test_a_cached_rebuild_reads_only_the_runs_whose_files_stats_changed(tmp_path, monkeypatch):
+    import os
+
+    from vncyberdata.build import worker
+    from vncyberdata.synthetic import generate
+
+    raw = tmp_path / "raw"
+    generate(30, raw, seed=4)
+    cache, small_runs = tmp_path / "cache", {"files_per_chunk": 4}
+    build(raw, tmp_path / "first", Options(cache_dir=cache, **small_runs))  # one worker: in this process
+    opened: list[str] = []
+    read = worker.open_raw
+    monkeypatch.setattr(worker, "open_raw", lambda root, rel: opened.append(rel) or read(root, rel))
+    build(raw, tmp_path / "again", Options(cache_dir=cache, **small_runs))
+    assert opened == [] and _sha(tmp_path / "again") == _sha(tmp_path / "first")
+
+    # other bytes of the same size, the modification time put back: the change time still tells
+    page = sorted(raw.glob("*.txt"))[7]
+    before, data = page.stat(), page.read_bytes()
+    at = data.index(b"a", data.index(b"\n") + 1)  # a letter of the body
+    page.write_bytes(data[:at] + b"e" + data[at + 1 :])
+    os.utime(page, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert (page.stat().st_size, page.stat().st_mtime_ns) == (before.st_size, before.st_mtime_ns)
+    changed = build(raw, tmp_path / "changed", Options(cache_dir=cache, **small_runs))
+    assert page.name in opened and len(opened) < 30, "the run of the changed file is read, the others are not"
+    assert changed["cache_hits"] == 29
+    build(raw, tmp_path / "clean")
+    assert _sha(tmp_path / "changed") == _sha(tmp_path / "clean")
+
+    opened.clear()
+    build(raw, tmp_path / "verified", Options(cache_dir=cache, verify=True, **small_runs))
+    assert sorted(opened) == sorted(p.name for p in raw.glob("*.txt")), "--verify reads every file"

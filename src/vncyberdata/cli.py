@@ -39,6 +39,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     options = Options(
         workers=workers,
         cache_dir=None if args.no_cache else Path(args.cache_dir),
+        verify=args.verify,
         progress=progress,
         engine=args.engine,
         ray_address=args.ray_address,
@@ -307,6 +308,8 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=int, default=0, help="parsing processes (default: one per CPU core)")
     p.add_argument("--cache-dir", default="build/cache", help="parse cache folder (default: build/cache)")
     p.add_argument("--no-cache", action="store_true", help="parse every file again")
+    p.add_argument("--verify", action="store_true",
+                   help="read and hash every raw file; by default a file whose size, times and inode are those the cache recorded is not read again")
     p.add_argument("--engine", choices=["local", "ray"], default="local", help="local process pool (default) or Ray")
     p.add_argument("--ray-address", help="with --engine ray: a running cluster ('auto', 'ray://head:10001'); default: start a local Ray")
     p.add_argument("--db-memory", help="memory limit of the build's database, e.g. 1GB (DuckDB spills to disk beyond it; default: 64MB)")

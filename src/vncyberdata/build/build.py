@@ -45,6 +45,7 @@ class Options:
 
     workers: int = 1
     cache_dir: Path | None = None
+    verify: bool = False  # with a cache: read and hash every raw file, even those whose stats are unchanged
     progress: bool = False
     engine: str = "local"  # or "ray" (engines.py)
     ray_address: str | None = None
@@ -74,7 +75,8 @@ def parse_files(files: Iterable[RawFile], report: Report, options: Options, stor
     report.steps += counts
     chunk_fp = chunk_fingerprint() if cache_dir else None
     jobs = ((str(f.root), f.rel, f.format, cache_dir, fp) for f in files)
-    chunks = ((str(store.chunk_folder), run, store.schema, chunk_fp) for run in worker.runs(jobs, options.files_per_chunk))
+    chunks = ((str(store.chunk_folder), run, store.schema, chunk_fp, options.verify)
+              for run in worker.runs(jobs, options.files_per_chunk))
     engine = make_engine(options.engine, options.workers, options.ray_address)
     progress = _progress(options.progress, total)
     try:

@@ -15,6 +15,7 @@ parsed nor written again.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import pickle
@@ -93,7 +94,13 @@ class ChunkCache:
     """Whole chunks of an earlier build, keyed by every file of the run (path, format, and the size and
     sha256 of the raw file and its sidecar): a run whose files are all unchanged is not re-parsed nor
     re-written, its files are linked into the new build's spill folder (hard links where the cache and the
-    spill share a file system, else copies). Entries are folders written under a temporary name and renamed."""
+    spill share a file system, else copies). Entries are folders written under a temporary name and renamed.
+
+    Beside them it remembers, per run, the files' stats (size, modification and change times, inode) with
+    the content key and pins they were read as (`known`, `remember`): a run whose files all still have
+    those stats is served without reading them (as make and git decide what changed; `--verify` reads
+    and hashes every file instead). A stat is remembered only when it was the same before and after the
+    read."""
 
     def __init__(self, root: Path, fingerprint_: str) -> None:
         self.folder = Path(root) / f"chunks-{fingerprint_}"
@@ -106,6 +113,32 @@ class ChunkCache:
         for path, size, sha256 in pins:
             digest.update(f"pin\0{path}\0{size}\0".encode() + sha256)
         return digest.hexdigest()
+
+    @staticmethod
+    def stats_key(files: list[tuple[str, str]], stats: list[tuple]) -> str:
+        """A run's files and what the system says of them without reading them (size, modification and change
+        times in ns, inode, device), for the raw files and their sidecars."""
+        return hashlib.sha256(repr((files, stats)).encode()).hexdigest()
+
+    def known(self, stats_key: str) -> tuple[str, list[tuple[str, int, bytes]]] | None:
+        """The content key and pins recorded for a run whose files had these stats; None when none is."""
+        try:
+            key, pins = pickle.loads((self.folder / "stats" / stats_key[:2] / stats_key).read_bytes())
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, TypeError, ValueError):
+            return None
+        return (key, pins) if isinstance(key, str) and isinstance(pins, list) else None
+
+    def remember(self, stats_key: str, key: str, pins: list[tuple[str, int, bytes]]) -> None:
+        """Record that the run with these stats read as these pins (content key `key`)."""
+        path = self.folder / "stats" / stats_key[:2] / stats_key
+        tmp = path.with_name(f".{stats_key}.{os.getpid()}.tmp")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp.write_bytes(pickle.dumps((key, pins), protocol=pickle.HIGHEST_PROTOCOL))
+            os.replace(tmp, path)
+        except OSError:  # the cache is an optimisation: the build goes on
+            with contextlib.suppress(OSError):
+                tmp.unlink()
 
     def get(self, key: str, folder: Path, name: str):
         """The cached task result, its files linked into `folder` as NAME.*; None on a miss."""

@@ -5,6 +5,7 @@ to the driver. The chunk cache's fingerprint covers this module, not the driver'
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from .cache import ChunkCache, ParseCache
 from .item import Item
 from ..parse import langid
 from ..parse.parse import Parsed, Rejection, finish, prepare
-from ..intake.raw import SidecarError, open_raw, pins_table
+from ..intake.raw import SidecarError, open_raw, pins_table, sidecar_rel
 from .chunks import Chunk, chunk_name, write_chunk, write_pins
 
 
@@ -68,16 +69,28 @@ def parse_chunk(job: tuple[str, list, pa.Schema, str | None]) -> tuple[Chunk, li
     cache (cache.ChunkCache): its files are read and pinned, not parsed nor written again. On a miss they
     are read a second time to parse (one file's bytes in memory at a time), and the run is cached only if
     both reads pinned the same bytes."""
-    chunk_folder, file_jobs, schema, chunk_fp = job
+    chunk_folder, file_jobs, schema, chunk_fp, verify = job
     name = chunk_name(file_jobs[0][1])
     chunks = key = read = None
     if chunk_fp:
+        chunks = ChunkCache(Path(file_jobs[0][3]), chunk_fp)
+        files = [(rel, raw_format) for _root, rel, raw_format, *_rest in file_jobs]
+        stats = _stats(file_jobs)
+        if stats is not None and not verify and (known := chunks.known(ChunkCache.stats_key(files, stats))):
+            key, read = known  # the files have the stats they had when read as these pins
+            if (hit := chunks.get(key, Path(chunk_folder), name)) is not None:
+                write_pins(Path(chunk_folder), name, pins_table(read))
+                chunk, drops, parsed = hit
+                return chunk, drops, parsed, parsed
         read = [open_raw(root, rel)[1:] for root, rel, *_rest in file_jobs]  # (meta, pins): the bytes let go
         # an unreadable file's message holds the system's words of the moment: such runs are not cached
-        if not any(isinstance(meta, SidecarError) and meta.code == "unreadable_file" for meta, _pins in read):
-            chunks = ChunkCache(Path(file_jobs[0][3]), chunk_fp)
+        if any(isinstance(meta, SidecarError) and meta.code == "unreadable_file" for meta, _pins in read):
+            chunks = read = None
+        else:
             read = [pin for _meta, file_pins in read for pin in file_pins]
-            key = ChunkCache.key([(rel, raw_format) for _root, rel, raw_format, *_rest in file_jobs], read)
+            key = ChunkCache.key(files, read)
+            if stats is not None and _stats(file_jobs) == stats:  # unchanged while read
+                chunks.remember(ChunkCache.stats_key(files, stats), key, read)
             if (hit := chunks.get(key, Path(chunk_folder), name)) is not None:
                 write_pins(Path(chunk_folder), name, pins_table(read))
                 chunk, drops, parsed = hit
@@ -92,6 +105,24 @@ def parse_chunk(job: tuple[str, list, pa.Schema, str | None]) -> tuple[Chunk, li
     if chunks is not None and pins == read:  # the files did not change between the two reads
         chunks.put(key, Path(chunk_folder), name, (chunk, drops, parsed))
     return chunk, drops, parsed, cached
+
+
+def _stats(file_jobs: list) -> list[tuple] | None:
+    """Per raw file of a run and its sidecar: (size, modification ns, change ns, inode, device), None for a
+    missing sidecar; None for the run when a raw file cannot be looked at (reading it will say why)."""
+    stats = []
+    for root, rel, *_rest in file_jobs:
+        try:
+            raw = os.stat(os.path.join(root, rel))
+        except OSError:
+            return None
+        try:
+            side = os.stat(os.path.join(root, sidecar_rel(rel)))
+        except OSError:
+            side = None
+        stats.append(tuple((s.st_size, s.st_mtime_ns, s.st_ctime_ns, s.st_ino, s.st_dev) if s else None
+                           for s in (raw, side)))
+    return stats
 
 
 def runs(jobs: Iterable[tuple], size: int) -> Iterator[list]:

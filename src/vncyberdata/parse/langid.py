@@ -12,10 +12,15 @@ probability, come out the same to the bit: a test compares with the library on e
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import math
+import os
 import unicodedata
+import zipfile
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 import numba
 import numpy as np
@@ -70,29 +75,77 @@ class _Model:
 
 @lru_cache(maxsize=1)
 def _model() -> _Model:
-    from py3langid.langid import MODEL_FILE, LanguageIdentifier
-
-    lib = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    arrays = _arrays()
+    classes = tuple(str(c) for c in arrays["classes"])
     first: dict[str, int] = {}
     aliases = []
-    for i, label in enumerate(lib.nb_classes):
+    for i, label in enumerate(classes):
         if label in first:
             aliases.append((first[label], i))
         else:
             first[label] = i
-    weights = np.ascontiguousarray(lib.nb_ptc, dtype=np.float16).view(np.uint16)
+    weights = arrays["weights"]
     return _Model(
-        nextmove=np.asarray(lib.tk_nextmove, dtype=np.uint32),
-        rowbase=np.asarray(lib.tk_row, dtype=np.int64) << 8,
-        output=np.asarray(lib.tk_output, dtype=np.int32),
+        nextmove=arrays["nextmove"],
+        rowbase=arrays["rowbase"],
+        output=arrays["output"],
         weights=weights,
         half_to_float=np.arange(1 << 16, dtype=np.uint32).astype(np.uint16).view(np.float16).astype(np.float32),
-        bias=np.asarray(lib.nb_pc, dtype=np.float32),
-        classes=tuple(str(c) for c in lib.nb_classes),
+        bias=arrays["bias"],
+        classes=classes,
         aliases=tuple(aliases),
         seen=np.zeros(weights.shape[0], dtype=np.int32),
         scratch=[np.empty(0, dtype=np.int64)],
     )
+
+
+KEPT_FOLDER = Path(__file__).with_name("__pycache__")  # where numba keeps the compiled walk too
+_KEPT_FORMAT = 1  # the kept arrays' names and types (`_library_arrays`); another value, another file
+
+
+def _arrays(folder: Path = KEPT_FOLDER) -> dict[str, np.ndarray]:
+    """The model's arrays as `_walk` reads them. Decompressing the library's model is the slowest part of
+    starting any process that identifies a language (each build, each validate), so the arrays are also kept
+    uncompressed in `folder`, in a file named after the sha256 of the library's model file, and read from
+    there when it is whole. A folder that cannot be written is no error: the model is decompressed each time."""
+    from py3langid.langid import MODEL_DIR, MODEL_FILE
+
+    digest = hashlib.sha256((MODEL_DIR / MODEL_FILE).read_bytes()).hexdigest()[:16]
+    kept = Path(folder) / f"langid-model-{_KEPT_FORMAT}-{digest}.npz"
+    try:
+        with np.load(kept, allow_pickle=False) as npz:
+            return {name: npz[name] for name in _NAMES}
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
+        pass  # not kept yet, or damaged: made again
+    arrays = _library_arrays()
+    tmp = kept.with_name(f".{kept.name}.{os.getpid()}.tmp")
+    try:
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        with open(tmp, "wb") as fh:
+            np.savez(fh, **arrays)
+        os.replace(tmp, kept)
+    except OSError:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+    return arrays
+
+
+_NAMES = ("nextmove", "rowbase", "output", "weights", "bias", "classes")
+
+
+def _library_arrays() -> dict[str, np.ndarray]:
+    """The library's model, loaded by the library, as the arrays `_Model` holds."""
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    lib = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    return {
+        "nextmove": np.asarray(lib.tk_nextmove, dtype=np.uint32),
+        "rowbase": np.asarray(lib.tk_row, dtype=np.int64) << 8,
+        "output": np.asarray(lib.tk_output, dtype=np.int32),
+        "weights": np.ascontiguousarray(lib.nb_ptc, dtype=np.float16).view(np.uint16),
+        "bias": np.asarray(lib.nb_pc, dtype=np.float32),
+        "classes": np.array([str(c) for c in lib.nb_classes]),
+    }
 
 
 def classify(text: str) -> tuple[str, float]:
