@@ -52,7 +52,6 @@ def connect(folder: Path, limits: Limits = Limits()):
     db.execute("SET allocator_flush_threshold = '16MB'")  # give back what a query freed, not keep it for the next
     db.execute("SET preserve_insertion_order = false")  # every query that needs an order says which
     db.execute("SET enable_progress_bar = false")
-    db.execute("SET checkpoint_threshold = '1GB'")
     return db
 
 
