@@ -13,7 +13,8 @@ import pytest
 from conftest import RAW, REPO
 
 from vncyberdata.cli import main
-from vncyberdata.intake.validate import RULES, Limits, format_github, validate
+from vncyberdata.intake.findings_out import format_github
+from vncyberdata.intake.validate import RULES, Limits, validate
 
 META = '{"publisher": "Báo Mẫu", "license": "test"}'
 # the smallest article the parser vouches for: a headline above two paragraphs of prose

@@ -115,6 +115,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     """Check raw files (bytes, text, sidecars, corpus rules) and report every finding with its fix."""
     import os
 
+    from .intake import findings_out as out
     from .intake import validate as v
 
     root = Path(args.root)
@@ -145,7 +146,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
         prefix = folder.as_posix().rstrip("/")
         result.files_checked += part.files_checked
         result.findings += [v.Finding(f.code, f"{prefix}/{f.path}", f.message, f.line, f.col, f.severity, f.hint) for f in part.findings]
-    print(v.FORMATS[args.format](result, args.strict) if args.format != "github" else v.format_github(result, args.strict, prefix=""))
+    print(out.FORMATS[args.format](result, args.strict) if args.format != "github" else out.format_github(result, args.strict, prefix=""))
     errors, _ = result.counts(args.strict)
     return EXIT_FAIL if errors else EXIT_OK
 

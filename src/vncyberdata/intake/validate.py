@@ -3,7 +3,7 @@
 All findings are collected before anything is reported. Rules fall in four groups: bytes (encoding, control
 characters, size), text (layout the build normalises, parser rejections, language), sidecar, and corpus
 (duplicates, file names, links, unexpected files). `RULES` is the single list; the rules table of docs/validation.md is
-checked against it by the tests.
+checked against it by the tests. How the findings are printed: findings_out.py.
 """
 
 from __future__ import annotations
@@ -391,8 +391,9 @@ def validate(root: Path, only: set[str] | None = None, limits: Limits = Limits()
     while the corpus rules still compare them with every file in the folder. The per-file rules run in
     `workers` processes; findings are the same for any number. Per raw file the driver keeps its path (in a
     listing), its sha256 and its article id, and findings only where there are some."""
-    from ..engines import LocalEngine
+    from ..engines import LocalEngine, prestart
 
+    prestart(workers)  # the workers' fork server loads the parsing code while the folder is walked
     root = Path(root)
     walked = _walk(root, only)
     result = Result(walked.findings + _orphans(root, walked, only), walked.paths)
@@ -456,45 +457,3 @@ def _duplicate(code: str, what: str, attr: str, raws: Listing, row: int, first_r
     if only is None or rel in only or first in only:
         return Finding(code, rel, f"{what} as {first} ({attr} {key})")
     return None
-
-
-def format_text(result: Result, strict: bool = False) -> str:
-    lines = [f"{f.location()}: {f.code} {f.message} (hint: {f.hint})" for f in result.findings]
-    errors, warnings = result.counts(strict)
-    verdict = "FAILED" if errors else "ok"
-    lines.append(f"{verdict}: {errors} errors, {warnings} warnings in {result.files_checked} files checked")
-    return "\n".join(lines)
-
-
-def format_json(result: Result, strict: bool = False) -> str:
-    errors, warnings = result.counts(strict)
-    doc = {
-        "findings": [f.as_dict() for f in result.findings],
-        "summary": {"files_checked": result.files_checked, "errors": errors, "warnings": warnings, "strict": strict},
-    }
-    return json.dumps(doc, ensure_ascii=False, indent=2)
-
-
-def _gh_escape(value: str, prop: bool = False) -> str:
-    value = value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-    return value.replace(":", "%3A").replace(",", "%2C") if prop else value
-
-
-def format_github(result: Result, strict: bool = False, prefix: str = "raw") -> str:
-    """GitHub Actions workflow commands: each finding becomes an annotation on the pull request's line."""
-    out = []
-    for f in result.findings:
-        level = "error" if f.severity == "error" or strict else "warning"
-        props = [f"file={_gh_escape(f'{prefix}/{f.path}' if prefix else f.path, True)}"]
-        if f.line:
-            props.append(f"line={f.line}")
-        if f.col:
-            props.append(f"col={f.col}")
-        props.append(f"title={_gh_escape(f.code, True)}")
-        out.append(f"::{level} {','.join(props)}::{_gh_escape(f'{f.message} (hint: {f.hint})')}")
-    errors, warnings = result.counts(strict)
-    out.append(f"vncyberdata validate: {errors} errors, {warnings} warnings in {result.files_checked} files checked")
-    return "\n".join(out)
-
-
-FORMATS = {"text": format_text, "json": format_json, "github": format_github}
