@@ -180,17 +180,18 @@ SEEN_COLUMNS = pa.schema([("idx", pa.int64()), *(SIGHTINGS.field(n) for n in SIG
 PIN_COLUMNS = pa.schema([("seq", pa.int64()), *INPUTS])
 
 
-LOAD_ROWS = 16_384  # rows the store gathers before it inserts them (an insert is a commit: a few ms each)
+LOAD_ROWS = 131_072  # rows the store gathers before it inserts them (an insert is a commit: a few ms each)
 
 
 class Store:
     """The driver's side of the chunks: loads each into the database as it arrives (`add`), numbering the
     records in arrival order (`idx`), and reads signatures back from the chunks' files for the few pairs
-    the near-duplicate step judges. Rows are inserted LOAD_ROWS at a time; `flush` inserts the rest (the
+    the near-duplicate step judges. Rows are inserted `load_rows` at a time; `flush` inserts the rest (the
     tables are complete only after it)."""
 
-    def __init__(self, db, chunk_folder: Path, schema: pa.Schema) -> None:
+    def __init__(self, db, chunk_folder: Path, schema: pa.Schema, load_rows: int = LOAD_ROWS) -> None:
         self.db = db
+        self.load_rows = load_rows
         self.chunk_folder = Path(chunk_folder)
         self.chunk_folder.mkdir(parents=True, exist_ok=True)
         self.schema = schema
@@ -231,7 +232,7 @@ class Store:
     def _insert(self, name: str, table: pa.Table) -> None:
         self._pending[name].append(table)
         self._pending_rows += table.num_rows
-        if self._pending_rows >= LOAD_ROWS:
+        if self._pending_rows >= self.load_rows:
             self.flush()
 
     def flush(self) -> None:
