@@ -403,3 +403,18 @@ def test_parse_check_gives_what_parse_gives():
             outcomes.add("vi" if full.article.language == "vi" else "foreign")
     # the cases reach every outcome validate reports on (else the comparison proves little)
     assert {"vi", "foreign", "no_title", "no_body", "no_article", "bad_html", "invalid_record"} <= outcomes, outcomes
+
+
+def test_a_file_that_cannot_be_read_is_a_finding_not_a_traceback(raw):
+    import socket
+
+    _add(raw, "sock.txt", GOOD)
+    (raw / "sock.txt").unlink()
+    server = socket.socket(socket.AF_UNIX)
+    try:
+        server.bind(str(raw / "sock.txt"))  # a socket where the raw file should be: open() refuses it
+        result = validate(raw)
+    finally:
+        server.close()
+    [finding] = [f for f in result.findings if f.path == "sock.txt"]
+    assert finding.code == "unreadable" and "cannot read the file" in finding.message

@@ -44,6 +44,7 @@ _RULES = [
     Rule("binary", "error", "a binary file (NUL bytes)", "raw files are text dumps: remove it or replace it with the page's text"),
     Rule("control-char", "error", "control characters other than tab and line breaks", "delete the character (often a copy-paste artefact)"),
     Rule("empty", "error", "an empty or whitespace-only file", "add the article text or remove the file"),
+    Rule("unreadable", "error", "a file that cannot be read (permissions, not a regular file, removed during the check, a disk error)", "check that the file exists and is readable, then validate again"),
     Rule("file-too-large", "error", "a file over the size limit (--max-file-bytes)", "a raw file holds one article: split it, or raise the limit if the page is real"),
     Rule("line-too-long", "error", "a line over the length limit (--max-line-chars)", "put one paragraph per line; a huge line is usually a broken dump"),
     # text
@@ -140,7 +141,11 @@ class _FileCheck:
         self.findings.append(Finding(code, self.rel, message, line, col, hint=hint))
 
     def run(self) -> None:
-        data = read_bytes(self.path, self.limits.max_file_bytes)
+        try:
+            data = read_bytes(self.path, self.limits.max_file_bytes)
+        except OSError as err:
+            self.add("unreadable", f"cannot read the file: {err.strerror or err}")
+            return
         if isinstance(data, int):
             self.add("file-too-large", f"{data} bytes, over the limit of {self.limits.max_file_bytes}")
             return
@@ -236,6 +241,9 @@ class _FileCheck:
             data = json.loads(text)
         except (FileNotFoundError, IsADirectoryError):
             self.add("sidecar-missing", f"no sidecar {sidecar.name} beside the file")
+            return None
+        except OSError as err:
+            self.findings.append(Finding("unreadable", rel, f"cannot read the sidecar: {err.strerror or err}"))
             return None
         except UnicodeDecodeError:
             self.findings.append(Finding("sidecar-json", rel, "the sidecar is not UTF-8"))
