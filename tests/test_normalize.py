@@ -145,3 +145,27 @@ def test_a_text_with_a_letter_or_digit_has_text_as_cleaning_sees_it(text):
 
     expected = any(clean_line(part.replace("\n", " ").replace("\r", " ")) for part in (text[:256], text))
     assert _has_text(text) == expected
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.one_of(st.lists(st.sampled_from([*_DUMP_PIECES, "\U0001d400", "Công an", "1,5", "TP.HCM", "a_b"]),
+                          max_size=80).map("".join), st.text(min_size=60, max_size=300)))
+def test_the_compiled_join_of_words_is_the_patterns(text):
+    import re
+
+    from vncyberdata.parse.normalize import joined_words
+
+    assert joined_words(text) == " ".join(re.findall(r"[^\W_]+", text))
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(st.sampled_from([*_DUMP_PIECES, "Công an", "thuỷ", "hoà bình", "\U0001d400"]), max_size=60).map("".join))
+def test_a_long_line_cleans_as_the_patterns_clean_it(text):
+    import re
+    import unicodedata
+
+    from vncyberdata.parse.normalize import canonical_tones, clean_line
+
+    line = unicodedata.normalize("NFC", text)
+    line = re.sub("[ \t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]+", " ", re.sub("[\u200b\u200c\u200d\u2060\ufeff]", "", line))
+    assert clean_line(text) == canonical_tones(line.strip())

@@ -15,6 +15,7 @@ def _load() -> None:
     langid.identify("Công an bắt giữ đối tượng lừa đảo qua mạng")
     wordshare.vietnamese_share("Công an bắt giữ")
     normalize.needs_cleaning("Công an  bắt giữ")
+    normalize.joined_words("công an bắt giữ đối tượng lừa đảo qua mạng, chiếm đoạt tài sản của nhiều người dân")
     minhash.key_signature("công an bắt giữ đối tượng lừa đảo qua mạng")
     default_table()
     topics.match_topics("lừa đảo qua mạng")  # the taxonomy and its automaton

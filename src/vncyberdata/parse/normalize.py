@@ -95,6 +95,8 @@ def split_lines(text: str) -> list[str]:
 def clean_line(line: str) -> str:
     """NFC, zero-width characters removed, space runs collapsed, ends stripped, canonical tone placement."""
     line = nfc(line)
+    if len(line) > 64 and not needs_cleaning(line):  # a long text (a body) is checked in one compiled walk
+        return line.strip()
     if "  " in line or _ODD_SPACE.search(line):  # most lines hold neither: scanned, not rebuilt
         line = _SPACE_RUN.sub(" ", _ZERO_WIDTH.sub("", line))
     return canonical_tones(line.strip())
@@ -123,7 +125,7 @@ def needs_cleaning(text: str) -> bool:
     return bool(_needs_cleaning(np.frombuffer(data, dtype=np.uint16), _classes()))
 
 
-_ODD, _WORDISH, _Q, _O, _U, _TONED_U_BIT, _TONED_AE_BIT, _TONED_Y_BIT = (1 << k for k in range(8))
+_ODD, _WORDISH, _Q, _O, _U, _TONED_U_BIT, _TONED_AE_BIT, _TONED_Y_BIT, _WORD = (1 << k for k in range(9))
 
 
 @lru_cache(maxsize=1)
@@ -134,6 +136,9 @@ def _classes() -> np.ndarray:
     for code in range(0x10000):
         c = chr(code)
         table[code] = (_ODD if _ODD_SPACE.fullmatch(c) else 0) | (_WORDISH if wordish.fullmatch(c) else 0)
+    for c in WORDS.findall("".join(map(chr, range(0x10000)))):  # the plane's letters and digits, one run
+        for letter in c:
+            table[ord(letter)] |= _WORD
     for letters, bit in (("qQ", _Q), ("oO", _O), ("uU", _U), (_TONED_U, _TONED_U_BIT), (_TONED_AE, _TONED_AE_BIT),
                          (_TONED_Y, _TONED_Y_BIT)):
         for c in letters:
@@ -178,7 +183,36 @@ def key_text(text: str) -> str:
 
 
 def _key(text: str) -> str:
-    return " ".join(words(nfc(clean_line(text).casefold())))
+    return joined_words(nfc(clean_line(text).casefold()))
+
+
+def joined_words(text: str) -> str:
+    """`" ".join(words(text))`. A long text's words are found and joined in one compiled walk over the
+    `_classes` table (whose word bit the pattern WORDS itself set: a test compares the two); a short text,
+    or one with a character beyond the Basic Multilingual Plane, by `words`."""
+    data = text.encode("utf-16-le", errors="surrogatepass") if len(text) > 64 else b""
+    if len(data) != 2 * len(text):
+        return " ".join(words(text))
+    out = np.empty(len(text), dtype=np.uint16)
+    n = _join_words(np.frombuffer(data, dtype=np.uint16), _classes(), out)
+    return out[:n].tobytes().decode("utf-16-le")
+
+
+@numba.njit(cache=True, nogil=True)
+def _join_words(codes, classes, out):  # pragma: no cover (compiled; a test compares with the pattern)
+    n = 0
+    inside = False
+    for code in codes:
+        if classes[code] & 256:  # a letter or a digit: in a word
+            if not inside and n:
+                out[n] = 32  # one space between two words
+                n += 1
+            out[n] = code
+            n += 1
+            inside = True
+        else:
+            inside = False
+    return n
 
 
 SHORT_KEY_CHARS = 300
