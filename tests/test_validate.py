@@ -418,3 +418,14 @@ def test_a_file_that_cannot_be_read_is_a_finding_not_a_traceback(raw):
         server.close()
     [finding] = [f for f in result.findings if f.path == "sock.txt"]
     assert finding.code == "unreadable" and "cannot read the file" in finding.message
+
+
+def test_a_named_pipe_among_the_raw_files_is_reported_not_waited_on(raw, tmp_path):
+    from vncyberdata.build.build import build
+
+    os.mkfifo(raw / "pipe.txt")  # opening it to read would wait for a writer that never comes
+    (raw / "pipe.meta.json").write_text(META, encoding="utf-8")
+    [finding] = [f for f in validate(raw).findings if f.path == "pipe.txt"]
+    assert finding.code == "unreadable" and "not a regular file" in finding.message
+    report = build(raw, tmp_path / "dataset")
+    assert report["dropped"] == {"unreadable_file": 1}

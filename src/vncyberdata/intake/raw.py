@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
+import errno
 import hashlib
 import json
 import os
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -216,10 +218,16 @@ def sidecar_meta(data: bytes) -> RawMeta | SidecarError:
 
 def read_bytes(path: str | Path, limit: int | None = None) -> bytes | int:
     """A file's bytes, read with the system's calls alone (an open file object costs more than the read of
-    a page); its size instead when that is over `limit`."""
-    fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    a page); its size instead when that is over `limit`. Anything but a regular file (a named pipe, a
+    socket, a device) is an OSError: opened without waiting, it is never read, so it cannot block a build."""
+    fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | os.O_NONBLOCK)
     try:
-        size = os.fstat(fd).st_size
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
+        if not stat.S_ISREG(info.st_mode):
+            raise OSError(errno.EINVAL, "not a regular file (a named pipe, a socket or a device)", str(path))
+        size = info.st_size
         if limit is not None and size > limit:
             return size
         parts = [os.read(fd, size + 1)]
