@@ -76,12 +76,10 @@ def parse_chunk(job: tuple[str, list, pa.Schema, str | None]) -> tuple[Chunk, li
         chunks = ChunkCache(Path(file_jobs[0][3]), chunk_fp)
         files = [(rel, raw_format) for _root, rel, raw_format, *_rest in file_jobs]
         stats = _stats(file_jobs)
-        if stats is not None and not verify and (known := chunks.known(ChunkCache.stats_key(files, stats))):
-            key, read = known  # the files have the stats they had when read as these pins
-            if (hit := chunks.get(key, Path(chunk_folder), name)) is not None:
-                write_pins(Path(chunk_folder), name, pins_table(read))
-                chunk, drops, parsed = hit
-                return chunk, drops, parsed, parsed
+        stats_key = ChunkCache.stats_key(files, stats) if stats is not None else None
+        # the files still have the stats they had when read as these pins: served without reading them
+        if stats_key and not verify and (known := chunks.known(stats_key)) and (hit := _served(chunks, *known, job)):
+            return hit
         read = [open_raw(root, rel)[1:] for root, rel, *_rest in file_jobs]  # (meta, pins): the bytes let go
         # an unreadable file's message holds the system's words of the moment: such runs are not cached
         if any(isinstance(meta, SidecarError) and meta.code == "unreadable_file" for meta, _pins in read):
@@ -89,12 +87,10 @@ def parse_chunk(job: tuple[str, list, pa.Schema, str | None]) -> tuple[Chunk, li
         else:
             read = [pin for _meta, file_pins in read for pin in file_pins]
             key = ChunkCache.key(files, read)
-            if stats is not None and _stats(file_jobs) == stats:  # unchanged while read
-                chunks.remember(ChunkCache.stats_key(files, stats), key, read)
-            if (hit := chunks.get(key, Path(chunk_folder), name)) is not None:
-                write_pins(Path(chunk_folder), name, pins_table(read))
-                chunk, drops, parsed = hit
-                return chunk, drops, parsed, parsed
+            if stats_key and _stats(file_jobs) == stats:  # unchanged while read
+                chunks.remember(stats_key, key, read)
+            if hit := _served(chunks, key, read, job):
+                return hit
     done = parse_many([tuple(j) for j in file_jobs])
     items = [result for _rel, _step, result, _cached, _pins in done if isinstance(result, Item)]
     pins = [pin for *_rest, file_pins in done for pin in file_pins]
@@ -105,6 +101,18 @@ def parse_chunk(job: tuple[str, list, pa.Schema, str | None]) -> tuple[Chunk, li
     if chunks is not None and pins == read:  # the files did not change between the two reads
         chunks.put(key, Path(chunk_folder), name, (chunk, drops, parsed))
     return chunk, drops, parsed, cached
+
+
+def _served(chunks: ChunkCache, key: str, pins: list, job: tuple) -> tuple | None:
+    """The task's result from the chunk cache (its files linked into the chunk folder, the pins written
+    beside them), or None on a miss."""
+    chunk_folder, file_jobs = Path(job[0]), job[1]
+    name = chunk_name(file_jobs[0][1])
+    if (hit := chunks.get(key, chunk_folder, name)) is None:
+        return None
+    write_pins(chunk_folder, name, pins_table(pins))
+    chunk, drops, parsed = hit
+    return chunk, drops, parsed, parsed
 
 
 def _stats(file_jobs: list) -> list[tuple] | None:
