@@ -13,6 +13,7 @@ from . import minhash
 
 def _load() -> None:
     langid.identify("Công an bắt giữ đối tượng lừa đảo qua mạng")
+    langid.proven("Công an bắt giữ đối tượng lừa đảo qua mạng", "vi")  # validate's bound table
     wordshare.vietnamese_share("Công an bắt giữ")
     normalize.needs_cleaning("Công an  bắt giữ")
     normalize.joined_words("công an bắt giữ đối tượng lừa đảo qua mạng, chiếm đoạt tài sản của nhiều người dân")

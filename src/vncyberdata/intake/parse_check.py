@@ -20,11 +20,12 @@ from ..model.record import RawMeta
 
 @dataclass(frozen=True)
 class Checked:
-    """A file that parses to an article: what `parse` would give as its id, language and language score."""
+    """A file that parses to an article: what `parse` would give as its id, language and language score (None
+    when the language was proven without scoring: `Pending.vietnamese`)."""
 
     article_id: str
     language: str
-    language_score: float
+    language_score: float | None
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,11 @@ class Pending:
 
     def checked(self, language: tuple[str, float]) -> Checked:
         return Checked(self.article_id, *language)
+
+    def vietnamese(self) -> Checked | None:
+        """The Checked of a sample proven Vietnamese by langid.proven (the score is not computed), or None
+        when it is not proven: `langid.identify` decides."""
+        return Checked(self.article_id, "vi", None) if langid.proven(self.sample, "vi") else None
 
 
 def check(

@@ -5,9 +5,15 @@ single short lines: on a word like "In" any identifier guesses at random.
 
 The model is py3langid's (naive Bayes over byte n-grams, found by a walk of an automaton over the text's
 UTF-8 bytes); the scoring is done here because the library walks the bytes in a Python loop, which was the
-largest single cost of a parse. `_walk` runs that loop compiled (numba), counting each feature and copying
-its weights in the order of first visit, as the library's counter does, so that the sums, and so every
-probability, come out the same to the bit: a test compares with the library on every fixture.
+largest single cost of a parse. `_count` runs that loop compiled (numba), counting each feature in the order
+of first visit, as the library's counter does, and `_rows` copies their weights in that order, so that the
+sums, and so every probability, come out the same to the bit: a test compares with the library on every
+fixture.
+
+Fetching the weights of every feature met (a row of all classes each, from a table of tens of MB) is most of
+the cost. A caller that needs only to know whether a text is in one language (validate's rule) can ask
+`proven`: one number per feature bounds that language's lead over every other class, so a text far ahead is
+decided from a table that stays in the processor's cache; a text that is not gets the full scores.
 """
 
 from __future__ import annotations
@@ -29,10 +35,10 @@ SAMPLE_CHARS = 1_000
 
 
 @numba.njit(cache=True, nogil=True)
-def _walk(nextmove, rowbase, output, data, seen, order, counts, weights, half_to_float, rows):  # pragma: no cover
+def _count(nextmove, rowbase, output, data, seen, order, counts):  # pragma: no cover
     """Walk the automaton over `data`; the features met go to `order` (first visit first) with their counts
-    in `counts` and their weights, as float32, in `rows`. Returns how many. `seen` is all zeros before and
-    after (one counter per feature, reset here for the next text)."""
+    in `counts`. Returns how many. `seen` is all zeros before and after (one counter per feature, reset here
+    for the next text)."""
     n = 0
     state = 0
     for i in range(data.shape[0]):
@@ -47,9 +53,45 @@ def _walk(nextmove, rowbase, output, data, seen, order, counts, weights, half_to
         feature = order[k]
         counts[k] = seen[feature]
         seen[feature] = 0
+    return n
+
+
+@numba.njit(cache=True, nogil=True)
+def _rows(order, n, weights, half_to_float, rows):  # pragma: no cover
+    """The weights of the features `order[:n]`, as float32, into `rows` (in that order)."""
+    for k in range(n):
+        feature = order[k]
         for j in range(weights.shape[1]):
             rows[k, j] = half_to_float[weights[feature, j]]
-    return n
+
+
+@numba.njit(cache=True, nogil=True)
+def _sums(order, counts, n, margin, scale):  # pragma: no cover
+    """The sums `proven` bounds with: of log1p(count) x margin and x scale over the features `order[:n]`."""
+    bound = 0.0
+    magnitude = 0.0
+    for k in range(n):
+        x = np.log1p(np.float64(counts[k]))
+        bound += x * margin[order[k]]
+        magnitude += x * scale[order[k]]
+    return bound, magnitude
+
+
+@numba.njit(cache=True, nogil=True)
+def _lead_rows(weights, half_to_float, is_mine, margin, scale):  # pragma: no cover
+    """Per feature: the least weight of a class in `is_mine` less the largest of the others (`margin`), and
+    the largest weight in magnitude (`scale`)."""
+    for f in range(weights.shape[0]):
+        low, high, size = np.inf, -np.inf, 0.0
+        for j in range(weights.shape[1]):
+            w = np.float64(half_to_float[weights[f, j]])
+            if is_mine[j]:
+                low = min(low, w)
+            else:
+                high = max(high, w)
+            size = max(size, abs(w))
+        margin[f] = low - high
+        scale[f] = size
 
 
 @dataclass(frozen=True)
@@ -62,8 +104,8 @@ class _Model:
     bias: np.ndarray  # the classes' prior log-probabilities
     classes: tuple[str, ...]
     aliases: tuple[tuple[int, int], ...]  # (first, duplicate) columns of a label listed twice
-    seen: np.ndarray  # _walk's scratch counters, all zeros between calls
-    scratch: list  # [order, counts, rows]: _walk's output buffers, grown to the longest text yet
+    seen: np.ndarray  # _count's scratch counters, all zeros between calls
+    scratch: list  # [order, counts, rows]: _count's and _rows' output buffers, grown to the longest text yet
 
     def buffers(self, size: int) -> list[np.ndarray]:
         if len(self.scratch[0]) < size:
@@ -104,7 +146,7 @@ _KEPT_FORMAT = 1  # the kept arrays' names and types (`_library_arrays`); anothe
 
 
 def _arrays(folder: Path = KEPT_FOLDER) -> dict[str, np.ndarray]:
-    """The model's arrays as `_walk` reads them. Decompressing the library's model is the slowest part of
+    """The model's arrays as `_count` and `_rows` read them. Decompressing the library's model is the slowest part of
     starting any process that identifies a language (each build, each validate), so the arrays are also kept
     uncompressed in `folder`, in a file named after the sha256 of the library's model file, and read from
     there when it is whole. A folder that cannot be written is no error: the model is decompressed each time."""
@@ -148,18 +190,26 @@ def _library_arrays() -> dict[str, np.ndarray]:
     }
 
 
-def classify(text: str) -> tuple[str, float]:
-    """(language, probability) of a text: py3langid's `classify` with normalised probabilities."""
+def _features(text: str) -> tuple[int, int]:
+    """Walk `text` as the library does (upper case lowered, NFC, UTF-8): (its byte count, the features met),
+    the features and their counts in the model's scratch buffers."""
     m = _model()
     if text.isupper():
         text = text.lower()
     data = unicodedata.normalize("NFC", text).encode("utf-8", errors="surrogatepass")
-    order, counts, rows = m.buffers(min(len(data), len(m.seen)))  # a feature is met at one byte or more
-    n = _walk(m.nextmove, m.rowbase, m.output, np.frombuffer(data, dtype=np.uint8), m.seen, order, counts,
-              m.weights, m.half_to_float, rows)
+    order, counts, _ = m.buffers(min(len(data), len(m.seen)))  # a feature is met at one byte or more
+    return len(data), _count(m.nextmove, m.rowbase, m.output, np.frombuffer(data, dtype=np.uint8), m.seen, order, counts)
+
+
+def classify(text: str) -> tuple[str, float]:
+    """(language, probability) of a text: py3langid's `classify` with normalised probabilities."""
+    m = _model()
+    size, n = _features(text)
+    order, counts, rows = m.scratch
+    _rows(order, n, m.weights, m.half_to_float, rows)
     # nothing to go on: every class alike
     scores = np.log1p(counts[:n]) @ rows[:n] + m.bias if n else np.zeros(len(m.classes), dtype=np.float32)
-    scores *= 1.0 / math.sqrt(len(data) or 1)  # the library's temperature: the square root of the byte count
+    scores *= 1.0 / math.sqrt(size or 1)  # the library's temperature: the square root of the byte count
     np.exp(scores - scores.max(), out=scores)
     scores /= scores.sum()
     for i, j in m.aliases:
@@ -167,6 +217,49 @@ def classify(text: str) -> tuple[str, float]:
         scores[j] = 0.0
     best = int(scores.argmax())
     return m.classes[best], float(scores[best])
+
+
+@dataclass(frozen=True)
+class _Lead:
+    """Per feature, the least a language's weight exceeds every other class's (`margin`, often negative) and
+    the largest weight in magnitude (`scale`, for the rounding allowance); the same for the biases."""
+
+    margin: np.ndarray
+    scale: np.ndarray
+    bias_margin: float
+    bias_scale: float
+
+
+@lru_cache(maxsize=4)
+def _lead(language: str) -> _Lead:
+    m = _model()
+    if language not in m.classes:
+        raise ValueError(f"the model has no language {language!r}")
+    is_mine = np.array([c == language for c in m.classes])
+    # float32 halves the tables (they stay in the processor's cache); the rounding, a 2^-24 part of a weight,
+    # is inside the allowance `proven` makes
+    margin = np.empty(len(m.weights), dtype=np.float32)
+    scale = np.empty(len(m.weights), dtype=np.float32)
+    _lead_rows(m.weights, m.half_to_float, is_mine, margin, scale)
+    others = ~is_mine
+    bias = m.bias.astype(np.float64)
+    return _Lead(margin, scale, float(bias[is_mine].min() - bias[others].max()), float(np.abs(bias).max()))
+
+
+def proven(text: str, language: str) -> bool:
+    """Whether `classify(text)` is certain to answer `language`, shown without scoring every class: True
+    only when a lower bound of the language's lead over each other class clears what the softmax needs (a
+    label listed twice sums two probabilities: ln 2 at the library's temperature) with room for the float32
+    rounding of the library's sums (a thousandth of their magnitude, far more than they can lose). False
+    says nothing: `classify` decides."""
+    m, lead = _model(), _lead(language)
+    size, n = _features(text)
+    if not n:
+        return False
+    order, counts, _ = m.scratch
+    bound, magnitude = _sums(order, counts, n, lead.margin, lead.scale)
+    bound, magnitude = bound + lead.bias_margin, magnitude + lead.bias_scale
+    return bound > math.sqrt(size) * math.log(2) + 1e-3 * magnitude + 1e-3
 
 
 def identify(text: str) -> tuple[str, float]:
