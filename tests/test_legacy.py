@@ -495,3 +495,40 @@ SEPARATORS = [" ", " ", ", ", "\n", "\r\n", "\t", "\u00a0", "\x85", "\u2003", "\
 def test_detect_text_shortcut_agrees_on_mixed_words(pairs):
     text = "".join(w + sep for w, sep in pairs)
     assert detect_text(text) == legacy._detect_text(text)
+
+
+# Every character class the clue pattern and the Latin-1 words look at, and a few around them.
+SCAN_ALPHABET = sorted(set("aeoAEOuUiIyYdDqnhgtT^(+'`?~.-,; \n\t\u00a0\x85") | set(legacy._LATIN1)
+                       | set("ạếưđĐơƠ€ƒ…‚‘’“”•–—˜™šœžŸ") | {chr(c) for c in range(0x80, 0x100)})
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.text(alphabet=SCAN_ALPHABET, max_size=40) | st.lists(st.sampled_from(MIXED_WORDS + SEPARATORS), max_size=12).map("".join))
+def test_the_compiled_scan_finds_what_the_patterns_find(text):
+    """legacy_scan's walk: no result exactly where `_CLUE` matches; else the `_LATIN1_WORD`s and their starts."""
+    from vncyberdata.intake.legacy_scan import Scanner
+
+    scanner = Scanner(f"[{legacy._ODD}]", legacy.CONT, legacy._LEAD, legacy._LATIN1)
+    found = scanner.scan(text)
+    assert (found is None) == (legacy._CLUE.search(text) is not None)
+    if found is not None:
+        words = set(legacy._LATIN1_WORD.findall(text))
+        assert found.new_words() == words
+        some = set(sorted(words)[::2])
+        assert found.starts(some) == sorted(m.start() for m in legacy._LATIN1_WORD.finditer(text) if m.group() in some)
+        scanner.learn(some)
+        assert found.new_words() == words - {w for w in some if len(w) <= 9}
+
+
+def test_the_scan_keys_long_words_and_leaves_other_planes_to_the_patterns():
+    from vncyberdata.intake.legacy_scan import KEY_LETTERS
+
+    scanner = legacy._SCANNER
+    for word in ("à", "thành", "Ýxxxxxxxx", "ÀÁÂÃÈÉÊÌÍ", "zzzzzzzzzzzzzzzzá"):
+        assert len(word) > KEY_LETTERS or scanner.word(scanner.key(word)) == word
+    text = "Hà Nội xxxxxxxxxxxxxxxá và zzzzzzzzzzzzzzzzzzzzá"
+    found = scanner.scan(text)
+    assert {"xxxxxxxxxxxxxxxá", "zzzzzzzzzzzzzzzzzzzzá"} <= found.new_words()
+    assert found.starts({"zzzzzzzzzzzzzzzzzzzzá"}) == [text.index("zzz")]
+    assert scanner.scan("Hà Nội 😀 và") is None  # beyond the BMP: the patterns decide (_spots)
+    assert detect_text("Hà Nội 😀 và thành phố") is None

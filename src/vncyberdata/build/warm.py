@@ -1,11 +1,12 @@
 """What every parse worker loads before its first page, loaded once in the worker pool's fork server: the
 language model, the compiled kernels (numba's first call in a process also starts its compiler), the chrome
-table and the topic taxonomy. Workers forked from the server start with them (shared copy on write), instead
-of each loading them on its first task. Importing this module does the loading (a fork server can only be
+table, the topic taxonomy, and for validate's workers the legacy-encoding detector. Workers forked from the
+server start with them (shared copy on write), instead of each loading them on its first task. Importing this module does the loading (a fork server can only be
 told modules to import); nothing else imports it."""
 
 from __future__ import annotations
 
+from ..intake import legacy
 from ..parse import langid, normalize, topics, wordshare
 from ..parse.chrome import default_table
 from . import minhash
@@ -20,6 +21,7 @@ def _load() -> None:
     minhash.key_signature("công an bắt giữ đối tượng lừa đảo qua mạng")
     default_table()
     topics.match_topics("lừa đảo qua mạng")  # the taxonomy and its automaton
+    legacy.detect_text("Công an bắt giữ đối tượng lừa đảo qua mạng")  # its compiled scan
 
 
 try:

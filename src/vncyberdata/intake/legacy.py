@@ -26,6 +26,7 @@ from .legacy_codecs import LEGACY_ENCODINGS, decode_legacy, encode_legacy
 from .legacy_codecs import CONT, CP1252_BYTE, CP1252_RUN, DECODE, TONE_MARKS, VIETNAMESE_LETTERS, VOWELS
 from .legacy_codecs import byte_class, cp1252_view, data_lines, decode_bytes, fix_utf8, line_of, start_of_line
 from .legacy_codecs import nfc, utf8, via_cp1252, viqr_decode
+from .legacy_scan import Scanner
 
 __all__ = ["LEGACY_ENCODINGS", "MISDECODINGS", "REPAIRS", "Detection", "decode_legacy", "encode_legacy", "repair"]
 __all__ += ["detect_bytes", "detect_text"]
@@ -251,9 +252,8 @@ def _relevant(token: str) -> bool:
 #   both repairs keep), or its malformed word is a `_LATIN1_WORD` (ASCII and Latin-1 Vietnamese letters) that
 #   is no syllable.
 # `_spots` finds a character of each such word: `_CLUE` matches one (keep it in step with `_VIQR_STRONG`), and
-# `_LATIN1_WORD` a run of letters. To skip even that on text seen before, `_plain` remembers the pieces of
-# text (split at white space, which str.split() does fast) that have none. str.split() splits at more white
-# space than `_TOKEN`, but no clue spans white space except a NEL, or an NBSP after a `_LEAD`: `_HIDDEN`.
+# `_LATIN1_WORD` a run of letters. Most text has no spot at all, and `_clues` finds that out in one compiled
+# walk (legacy_scan.py), looking up only the Latin-1 words not yet known to be syllables.
 _LATIN1 = "".join(sorted(c for c in CP1252_BYTE if c in VIETNAMESE_LETTERS))  # À Á Â Ã È É Ê Ì Í ... ý
 _KEPT = [c for c, b in CP1252_BYTE.items() if c in _NEUTRAL and all(DECODE[e].get(b) == c for e in DECODE)]
 _ODD = "".join(re.escape(c) for c in sorted(CP1252_BYTE) if c not in _LATIN1 and c not in _KEPT)
@@ -267,42 +267,40 @@ _CLUE = re.compile(
 )
 _LATIN1_WORD = re.compile(f"(?<![A-Za-z])[A-Za-z]*+[{_LATIN1}][A-Za-z{_LATIN1}]*")
 _LATIN1_SYLLABLES: set[str] = set()  # the Latin-1 words seen that are syllables (a bounded set)
-_PLAIN: set[str] = set()  # pieces of text seen with no clue (at most 200,000)
-_HIDDEN = re.compile(f"\\x85|(?<={_LEAD})\\xa0")
-assert {c for c in CP1252_BYTE if c.isspace()} == {"\x85", "\xa0"}
+_SCANNER = Scanner(f"[{_ODD}]", CONT, _LEAD, _LATIN1)
+
+
+def _odd_words(words: set[str]) -> set[str]:
+    """The words (`_LATIN1_WORD`s) that are no syllable; the syllables are remembered."""
+    words = words - _LATIN1_SYLLABLES
+    if words:
+        syllables = {w for w in words if _is_syllable(w)}
+        _LATIN1_SYLLABLES.update(syllables)
+        _SCANNER.learn(syllables)
+        words -= syllables
+    return words
 
 
 def _spots(text: str) -> list[int]:
     """Where `_CLUE` and the `_LATIN1_WORD`s that are no syllable start."""
     spots = [m.start() for m in _CLUE.finditer(text)]
-    words = set(_LATIN1_WORD.findall(text)) - _LATIN1_SYLLABLES
-    if words:
-        _LATIN1_SYLLABLES.update(w for w in words if _is_syllable(w))
-        odd = words - _LATIN1_SYLLABLES
-        spots += [m.start() for m in _LATIN1_WORD.finditer(text) if m.group() in odd] if odd else []
+    odd = _odd_words(set(_LATIN1_WORD.findall(text)))
+    spots += [m.start() for m in _LATIN1_WORD.finditer(text) if m.group() in odd] if odd else []
     return spots
-
-
-def _plain(scan: str) -> bool:
-    """Whether no piece of scan (split at white space) has a clue; the pieces found plain are remembered."""
-    pieces = scan.split()
-    if all(map(_PLAIN.__contains__, pieces)):
-        return True
-    new = list(set(pieces) - _PLAIN)
-    joined = " ".join(new)
-    flagged = {new[joined.count(" ", 0, pos)] for pos in _spots(joined)}
-    if len(_PLAIN) > 200_000:
-        _PLAIN.clear()
-    _PLAIN.update(p for p in new if p not in flagged)
-    return not flagged
 
 
 def _clues(scan: str) -> bool:
     """Whether some word of scan is evidence for some candidate; when none is, detect_text finds nothing."""
-    if not (("\x85" in scan or "\xa0" in scan) and _HIDDEN.search(scan)) and _plain(scan):
-        return False
+    found = _SCANNER.scan(scan)  # None: a `_CLUE` character (or a character the walk leaves to the patterns)
+    if found is None:
+        spots = _spots(scan)
+    else:  # no `_CLUE` character: the spots are the words that are no syllable
+        odd = _odd_words(found.new_words())
+        if not odd:
+            return False  # no spot: no word can be evidence
+        spots = found.starts(odd)
     end = 0
-    for pos in sorted(_spots(scan)):
+    for pos in sorted(spots):
         if pos >= end:  # a word not looked at yet
             start = max(scan.rfind(sep, end, pos) for sep in " \t\r\n\f\v") + 1
             end = _TOKEN.match(scan, pos).end()
