@@ -32,9 +32,13 @@ def cmd_build(args: argparse.Namespace) -> int:
     """Parse every raw file and write the dataset folder (Parquet, card, build report)."""
     import os
 
-    from .build.build import Options, build
+    from .engines import prestart
 
     workers = args.workers or os.cpu_count() or 1
+    if args.engine == "local":
+        prestart(workers)  # the workers' fork server loads the parsing code while this process imports the build's
+    from .build.build import Options, build
+
     progress = sys.stderr.isatty() and not os.environ.get("CI")
     options = Options(
         workers=workers,
@@ -115,6 +119,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
     """Check raw files (bytes, text, sidecars, corpus rules) and report every finding with its fix."""
     import os
 
+    from .engines import prestart
+
+    workers = args.workers or os.cpu_count() or 1
+    prestart(workers)  # the workers' fork server loads the parsing code while this process imports the checks
     from .intake import findings_out as out
     from .intake import validate as v
 
@@ -142,7 +150,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
         targets = {root: _changed_since(args.changed_since, root)}
     result = v.Result()
     for folder, only in targets.items():
-        part = v.validate(folder, only, limits, workers=args.workers or os.cpu_count() or 1)
+        part = v.validate(folder, only, limits, workers=workers)
         prefix = folder.as_posix().rstrip("/")
         result.files_checked += part.files_checked
         result.findings += [v.Finding(f.code, f"{prefix}/{f.path}", f.message, f.line, f.col, f.severity, f.hint) for f in part.findings]
