@@ -240,6 +240,7 @@ def test_the_build_report_counts_title_evidence_and_html_disagreements(tmp_path)
 # regular expression tried at every character): words with a letter, words with a Vietnamese letter in
 # either case, and stopwords counted as whole runs of word characters.
 _TEXT_PIECES = ["và", "Và", "VÀ", "của", "các", "là", "đã", "được", "người", "năm", "hoà", "Hà", "Nội", "ĐÀ",
+                "ĐÂY", "Ở", "nhưngnhưngnhưng", "vàcủa", "K", "ǈ",
                 "ư", "abc", "x", "_", "1", "2024", "²", "½", "(", ")", ",", ".", "-", "“", "”", "và,", "(của)",
                 "và_của", " ", "  ", "\n", "\t", "\u00a0", "İ", "ß", "ǅ", "\u2028", "\x1c", "\ud800", "🙂", "𝐀"]
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from ..intake import legacy
 from ..parse import langid, normalize, topics, wordshare
 from ..parse.chrome import default_table
+from ..parse.locate import stopword_share
 from . import minhash
 
 
@@ -16,6 +17,7 @@ def _load() -> None:
     langid.identify("Công an bắt giữ đối tượng lừa đảo qua mạng")
     langid.proven("Công an bắt giữ đối tượng lừa đảo qua mạng", "vi")  # validate's bound table
     wordshare.vietnamese_share("Công an bắt giữ")
+    stopword_share("Công an đã bắt giữ đối tượng")
     normalize.needs_cleaning("Công an  bắt giữ")
     normalize.joined_words("công an bắt giữ đối tượng lừa đảo qua mạng, chiếm đoạt tài sản của nhiều người dân")
     minhash.key_signature("công an bắt giữ đối tượng lừa đảo qua mạng")

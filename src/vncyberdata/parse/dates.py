@@ -88,15 +88,13 @@ LABEL_MAX_WORDS = 4
 def _date_and_rest(line: str) -> tuple[FoundDate, str] | None:
     """The first date of a short line and what is left of the line around it (weekday, prefix, time and
     zone taken out)."""
-    if not line or len(line) > MAX_DATE_LINE:
-        return None  # too long: no date line
+    if not line or len(line) > MAX_DATE_LINE or not _RE_YEAR.search(line):
+        return None  # too long, or no run of four digits: neither pattern can match
     return _short_date_and_rest(line)
 
 
 @lru_cache(maxsize=4096)  # a parse asks of a line more than once, and pages repeat their header lines
 def _short_date_and_rest(line: str) -> tuple[FoundDate, str] | None:
-    if not _RE_YEAR.search(line):
-        return None  # no run of four digits: neither pattern can match
     match = _RE_NUMERIC.search(line) or _RE_WORDS.search(line)
     if match is None:
         return None

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from . import byline, credits, dates
 from .chrome import ChromeTable
 from .normalize import WORDS, words
+from . import wordshare
 from .wordshare import vietnamese_share
 
 
@@ -146,22 +147,11 @@ def chrome_share(text: str, table: ChromeTable) -> float:
     return covered / len(words)
 
 
-_WORD_RUN = re.compile(r"\w+")
-
-
 def stopword_share(text: str) -> float:
     """The share of a text's words that are stopwords (a word is counted with the punctuation around it):
-    the runs of word characters (\\w) that are a stopword, over the whitespace-separated words."""
-    tokens = text.casefold().split()  # case folding neither makes nor takes whitespace
-    if not tokens:
-        return 0.0
-    found = 0
-    for token in tokens:
-        if token in STOPWORDS:
-            found += 1
-        elif not token.isalnum():  # punctuation around or inside: its runs, one by one
-            found += sum(1 for run in _WORD_RUN.findall(token) if run in STOPWORDS)
-    return found / len(tokens)
+    the runs of word characters (\\w) that are a stopword, over the whitespace-separated words (counted
+    in one compiled pass: wordshare.py)."""
+    return wordshare.stopword_share(text, STOPWORDS)
 
 
 def is_prose(text: str) -> bool:
