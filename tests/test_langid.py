@@ -91,3 +91,32 @@ def test_a_proof_agrees_with_the_full_scores_on_any_mix_of_words(words):
     text = " ".join(words)
     if langid.proven(text, "vi"):
         assert langid.classify(text)[0] == "vi"
+
+
+def test_identify_answers_as_the_library_and_settles_most_articles_without_scoring(tmp_path):
+    """identify = the library's classify, probability rounded; a text settled as Vietnamese (probability
+    exactly 1.0 as float32, shown by the bound) is answered without scoring every class."""
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    stock = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    samples = _samples(tmp_path)
+    mixed = ["Công an thành phố đã bắt giữ đối tượng lừa đảo. " * k + "The police arrested a suspect. " * (8 - k)
+             for k in range(9)]
+    settled = []
+    for sample in samples + mixed + ["Police arrested a hacker.", "", "12 34", "CÔNG AN BẮT GIỮ ĐỐI TƯỢNG"]:
+        language, probability = stock.classify(sample[: langid.SAMPLE_CHARS])
+        assert langid.identify(sample) == (language, round(probability, 4)), sample[:60]
+        settled.append(langid._settled(*langid._features(sample[: langid.SAMPLE_CHARS]), "vi"))
+    # the shortcut is taken for ordinary articles (the synthetic ones), and for most fixtures (some are
+    # English, short or mostly chrome)
+    assert all(settled[len(samples) - 40 : len(samples)]) and sum(settled) >= 0.6 * len(samples)
+    assert not langid._settled(*langid._features("Police arrested a hacker in Hanoi yesterday."), "vi")
+
+
+@given(st.lists(st.sampled_from("công an bắt giữ đối tượng lừa đảo mạng the police arrested a suspect for fraud "
+                                "online 123 , .".split()), max_size=300))
+@settings(max_examples=200, deadline=None)
+def test_identify_agrees_with_classify_on_any_mix_of_words(words):
+    text = " ".join(words)
+    language, probability = langid.classify(text[: langid.SAMPLE_CHARS])
+    assert langid.identify(text) == (language, round(probability, 4))

@@ -203,8 +203,12 @@ def _features(text: str) -> tuple[int, int]:
 
 def classify(text: str) -> tuple[str, float]:
     """(language, probability) of a text: py3langid's `classify` with normalised probabilities."""
+    return _classified(*_features(text))
+
+
+def _classified(size: int, n: int) -> tuple[str, float]:
+    """`classify` of the text `_features` walked last ("size" bytes, "n" features)."""
     m = _model()
-    size, n = _features(text)
     order, counts, rows = m.scratch
     _rows(order, n, m.weights, m.half_to_float, rows)
     # nothing to go on: every class alike
@@ -246,25 +250,48 @@ def _lead(language: str) -> _Lead:
     return _Lead(margin, scale, float(bias[is_mine].min() - bias[others].max()), float(np.abs(bias).max()))
 
 
-def proven(text: str, language: str) -> bool:
-    """Whether `classify(text)` is certain to answer `language`, shown without scoring every class: True
-    only when a lower bound of the language's lead over each other class clears what the softmax needs (a
-    label listed twice sums two probabilities: ln 2 at the library's temperature) with room for the float32
-    rounding of the library's sums (a thousandth of their magnitude, far more than they can lose). False
-    says nothing: `classify` decides."""
+def _clearance(n: int, language: str) -> float:
+    """For the text `_features` walked last ("n" features): a lower bound of `language`'s raw score less every
+    other class's, less an allowance for the float32 rounding of the library's sums (a thousandth of their
+    magnitude, far more than they can lose)."""
     m, lead = _model(), _lead(language)
-    size, n = _features(text)
-    if not n:
-        return False
     order, counts, _ = m.scratch
     bound, magnitude = _sums(order, counts, n, lead.margin, lead.scale)
-    bound, magnitude = bound + lead.bias_margin, magnitude + lead.bias_scale
-    return bound > math.sqrt(size) * math.log(2) + 1e-3 * magnitude + 1e-3
+    return bound + lead.bias_margin - 1e-3 * (magnitude + lead.bias_scale) - 1e-3
+
+
+def proven(text: str, language: str) -> bool:
+    """Whether `classify(text)` is certain to answer `language`, shown without scoring every class: True
+    only when the language's least lead over each other class (`_clearance`) clears what the softmax needs
+    (a label listed twice sums two probabilities: ln 2 at the library's temperature). False says nothing:
+    `classify` decides."""
+    size, n = _features(text)
+    return n > 0 and _clearance(n, language) > math.sqrt(size) * math.log(2)
+
+
+LIKELY = "vi"  # the language most texts here are in: `identify` first tries to settle a text as it, cheaply
+
+
+def _settled(size: int, n: int, language: str) -> bool:
+    """Whether the library would give the text `_features` walked last `language` with probability exactly
+    1.0 (as float32): every other class's share, exp(-lead / temperature) each, sums below half a float32
+    unit of 1.0 (2^-24) when the least lead exceeds the temperature (the square root of the byte count) times
+    ln(other classes) + 24 ln 2, plus one for the float32 exponential's own rounding. The language must have
+    one column (a label listed twice would add two shares)."""
+    m = _model()
+    if n == 0 or m.classes.count(language) != 1:
+        return False
+    needed = math.log(len(m.classes) - 1) + 24 * math.log(2) + 1
+    return _clearance(n, language) > math.sqrt(size) * needed
 
 
 def identify(text: str) -> tuple[str, float]:
-    """(ISO 639-1 code, probability rounded to 4 decimals) for a text sample."""
-    lang, prob = classify(text[:SAMPLE_CHARS])
+    """(ISO 639-1 code, probability rounded to 4 decimals) for a text sample: what `classify` gives, found
+    without scoring every class when the text is settled as `LIKELY` (`_settled`: most articles here)."""
+    size, n = _features(text[:SAMPLE_CHARS])
+    if _settled(size, n, LIKELY):
+        return LIKELY, 1.0
+    lang, prob = _classified(size, n)
     return lang, round(prob, 4)
 
 
