@@ -169,3 +169,16 @@ def test_a_long_line_cleans_as_the_patterns_clean_it(text):
     line = unicodedata.normalize("NFC", text)
     line = re.sub("[ \t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]+", " ", re.sub("[\u200b\u200c\u200d\u2060\ufeff]", "", line))
     assert clean_line(text) == canonical_tones(line.strip())
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(["\n", "\r", "\r\n", "a", "ư", " ", "\u2028", "\x0b"]), max_size=30).map("".join))
+def test_split_lines_cuts_at_lf_cr_and_crlf_only(text):
+    import re
+
+    from vncyberdata.parse.normalize import split_lines
+
+    expected = re.split(r"\r\n|\r|\n", text)
+    if len(expected) > 1 and expected[-1] == "":
+        expected.pop()
+    assert split_lines(text) == expected

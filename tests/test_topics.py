@@ -480,3 +480,20 @@ def test_invariant_under_tone_style(text):
 @given(MIXED)
 def test_agrees_with_one_search_per_term(text):
     assert match_topics(text) == reference(text)
+
+
+@settings(max_examples=800, deadline=None)
+@given(st.lists(st.sampled_from(["hoà", "Hòa", "QÚY", "quý", "khoẻ", "a", "\u0301", " ", "  ", "\n", "\r\n", "\t",
+                                 "\u00a0", "\u2028", "\u3000", "\x1c", "\x85", "\u200b", "\ufeff", "\u2060", "ß",
+                                 "İ", "Ǆ", "lừa đảo", "x"]), max_size=14).map("".join))
+def test_match_key_is_its_definition(text):
+    """match_key's shortcuts change nothing: NFC, case folding, zero-width characters out, whitespace runs as
+    one space, canonical tones, step by step as the definition reads."""
+    import re
+    import unicodedata
+
+    from vncyberdata.parse.topics import match_key, tone_key
+
+    folded = unicodedata.normalize("NFC", unicodedata.normalize("NFC", text).casefold())
+    folded = re.sub(r"\s+", " ", re.sub("[\u200b\u200c\u200d\u2060\ufeff]", "", folded))
+    assert match_key(text) == tone_key(folded)

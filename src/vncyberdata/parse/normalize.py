@@ -86,7 +86,7 @@ def canonical_tones(text: str) -> str:
 
 def split_lines(text: str) -> list[str]:
     """Lines as an editor numbers them: CRLF, CR and LF all end a line; a final newline adds no line."""
-    lines = _LINE_BREAK.split(text)
+    lines = text.split("\n") if "\r" not in text else _LINE_BREAK.split(text)  # most dumps: LF alone, split in C
     if len(lines) > 1 and lines[-1] == "":
         lines.pop()
     return lines

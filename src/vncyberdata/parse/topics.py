@@ -35,11 +35,12 @@ from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from importlib import resources
 
-from .normalize import canonical_tones
+from .normalize import canonical_tones, needs_cleaning, nfc
 
 __all__ = ["Topic", "Taxonomy", "load_taxonomy", "default_taxonomy", "match_topics", "match_key", "tone_key"]
 
-_ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff]")
+_ZERO_WIDTH_CHARS = "\u200b\u200c\u200d\u2060\ufeff"
+_ZERO_WIDTH = re.compile(f"[{_ZERO_WIDTH_CHARS}]")
 # A run of whitespace, or one whitespace character that is not " ": as \s+ → " ", without rewriting single
 # spaces. Led by \s alone, so the engine scans for whitespace rather than trying every character.
 _SPACES = re.compile(r"\s(?:\s+|(?<=[^\S ]))")
@@ -53,9 +54,21 @@ tone_key = canonical_tones
 
 def match_key(s: str) -> str:
     """The canonical form text and terms are compared in: NFC, case-folded, zero-width characters removed,
-    whitespace runs collapsed to one space, tone placement made canonical (`tone_key`)."""
+    whitespace runs collapsed to one space, tone placement made canonical (`tone_key`). (Each step is skipped
+    where a quick look shows it would change nothing: a whole body goes through here.)"""
     s = unicodedata.normalize("NFC", unicodedata.normalize("NFC", s).casefold())
-    return tone_key(_SPACES.sub(" ", _ZERO_WIDTH.sub("", s)))
+    if any(c in s for c in _ZERO_WIDTH_CHARS):
+        s = _ZERO_WIDTH.sub("", s)
+    s = nfc(_collapse_spaces(s))
+    return tone_key(s) if needs_cleaning(s) else s  # no double space left: needs_cleaning looks for spellings
+
+
+def _collapse_spaces(s: str) -> str:
+    """`_SPACES.sub(" ", s)`: every run of whitespace (\\s, str.isspace) as one space, by str.split."""
+    words = s.split()
+    if not words:
+        return " " if s else ""
+    return (" " if s[0].isspace() else "") + " ".join(words) + (" " if s[-1].isspace() else "")
 
 
 def _is_word_char(ch: str) -> bool:  # letters (Vietnamese included), digits, "_", combining marks

@@ -31,7 +31,6 @@ _SPACE, _LETTER, _VI = 1, 2, 4
 # to the word's end, once per word.
 _ALPHA_WORD = re.compile(r"[^\W\d_]\S*")
 _VI_WORD = re.compile("[" + _VI_CASES + r"]\S*")
-_BEYOND_BMP = re.compile("[\U00010000-\U0010ffff]")
 
 
 @lru_cache(maxsize=1)
@@ -62,11 +61,11 @@ def _count(codes, classes):  # pragma: no cover (compiled; a test compares with 
 
 def vietnamese_share(text: str) -> float:
     """Words with a Vietnamese letter over words with a letter (0.0 when there are none)."""
-    if _BEYOND_BMP.search(text):
+    data = text.encode("utf-16-le", errors="surrogatepass")
+    if len(data) != 2 * len(text):  # a character beyond the BMP (two code units)
         words, vietnamese = len(_ALPHA_WORD.findall(text)), len(_VI_WORD.findall(text))
     else:
-        codes = np.frombuffer(text.encode("utf-16-le", errors="surrogatepass"), dtype=np.uint16)
-        words, vietnamese = _count(codes, _classes())
+        words, vietnamese = _count(np.frombuffer(data, dtype=np.uint16), _classes())
     return vietnamese / words if words else 0.0
 
 
