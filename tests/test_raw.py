@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 
+import pytest
+
 from conftest import RAW
 
 from vncyberdata.intake.raw import SidecarError, discover, open_raw, pins_table, read_sidecar, sha256_file
@@ -98,3 +100,23 @@ def test_pins_come_from_the_bytes_read_and_inputs_are_sorted_by_path(tmp_path):
     assert pins_table([]).num_rows == 0
 
 
+
+
+@pytest.mark.parametrize("told", [0, 10, 99, 100, 101, 5000])
+def test_read_bytes_reads_the_whole_file_whatever_size_fstat_told(tmp_path, monkeypatch, told):
+    """A file that grew or shrank between the size check and the read is read to its end all the same."""
+    import os
+
+    from vncyberdata.intake import raw
+
+    path = tmp_path / "page.txt"
+    path.write_bytes(bytes(range(100)))
+    real = os.fstat
+
+    def fstat(fd):
+        info = real(fd)
+        return os.stat_result((info.st_mode, info.st_ino, info.st_dev, info.st_nlink, info.st_uid, info.st_gid, told,
+                               info.st_atime, info.st_mtime, info.st_ctime))
+
+    monkeypatch.setattr(raw.os, "fstat", fstat)
+    assert raw.read_bytes(path) == bytes(range(100))

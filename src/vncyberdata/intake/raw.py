@@ -231,7 +231,9 @@ def read_bytes(path: str | Path, limit: int | None = None) -> bytes | int:
         if limit is not None and size > limit:
             return size
         parts = [os.read(fd, size + 1)]
-        while parts[-1]:  # until the end of the file, wherever it is now
+        if len(parts[0]) == size:
+            return parts[0]  # a regular file's read stops short only at its end: the size fstat gave
+        while parts[-1]:  # it changed since: until the end of the file, wherever it is now
             parts.append(os.read(fd, max(size, 1 << 16)))
         return parts[0] if len(parts) == 2 else b"".join(parts)
     finally:
