@@ -50,11 +50,11 @@ def _scan(codes, classes, letters, keys, longs):  # pragma: no cover (compiled; 
             if start < 0:
                 start, latin1, key = i, False, 0
             latin1 |= (kind & 512) != 0
-            if i - start < 9:
+            if i - start < KEY_LETTERS:
                 key = key * 128 + letters[codes[i]]
         elif start >= 0:  # the end of a run
             if latin1:
-                if i - start <= 9:
+                if i - start <= KEY_LETTERS:
                     keys[nkeys, 0], keys[nkeys, 1] = key, start
                     nkeys += 1
                 else:

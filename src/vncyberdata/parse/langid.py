@@ -11,9 +11,10 @@ sums, and so every probability, come out the same to the bit: a test compares wi
 fixture.
 
 Fetching the weights of every feature met (a row of all classes each, from a table of tens of MB) is most of
-the cost. A caller that needs only to know whether a text is in one language (validate's rule) can ask
-`proven`: one number per feature bounds that language's lead over every other class, so a text far ahead is
-decided from a table that stays in the processor's cache; a text that is not gets the full scores.
+the cost. One number per feature bounds a language's lead over every other class, from a table that stays
+in the processor's cache: a caller that only asks whether a text is in one language (validate's rule) gets
+`proven`, and `identify` answers a text whose probability is certain to come out as exactly 1.0 (most
+articles) without the weights (`_settled`). A text the bound does not settle gets the full scores.
 """
 
 from __future__ import annotations
@@ -146,10 +147,11 @@ _KEPT_FORMAT = 1  # the kept arrays' names and types (`_library_arrays`); anothe
 
 
 def _arrays(folder: Path = KEPT_FOLDER) -> dict[str, np.ndarray]:
-    """The model's arrays as `_count` and `_rows` read them. Decompressing the library's model is the slowest part of
-    starting any process that identifies a language (each build, each validate), so the arrays are also kept
-    uncompressed in `folder`, in a file named after the sha256 of the library's model file, and read from
-    there when it is whole. A folder that cannot be written is no error: the model is decompressed each time."""
+    """The model's arrays as `_count` and `_rows` read them. Decompressing the library's model is the slowest
+    part of starting any process that identifies a language (each build, each validate), so the arrays are
+    also kept uncompressed in `folder`, in a file named after the sha256 of the library's model file, and read
+    from there when it is whole. A folder that cannot be written is no error: the model is decompressed each
+    time."""
     from py3langid.langid import MODEL_DIR, MODEL_FILE
 
     digest = hashlib.sha256((MODEL_DIR / MODEL_FILE).read_bytes()).hexdigest()[:16]

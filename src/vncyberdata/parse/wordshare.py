@@ -111,13 +111,13 @@ def _count_words(codes, classes, letters, keys):  # pragma: no cover (compiled; 
             return -1, 0
         if kind & 2:  # a word character: the run goes on
             letter = letters[codes[i]]
-            if letter == 0 or length >= 10:
-                length = 99  # no word of the set
+            if letter == 0 or length >= _KEY_LETTERS:
+                length = _KEY_LETTERS + 1  # no word of the set
             else:
                 key = key * 64 + letter
                 length += 1
         else:
-            if 0 < length <= 10:
+            if 0 < length <= _KEY_LETTERS:
                 at = np.searchsorted(keys, key)
                 found += at < keys.shape[0] and keys[at] == key
             key = length = 0
