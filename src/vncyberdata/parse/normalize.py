@@ -77,8 +77,8 @@ def canonical_tones(text: str) -> str:
     if text.isascii():
         return text
     text = nfc(text)
-    if not _needs_work(text):
-        return text
+    if (len(text) > 64 and not needs_cleaning(text)) or not _needs_work(text):
+        return text  # nothing to rewrite (a long text is looked at in one compiled walk)
     decomposed = unicodedata.normalize("NFD", text)
     fixed = _QU_TONE.sub(r"\1\3\2", _NEW_STYLE.sub(lambda m: m.group(1)[0] + m.group(2) + m.group(1)[1], decomposed))
     return unicodedata.normalize("NFC", fixed)

@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from importlib import resources
 
-from .normalize import canonical_tones, needs_cleaning, nfc
+from .normalize import canonical_tones
 
 __all__ = ["Topic", "Taxonomy", "load_taxonomy", "default_taxonomy", "match_topics", "match_key", "tone_key"]
 
@@ -59,8 +59,7 @@ def match_key(s: str) -> str:
     s = unicodedata.normalize("NFC", unicodedata.normalize("NFC", s).casefold())
     if any(c in s for c in _ZERO_WIDTH_CHARS):
         s = _ZERO_WIDTH.sub("", s)
-    s = nfc(_collapse_spaces(s))
-    return tone_key(s) if needs_cleaning(s) else s  # no double space left: needs_cleaning looks for spellings
+    return tone_key(_collapse_spaces(s))
 
 
 def _collapse_spaces(s: str) -> str:
