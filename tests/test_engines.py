@@ -33,3 +33,30 @@ def test_unknown_engine_is_a_usage_error(tmp_path):
     generate(2, raw, seed=1)
     with pytest.raises(UserError, match="unknown engine"):
         build(raw, tmp_path / "out", Options(engine="spark"))
+
+
+@pytest.mark.parametrize("preload", ["vncyberdata.build.warm", "vncyberdata.intake.warm"])
+def test_a_fork_servers_preload_loads_the_kernels_and_leaves_scipy_importable(preload):
+    """What a worker pool's fork server imports (engines.BUILD_WORKERS, CHECK_WORKERS), in a fresh process:
+    the workers' task module is there, the kernels are compiled or loaded, and scipy.linalg (hidden from
+    numba while they load) imports as usual afterwards."""
+    import subprocess
+    import sys
+
+    from vncyberdata import engines
+
+    assert preload in (engines.BUILD_WORKERS, engines.CHECK_WORKERS)
+    task = {"vncyberdata.build.warm": "vncyberdata.build.worker", "vncyberdata.intake.warm": "vncyberdata.intake.validate"}[preload]
+    code = (
+        "import importlib, sys\n"
+        f"importlib.import_module({preload!r})\n"
+        f"assert {task!r} in sys.modules\n"
+        "assert sys.modules.get('scipy.linalg', 0) is not None\n"
+        "from vncyberdata.parse import langid, normalize\n"
+        "assert langid._count.signatures and normalize._needs_cleaning.signatures  # compiled (or loaded) already\n"
+        + ("from vncyberdata.intake import legacy_scan\nassert legacy_scan._scan.signatures\n" if "intake" in preload else "")
+        + "import scipy.linalg\n"
+        "assert scipy.linalg.norm([3.0, 4.0]) == 5.0\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]

@@ -518,6 +518,10 @@ def test_the_compiled_scan_finds_what_the_patterns_find(text):
         assert found.starts(some) == sorted(m.start() for m in legacy._LATIN1_WORD.finditer(text) if m.group() in some)
         scanner.learn(some)
         assert found.new_words() == words - {w for w in some if len(w) <= 9}
+        again = scanner.scan(text)  # the known words are left out by the walk itself now
+        rest = words - {w for w in some if len(w) <= 9}
+        assert again.new_words() == rest
+        assert again.starts(rest) == sorted(m.start() for m in legacy._LATIN1_WORD.finditer(text) if m.group() in rest)
 
 
 def test_the_scan_keys_long_words_and_leaves_other_planes_to_the_patterns():

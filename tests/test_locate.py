@@ -7,7 +7,7 @@ import json
 import shutil
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 import sites
 from conftest import RAW
@@ -289,6 +289,91 @@ def test_the_character_table_is_the_expressions_classes():
 def test_same_fold_is_equal_folds(a, b):
     assert locate.same_fold(a, b) == (locate.fold(a) == locate.fold(b))
     assert locate.same_fold(a, a.upper() if a.upper().casefold() == a.casefold() else a)
+
+
+_LINE_PIECES = _TEXT_PIECES + ["- ", "• ", "* ", "–", "+", "▪", "►", "ǰ", "ΐ", "ﬁ", "quý", "qúy", "hoà", "hòa", "thuỷ",
+                               "thủy", "o\u0301a", "\u200b", "\u00ad", "Q", "U"]
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(st.sampled_from(_LINE_PIECES), max_size=10).map("".join))
+def test_fold_is_the_key_of_a_clean_line_and_of_its_text_after_bullets(text):
+    from vncyberdata.parse.normalize import clean_line, key_text
+    from vncyberdata.parse.walk import _BULLET
+
+    line = clean_line(text)
+    assert locate.fold(line) == key_text(line)
+    after = _BULLET.sub("", line).strip()  # a related headline's text (walk keys it by fold)
+    assert locate.fold(after) == key_text(after)
+
+
+def _plain_is_prose(text: str) -> bool:
+    """is_prose as first written: text.split(), then the stopword share."""
+    words = text.split()
+    if len(words) < locate.PROSE_MIN_WORDS or locate.is_residue(text):
+        return False
+    if not (locate._SENTENCE_END.search(text) or len(words) >= 30):
+        return False
+    return locate.stopword_share(text) >= locate.PROSE_MIN_STOPWORDS
+
+
+_PROSE_PIECES = _TEXT_PIECES + [" ", " ", " ", "tiền", "mạng", "lừa", "đảo", "x y", ".", "!", ":", "”", "[icon]"]
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.lists(st.sampled_from(_PROSE_PIECES), min_size=5, max_size=45), st.sampled_from(["", " ", "", "."]))
+def test_is_prose_is_its_plain_definition(pieces, joiner):
+    text = joiner.join(pieces)
+    assert locate.is_prose(text) == _plain_is_prose(text)
+
+
+def _plain_title_problem(title: str, table, publisher_key: str) -> str | None:
+    """title_problem as first written (character by character), to compare with."""
+    from vncyberdata.parse import dates
+
+    if sum(1 for c in title if c.isalpha()) < 10:
+        return "few letters"
+    if locate.is_residue(title) or locate.is_label(title) or table.match_clean(title) is not None:
+        return "label"
+    if locate.is_breadcrumb(title) or dates.parse_date_line(title) is not None:
+        return "breadcrumb"
+    if publisher_key and (locate.is_publisher(title, publisher_key)
+                          or (len(f := [locate.fold(p) for p in locate.parts(title)]) > 1 and publisher_key in f)):
+        return "publisher"
+    caps = [c for c in title if c.isalpha()]
+    if len(caps) >= 10 and all(c.isupper() for c in caps) and len(title.split()) > 12:
+        return "banner"
+    tokens = title.split()
+    if sum(1 for t in tokens if sum(c.isalpha() for c in t) * 2 >= len(t)) * 2 < len(tokens):
+        return "not words"
+    return None
+
+
+_TITLE_PIECES = _TEXT_PIECES + [" ", " ", " ", "BÁO MẪU", "báo mẫu", " - ", " | ", "LỪA ĐẢO", "TIỀN", "12/3/2024", "x1",
+                                "a.b.c", "??", "中文", "ǅ"]
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.lists(st.sampled_from(_TITLE_PIECES), min_size=1, max_size=30), st.sampled_from([" ", "", " "]))
+@example(["LỪA ĐẢO", "TIỀN", "BÁO MẪU", "ĐÂY", "Ở", "LỪA ĐẢO", "TIỀN", "ĐÀ", "ĐÂY", "X1", "LỪA ĐẢO"], " ")  # a banner
+@example(["LỪA ĐẢO", "TIỀN", "ĐÂY", "Ở", "LỪA ĐẢO", "TIỀN", "ĐÀ", "ĐÂY", "abc", "LỪA ĐẢO", "Ở", "Ở"], " ")  # not one
+def test_title_problem_is_its_plain_definition(pieces, joiner):
+    title = joiner.join(pieces).strip()
+    got = article_check.title_problem(title, default_table(), "báo mẫu")
+    want = _plain_title_problem(title, default_table(), "báo mẫu")
+    assert (got is None) == (want is None)
+    if got is not None:
+        assert {"few letters": "too few letters", "label": "menu label", "breadcrumb": "breadcrumb or a date",
+                "publisher": "publisher's name", "banner": "all-capitals", "not words": "not mostly words"}[want] in got
+
+
+def test_a_breadcrumb_holds_one_of_the_separators_looked_for_first():
+    import re
+
+    separators = {chr(c) for c in range(0x10000) if locate._BREADCRUMB_SEP.search(chr(c))}
+    assert separators == set("/>|»›")  # is_breadcrumb's first test, written out
+    assert re.fullmatch(r"\\s\*\(\?:[^()]*\)\\s\*", locate._BREADCRUMB_SEP.pattern)  # one character between spaces
+    assert locate.is_breadcrumb("Trang chủ › Pháp luật") and not locate.is_breadcrumb("Trang chủ - Pháp luật")
 
 
 _RESIDUE_PIECES = ["(BUTTON)", "(button)", "[", "]", "[x]", "[icon]", "[IMG 3]", "[image: a]", "[Inline]", "REFRESH(",

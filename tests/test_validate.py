@@ -10,6 +10,8 @@ import shutil
 import unicodedata
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from conftest import RAW, REPO
 
 from vncyberdata.cli import main
@@ -47,6 +49,14 @@ def _codes(result, path=None):
 def test_seeds_pass_with_no_findings():
     result = validate(RAW)
     assert result.findings == [] and result.files_checked == 4
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(max_codepoint=0x2FF), max_size=40))
+def test_control_characters_are_found_from_the_bytes_as_the_pattern_finds_them(text):
+    from vncyberdata.intake.validate import _CONTROL, _NOT_CONTROL
+
+    assert bool(text.encode().translate(None, _NOT_CONTROL)) == (_CONTROL.search(text) is not None)
 
 
 @pytest.mark.parametrize(
@@ -226,8 +236,6 @@ def _validate_one(folder, data: bytes):
     return result
 
 
-from hypothesis import HealthCheck, given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
 
 
 # deadline: the per-file time bound. A validator that hangs or goes quadratic on some input fails here.

@@ -119,10 +119,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
     """Check raw files (bytes, text, sidecars, corpus rules) and report every finding with its fix."""
     import os
 
-    from .engines import prestart
+    from .engines import CHECK_WORKERS, prestart
 
     workers = args.workers or os.cpu_count() or 1
-    prestart(workers)  # the workers' fork server loads the parsing code while this process imports the checks
+    prestart(workers, CHECK_WORKERS)  # the workers' fork server loads the checks while this process imports them
     from .intake import findings_out as out
     from .intake import validate as v
 

@@ -19,6 +19,9 @@ from itertools import islice
 from .errors import UserError
 
 ENGINES = ("local", "ray")
+# what a local engine's workers load before their first task (the module their fork server imports)
+BUILD_WORKERS = "vncyberdata.build.warm"
+CHECK_WORKERS = "vncyberdata.intake.warm"
 
 
 @dataclass(frozen=True)
@@ -29,6 +32,7 @@ class LocalEngine:
 
     workers: int = 1
     batch: int = 1  # jobs per task; the build's jobs are already runs of files
+    preload: str = BUILD_WORKERS
 
     def map(self, fn: Callable, jobs: Iterable) -> Iterator:
         if self.workers <= 1:
@@ -36,7 +40,7 @@ class LocalEngine:
             return
         jobs = iter(jobs)
         window: deque = deque()
-        with ProcessPoolExecutor(max_workers=self.workers, mp_context=_worker_context()) as pool:
+        with ProcessPoolExecutor(max_workers=self.workers, mp_context=_worker_context(self.preload)) as pool:
             while True:
                 while len(window) < 4 * self.workers and (batch := list(islice(jobs, self.batch))):
                     window.append(pool.submit(_run_batch, fn, batch))
@@ -45,20 +49,22 @@ class LocalEngine:
                 yield from window.popleft().result()
 
 
-def _worker_context():
-    """Workers fork from a small server process that has imported the parsing code and loaded what parsing
-    loads (build/warm.py), not from the driver: a worker forked from the driver would start with (and be
-    charged for) the driver's whole heap, which grows with the corpus."""
+def _worker_context(preload: str):
+    """Workers fork from a small server process that has imported `preload` (the workers' code and what
+    parsing loads: build/warm.py, intake/warm.py), not from the driver: a worker forked from the driver
+    would start with (and be charged for) the driver's whole heap, which grows with the corpus. A process
+    has one fork server: the preload of the first engine started in it holds (a later one's workers import
+    what they miss on their first task)."""
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["vncyberdata.build.build", "vncyberdata.build.warm"])
+    context.set_forkserver_preload([preload])
     return context
 
 
-def prestart(workers: int) -> None:
-    """Start the local engine's fork server now, so that its loading (a second or two) overlaps what the
+def prestart(workers: int, preload: str = BUILD_WORKERS) -> None:
+    """Start the local engine's fork server now, so that its loading (a second or so) overlaps what the
     caller does before it maps (listing the raw folder, opening the database)."""
     if workers > 1:
-        _worker_context()
+        _worker_context(preload)
         from multiprocessing import forkserver
 
         forkserver.ensure_running()

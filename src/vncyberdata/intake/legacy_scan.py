@@ -6,8 +6,8 @@ ASCII and Latin-1 letters holding a Latin-1 one) that is no Vietnamese syllable.
 text's UTF-16 code units once: it stops at the first clue character (the pattern's alternatives written out
 over a table of each character's classes, made by asking the pattern's own character classes), and gives
 each Latin-1 word of up to `KEY_LETTERS` letters as an integer key (seven bits a letter: one key, one word),
-so that the words already known to be syllables are skipped without making a string of each. A test
-compares the walk with the patterns.
+so that the words already known to be syllables (a sorted array of their keys, searched in the walk) are
+skipped without making a string of each. A test compares the walk with the patterns.
 """
 
 from __future__ import annotations
@@ -23,9 +23,10 @@ _ODD, _CONT, _LEAD, _AEO, _A, _OU, _VOWEL, _D, _ASCII, _LATIN1 = (1 << k for k i
 
 
 @numba.njit(cache=True, nogil=True)
-def _scan(codes, classes, letters, keys, longs):  # pragma: no cover (compiled; a test compares with the patterns)
-    """(-1, 0) at the first clue character; else how many rows of `keys` (a Latin-1 word's key and start) and
-    of `longs` (a longer Latin-1 word's start and end) were written."""
+def _scan(codes, classes, letters, known, keys, longs):  # pragma: no cover (compiled; a test compares with the patterns)
+    """(-1, 0) at the first clue character; else how many rows of `keys` (the key and start of a Latin-1 word
+    whose key is not in the sorted `known`) and of `longs` (a longer Latin-1 word's start and end) were
+    written."""
     size = codes.shape[0]
     nkeys, nlongs = 0, 0
     start, latin1, key = -1, False, 0
@@ -55,8 +56,10 @@ def _scan(codes, classes, letters, keys, longs):  # pragma: no cover (compiled; 
         elif start >= 0:  # the end of a run
             if latin1:
                 if i - start <= KEY_LETTERS:
-                    keys[nkeys, 0], keys[nkeys, 1] = key, start
-                    nkeys += 1
+                    at = np.searchsorted(known, key)
+                    if at == known.shape[0] or known[at] != key:  # not a known syllable
+                        keys[nkeys, 0], keys[nkeys, 1] = key, start
+                        nkeys += 1
                 else:
                     longs[nlongs, 0], longs[nlongs, 1] = start, i
                     nlongs += 1
@@ -84,6 +87,7 @@ class Scanner:
         for i, c in enumerate(self.alphabet):
             self.letters[ord(c)] = i + 1
         self.known: set[int] = set()
+        self.known_sorted = np.empty(0, dtype=np.int64)  # `known`, as the walk searches it
 
     def key(self, word: str) -> int:
         key = 0
@@ -106,16 +110,19 @@ class Scanner:
             return None
         keys = np.empty((len(text) // 2 + 1, 2), dtype=np.int64)
         longs = np.empty((len(text) // (KEY_LETTERS + 2) + 1, 2), dtype=np.int64)
-        nkeys, nlongs = _scan(np.frombuffer(codes, dtype=np.uint16), self.classes, self.letters, keys, longs)
+        nkeys, nlongs = _scan(np.frombuffer(codes, dtype=np.uint16), self.classes, self.letters, self.known_sorted, keys,
+                              longs)
         return None if nkeys < 0 else Found(self, text, keys[:nkeys], longs[:nlongs])
 
     def learn(self, syllables: set[str]) -> None:
         """Words found to be syllables: `scan` gives them no more."""
         self.known.update(self.key(word) for word in syllables if len(word) <= KEY_LETTERS)
+        self.known_sorted = np.array(sorted(self.known), dtype=np.int64)
 
 
 class Found:
-    """The Latin-1 words of a text with no clue character: their keys and starts, the longer ones' bounds."""
+    """The Latin-1 words of a text with no clue character: the keys and starts of those not known to be
+    syllables when it was scanned, the longer ones' bounds."""
 
     def __init__(self, scanner: Scanner, text: str, keys: np.ndarray, longs: np.ndarray) -> None:
         self.scanner, self.text, self.keys, self.longs = scanner, text, keys, longs

@@ -17,7 +17,7 @@ def title_problem(title: str, table: ChromeTable, publisher_key: str = "") -> st
     """Why `title` cannot be an article's headline, or None. Looser than `is_headline` (short headlines and
     headlines ending in a full stop exist); it rejects what is never a headline. The language is judged
     elsewhere (the build's language step), so a foreign page is dropped as such, not as "no article"."""
-    letters = sum(1 for c in title if c.isalpha())
+    letters = sum(map(str.isalpha, title))
     if letters < 10:
         return f"the title {title[:60]!r} has too few letters to be a headline"
     if is_residue(title) or is_label(title) or table.match_clean(title) is not None:
@@ -26,19 +26,19 @@ def title_problem(title: str, table: ChromeTable, publisher_key: str = "") -> st
         return f"the title {title[:60]!r} is a breadcrumb or a date"
     if publisher_key and (is_publisher(title, publisher_key) or _names_site(title, publisher_key)):
         return f"the title {title[:60]!r} is the publisher's name or slogan"
-    caps = [c for c in title if c.isalpha()]
-    if len(caps) >= 10 and all(c.isupper() for c in caps) and len(title.split()) > 12:
-        return f"the title {title[:60]!r} is an all-capitals banner"
     tokens = title.split()
-    if sum(1 for t in tokens if sum(c.isalpha() for c in t) * 2 >= len(t)) * 2 < len(tokens):
+    if letters >= 10 and len(tokens) > 12 and all(map(str.isupper, filter(str.isalpha, title))):
+        return f"the title {title[:60]!r} is an all-capitals banner"
+    # a token is a word when at least half of it is letters (most tokens: all of it)
+    if sum(1 for t in tokens if t.isalpha() or sum(map(str.isalpha, t)) * 2 >= len(t)) * 2 < len(tokens):
         return f"the title {title[:60]!r} is not mostly words"
     return None
 
 
 def _names_site(title: str, publisher_key: str) -> bool:
     """"Site - slogan" or "slogan | Site": the publisher's name as one part of a line cut by separators."""
-    folded = [fold(p) for p in parts(title)]
-    return len(folded) > 1 and publisher_key in folded
+    pieces = parts(title)
+    return len(pieces) > 1 and publisher_key in [fold(p) for p in pieces]
 
 
 def article_problem(title: str, paragraphs: list[str], table: ChromeTable, publisher_key: str = "") -> str | None:

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 from . import byline, credits, dates
 from .chrome import ChromeTable
-from .normalize import WORDS, words
+from .normalize import WORDS, nfc, words
 from . import wordshare
 from .wordshare import vietnamese_share
 
@@ -98,9 +98,10 @@ class Located:
 
 
 def fold(text: str) -> str:
-    """`normalize.key_text` for a line that is already clean (NFC, canonical tones): case-folded, punctuation
-    and space runs made one space. The parser's lines are cleaned once; this keeps from cleaning them again."""
-    return " ".join(words(text.casefold()))
+    """`normalize.key_text` for a line that is already clean (NFC, canonical tones): case-folded (and NFC
+    again: a few characters fold to a decomposed pair), punctuation and space runs made one space. The
+    parser's lines are cleaned once; this keeps from cleaning them again."""
+    return " ".join(words(nfc(text.casefold())))
 
 
 def same_fold(a: str, b: str) -> bool:
@@ -156,12 +157,12 @@ def stopword_share(text: str) -> float:
 
 def is_prose(text: str) -> bool:
     """A paragraph of running text: long, with stopwords, ending like a sentence (or very long)."""
-    words = text.split()
-    if len(words) < PROSE_MIN_WORDS or is_residue(text):
+    if len(text) < 2 * PROSE_MIN_WORDS - 1 or is_residue(text):
+        return False  # too short to hold PROSE_MIN_WORDS words
+    words, stops = wordshare.word_counts(text, STOPWORDS)  # the words and the stopwords, in one pass
+    if words < PROSE_MIN_WORDS or not (_SENTENCE_END.search(text) or words >= 30):
         return False
-    if not (_SENTENCE_END.search(text) or len(words) >= 30):
-        return False
-    return stopword_share(text) >= PROSE_MIN_STOPWORDS
+    return stops / words >= PROSE_MIN_STOPWORDS
 
 
 def is_residue(text: str) -> bool:
@@ -229,6 +230,8 @@ def _quick(text: str, marker) -> Line:
 
 def is_breadcrumb(line: str) -> bool:
     """"Trang chủ > Pháp luật > An ninh trật tự": short parts between separators, no sentence end."""
+    if len(line) > 120 or not ("/" in line or ">" in line or "|" in line or "»" in line or "›" in line):
+        return False  # most lines: no separator (scanned for in C, before the pattern splits the line)
     parts = [p for p in _BREADCRUMB_SEP.split(line) if p]
     return (
         len(parts) >= 2

@@ -49,6 +49,8 @@ PII_TYPES = ("PHONE", "EMAIL", "ID_NUMBER", "BANK_ACCOUNT", "CARD_NUMBER")
 # Every match holds an "@" or at least 8 digits joined by single separators (the guards refuse fewer):
 # text without either is skipped before any real work.
 MAYBE_PII = re.compile("@|\\d(?:[ .\\-\u00a0\u202f]?\\d){7,}")
+_DIGIT_RUN = re.compile(MAYBE_PII.pattern.removeprefix("@|"))  # MAYBE_PII without its "@": a text is
+# searched for "@" apart (in C), and the run's pattern, led by \d, scans faster than the alternation
 
 _SEP = "[ .\\-\u00a0\u202f]"
 _SPACE_SEPS = frozenset(" \u00a0\u202f")
@@ -352,12 +354,12 @@ class _Scanner:
 def may_hold_pii(text: str) -> bool:
     """False when `text` cannot hold anything find_pii finds (no "@", no run of 8+ digits): a pre-filter.
     Texts joined by newlines can be checked at once, as no digit run crosses a newline."""
-    return MAYBE_PII.search(text) is not None
+    return "@" in text or _DIGIT_RUN.search(text) is not None
 
 
 def find_pii(text: str) -> list[tuple[str, int, int]]:
     """(type, start, end) spans, non-overlapping, sorted; what redact() replaces."""
-    if MAYBE_PII.search(text) is None:
+    if "@" not in text and _DIGIT_RUN.search(text) is None:
         return []  # no "@" and no run of 8+ digits: nothing can match (most paragraphs; skips the scanner)
     return _scan_all(text)
 

@@ -165,7 +165,7 @@ class Walk:
     def _headline(self, i: int, line: str) -> None:
         self.classes[i] = "related_headline"
         text = _BULLET.sub("", line).strip()
-        key = key_text(text)
+        key = locate.fold(text)  # the line is clean, and so is what follows its bullets: fold is its key_text
         if key and key not in self._headline_keys:
             self._headline_keys.add(key)
             self.headlines.append(text)

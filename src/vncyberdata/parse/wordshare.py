@@ -132,6 +132,13 @@ def _count_words(codes, classes, letters, keys):  # pragma: no cover (compiled; 
 def stopword_share(text: str, words: frozenset[str]) -> float:
     """The runs of word characters of `text.casefold()` that are in `words`, over its whitespace-separated
     words (0.0 when there are none)."""
+    tokens, found = word_counts(text, words)
+    return found / tokens if tokens else 0.0
+
+
+def word_counts(text: str, words: frozenset[str]) -> tuple[int, int]:
+    """(`len(text.split())`, the runs of word characters of `text.casefold()` that are in `words`), counted
+    in one pass."""
     codes = text.encode("utf-16-le", errors="surrogatepass")
     tokens = -1
     if len(codes) == 2 * len(text):
@@ -140,7 +147,7 @@ def stopword_share(text: str, words: frozenset[str]) -> float:
         folded = text.casefold()
         tokens = len(folded.split())
         found = sum(1 for run in _WORD_RUN.findall(folded) if run in words)
-    return found / tokens if tokens else 0.0
+    return tokens, found
 
 
 _WORD_RUN = re.compile(r"\w+")
