@@ -182,3 +182,26 @@ def test_split_lines_cuts_at_lf_cr_and_crlf_only(text):
     if len(expected) > 1 and expected[-1] == "":
         expected.pop()
     assert split_lines(text) == expected
+
+
+_WHITE_PIECES = ["lừa đảo", "Hòa", "x", ".", " ", "  ", "\n", "\n\n", "\r\n", "\t", "\u00a0", "\u2028", "\u3000", "\x1c",
+                 "\x85", "\u200b", "\u1680", "\u202f", "🙂", "a" * 70]
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.lists(st.sampled_from(_WHITE_PIECES), max_size=16).map("".join))
+def test_collapse_whitespace_is_the_pattern(text):
+    """The compiled walk (texts over 64 characters in the BMP) and the split path (the others) both give
+    `\\s+` → " "."""
+    import re
+
+    from vncyberdata.parse.normalize import collapse_whitespace
+
+    assert collapse_whitespace(text) == re.sub(r"\s+", " ", text)
+
+
+def test_the_whitespace_bit_of_the_table_is_isspace():
+    from vncyberdata.parse.normalize import _WHITE, _classes
+
+    table = _classes()
+    assert [bool(table[c] & _WHITE) for c in range(0x10000)] == [chr(c).isspace() for c in range(0x10000)]

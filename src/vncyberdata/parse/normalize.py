@@ -125,7 +125,7 @@ def needs_cleaning(text: str) -> bool:
     return bool(_needs_cleaning(np.frombuffer(data, dtype=np.uint16), _classes()))
 
 
-_ODD, _WORDISH, _Q, _O, _U, _TONED_U_BIT, _TONED_AE_BIT, _TONED_Y_BIT, _WORD = (1 << k for k in range(9))
+_ODD, _WORDISH, _Q, _O, _U, _TONED_U_BIT, _TONED_AE_BIT, _TONED_Y_BIT, _WORD, _WHITE = (1 << k for k in range(10))
 
 
 @lru_cache(maxsize=1)
@@ -143,6 +143,9 @@ def _classes() -> np.ndarray:
                          (_TONED_Y, _TONED_Y_BIT)):
         for c in letters:
             table[ord(c)] |= bit
+    for code in range(0x10000):
+        if chr(code).isspace():  # what str.split() splits at
+            table[code] |= _WHITE
     return table
 
 
@@ -212,6 +215,42 @@ def _join_words(codes, classes, out):  # pragma: no cover (compiled; a test comp
             inside = True
         else:
             inside = False
+    return n
+
+
+def collapse_whitespace(text: str) -> str:
+    """Every run of whitespace (str.isspace, as str.split() sees it: line breaks and NBSP too) as one space,
+    kept at the ends. A long text is rewritten in one compiled walk over the `_classes` table (a test
+    compares it with the pattern `\\s+`); a short one, or one beyond the Basic Multilingual Plane, by
+    str.split."""
+    data = text.encode("utf-16-le", errors="surrogatepass") if len(text) > 64 else b""
+    if len(data) != 2 * len(text):
+        words = text.split()
+        if not words:
+            return " " if text else ""
+        return (" " if text[0].isspace() else "") + " ".join(words) + (" " if text[-1].isspace() else "")
+    out = np.empty(len(text) + 1, dtype=np.uint16)
+    n = _collapse(np.frombuffer(data, dtype=np.uint16), _classes(), out)
+    return out[:n].tobytes().decode("utf-16-le")
+
+
+@numba.njit(cache=True, nogil=True)
+def _collapse(codes, classes, out):  # pragma: no cover (compiled; a test compares with the pattern)
+    n = 0
+    white = False
+    for code in codes:
+        if classes[code] & 512:  # whitespace: the run goes on
+            white = True
+        else:
+            if white:
+                out[n] = 32
+                n += 1
+                white = False
+            out[n] = code
+            n += 1
+    if white:
+        out[n] = 32
+        n += 1
     return n
 
 

@@ -35,15 +35,12 @@ from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from importlib import resources
 
-from .normalize import canonical_tones
+from .normalize import canonical_tones, collapse_whitespace
 
 __all__ = ["Topic", "Taxonomy", "load_taxonomy", "default_taxonomy", "match_topics", "match_key", "tone_key"]
 
 _ZERO_WIDTH_CHARS = "\u200b\u200c\u200d\u2060\ufeff"
 _ZERO_WIDTH = re.compile(f"[{_ZERO_WIDTH_CHARS}]")
-# A run of whitespace, or one whitespace character that is not " ": as \s+ → " ", without rewriting single
-# spaces. Led by \s alone, so the engine scans for whitespace rather than trying every character.
-_SPACES = re.compile(r"\s(?:\s+|(?<=[^\S ]))")
 _ID = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)*")
 _TOPIC_KEYS = {"id", "label_vi", "label_en", "description", "terms"}
 
@@ -59,15 +56,9 @@ def match_key(s: str) -> str:
     s = unicodedata.normalize("NFC", unicodedata.normalize("NFC", s).casefold())
     if any(c in s for c in _ZERO_WIDTH_CHARS):
         s = _ZERO_WIDTH.sub("", s)
-    return tone_key(_collapse_spaces(s))
+    return tone_key(collapse_whitespace(s))
 
 
-def _collapse_spaces(s: str) -> str:
-    """`_SPACES.sub(" ", s)`: every run of whitespace (\\s, str.isspace) as one space, by str.split."""
-    words = s.split()
-    if not words:
-        return " " if s else ""
-    return (" " if s[0].isspace() else "") + " ".join(words) + (" " if s[-1].isspace() else "")
 
 
 def _is_word_char(ch: str) -> bool:  # letters (Vietnamese included), digits, "_", combining marks
