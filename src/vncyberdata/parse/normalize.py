@@ -193,11 +193,17 @@ def joined_words(text: str) -> str:
     """`" ".join(words(text))`. A long text's words are found and joined in one compiled walk over the
     `_classes` table (whose word bit the pattern WORDS itself set: a test compares the two); a short text,
     or one with a character beyond the Basic Multilingual Plane, by `words`."""
+    return _rewritten(text, _join_words, lambda t: " ".join(words(t)))
+
+
+def _rewritten(text: str, kernel, plain) -> str:
+    """`kernel(codes, classes, out)` (a compiled walk writing at most one code unit more than it reads, and
+    returning how many) over a long BMP text's UTF-16 code units, as a string; `plain(text)` otherwise."""
     data = text.encode("utf-16-le", errors="surrogatepass") if len(text) > 64 else b""
     if len(data) != 2 * len(text):
-        return " ".join(words(text))
-    out = np.empty(len(text), dtype=np.uint16)
-    n = _join_words(np.frombuffer(data, dtype=np.uint16), _classes(), out)
+        return plain(text)
+    out = np.empty(len(text) + 1, dtype=np.uint16)
+    n = kernel(np.frombuffer(data, dtype=np.uint16), _classes(), out)
     return out[:n].tobytes().decode("utf-16-le")
 
 
@@ -223,15 +229,14 @@ def collapse_whitespace(text: str) -> str:
     kept at the ends. A long text is rewritten in one compiled walk over the `_classes` table (a test
     compares it with the pattern `\\s+`); a short one, or one beyond the Basic Multilingual Plane, by
     str.split."""
-    data = text.encode("utf-16-le", errors="surrogatepass") if len(text) > 64 else b""
-    if len(data) != 2 * len(text):
-        words = text.split()
-        if not words:
-            return " " if text else ""
-        return (" " if text[0].isspace() else "") + " ".join(words) + (" " if text[-1].isspace() else "")
-    out = np.empty(len(text) + 1, dtype=np.uint16)
-    n = _collapse(np.frombuffer(data, dtype=np.uint16), _classes(), out)
-    return out[:n].tobytes().decode("utf-16-le")
+    return _rewritten(text, _collapse, _collapse_by_split)
+
+
+def _collapse_by_split(text: str) -> str:
+    tokens = text.split()
+    if not tokens:
+        return " " if text else ""
+    return (" " if text[0].isspace() else "") + " ".join(tokens) + (" " if text[-1].isspace() else "")
 
 
 @numba.njit(cache=True, nogil=True)
