@@ -327,6 +327,11 @@ def test_is_prose_is_its_plain_definition(pieces, joiner):
     assert locate.is_prose(text) == _plain_is_prose(text)
 
 
+def test_the_only_printable_whitespace_is_the_space():
+    """is_prose counts a printable text's words by its spaces: no other whitespace character is printable."""
+    assert [c for c in map(chr, range(0x110000)) if c.isspace() and c.isprintable()] == [" "]
+
+
 def _plain_title_problem(title: str, table, publisher_key: str) -> str | None:
     """title_problem as first written (character by character), to compare with."""
     from vncyberdata.parse import dates

@@ -159,6 +159,8 @@ def is_prose(text: str) -> bool:
     """A paragraph of running text: long, with stopwords, ending like a sentence (or very long)."""
     if len(text) < 2 * PROSE_MIN_WORDS - 1 or is_residue(text):
         return False  # too short to hold PROSE_MIN_WORDS words
+    if text.count(" ") < PROSE_MIN_WORDS - 1 and text.isprintable():
+        return False  # " " is the only whitespace a printable text holds: fewer words than PROSE_MIN_WORDS
     words, stops = wordshare.word_counts(text, STOPWORDS)  # the words and the stopwords, in one pass
     if words < PROSE_MIN_WORDS or not (_SENTENCE_END.search(text) or words >= 30):
         return False
