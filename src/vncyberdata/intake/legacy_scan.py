@@ -86,8 +86,7 @@ class Scanner:
         self.letters = np.zeros(256, dtype=np.int64)  # letters are all below 256
         for i, c in enumerate(self.alphabet):
             self.letters[ord(c)] = i + 1
-        self.known: set[int] = set()
-        self.known_sorted = np.empty(0, dtype=np.int64)  # `known`, as the walk searches it
+        self.known = np.empty(0, dtype=np.int64)  # the keys of the words known to be syllables, sorted
 
     def key(self, word: str) -> int:
         key = 0
@@ -110,14 +109,14 @@ class Scanner:
             return None
         keys = np.empty((len(text) // 2 + 1, 2), dtype=np.int64)
         longs = np.empty((len(text) // (KEY_LETTERS + 2) + 1, 2), dtype=np.int64)
-        nkeys, nlongs = _scan(np.frombuffer(codes, dtype=np.uint16), self.classes, self.letters, self.known_sorted, keys,
+        nkeys, nlongs = _scan(np.frombuffer(codes, dtype=np.uint16), self.classes, self.letters, self.known, keys,
                               longs)
         return None if nkeys < 0 else Found(self, text, keys[:nkeys], longs[:nlongs])
 
     def learn(self, syllables: set[str]) -> None:
         """Words found to be syllables: `scan` gives them no more."""
-        self.known.update(self.key(word) for word in syllables if len(word) <= KEY_LETTERS)
-        self.known_sorted = np.array(sorted(self.known), dtype=np.int64)
+        keys = [self.key(word) for word in syllables if len(word) <= KEY_LETTERS]
+        self.known = np.union1d(self.known, np.array(keys, dtype=np.int64))
 
 
 class Found:
@@ -129,7 +128,10 @@ class Found:
 
     def new_words(self) -> set[str]:
         """The words not known to be syllables (every long word)."""
-        words = {self.scanner.word(key) for key in set(self.keys[:, 0].tolist()) - self.scanner.known}
+        keys, known = self.keys[:, 0], self.scanner.known
+        if len(keys) and len(known):  # the words learnt since the scan are left out too
+            keys = keys[known[np.searchsorted(known, keys).clip(max=len(known) - 1)] != keys]
+        words = {self.scanner.word(key) for key in set(keys.tolist())}
         return words | {self.text[start:end] for start, end in self.longs.tolist()}
 
     def starts(self, words: set[str]) -> list[int]:

@@ -412,7 +412,7 @@ def validate(root: Path, only: set[str] | None = None, limits: Limits = Limits()
     listing), its sha256 and its article id, and findings only where there are some."""
     from ..engines import CHECK_WORKERS, LocalEngine, prestart
 
-    prestart(workers, CHECK_WORKERS)  # the workers' fork server loads the parsing code while the folder is walked
+    prestart(workers, CHECK_WORKERS)  # the workers' fork server loads the checks while the folder is walked
     root = Path(root)
     walked = _walk(root, only)
     result = Result(walked.findings + _orphans(root, walked, only), walked.paths)

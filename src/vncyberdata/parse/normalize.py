@@ -130,12 +130,13 @@ _ODD, _WORDISH, _Q, _O, _U, _TONED_U_BIT, _TONED_AE_BIT, _TONED_Y_BIT, _WORD, _W
 
 @lru_cache(maxsize=1)
 def _classes() -> np.ndarray:
-    """Each BMP character's classes as `needs_cleaning`'s patterns see it."""
+    """Each BMP character's classes as `needs_cleaning`'s patterns see it, and whether str.split() splits at it."""
     table = np.zeros(0x10000, dtype=np.uint16)
     wordish = re.compile(_WORD_END.replace("(?!", "(?:"))  # what does not end a word: \w or a combining mark
     for code in range(0x10000):
         c = chr(code)
-        table[code] = (_ODD if _ODD_SPACE.fullmatch(c) else 0) | (_WORDISH if wordish.fullmatch(c) else 0)
+        table[code] = ((_ODD if _ODD_SPACE.fullmatch(c) else 0) | (_WORDISH if wordish.fullmatch(c) else 0)
+                       | (_WHITE if c.isspace() else 0))
     for c in WORDS.findall("".join(map(chr, range(0x10000)))):  # the plane's letters and digits, one run
         for letter in c:
             table[ord(letter)] |= _WORD
@@ -143,9 +144,6 @@ def _classes() -> np.ndarray:
                          (_TONED_Y, _TONED_Y_BIT)):
         for c in letters:
             table[ord(c)] |= bit
-    for code in range(0x10000):
-        if chr(code).isspace():  # what str.split() splits at
-            table[code] |= _WHITE
     return table
 
 

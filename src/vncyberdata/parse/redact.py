@@ -359,7 +359,7 @@ def may_hold_pii(text: str) -> bool:
 
 def find_pii(text: str) -> list[tuple[str, int, int]]:
     """(type, start, end) spans, non-overlapping, sorted; what redact() replaces."""
-    if "@" not in text and _DIGIT_RUN.search(text) is None:
+    if not may_hold_pii(text):
         return []  # no "@" and no run of 8+ digits: nothing can match (most paragraphs; skips the scanner)
     return _scan_all(text)
 
