@@ -129,3 +129,13 @@ def test_an_unexpected_error_is_reported_as_a_bug_without_a_traceback(tmp_path, 
     assert main(["build", "--raw", str(RAW), "--out", str(tmp_path / "out"), "--no-cache"]) == 1
     err = capsys.readouterr().err
     assert err.startswith("internal error: OSError") and "--debug" in err and "Traceback" not in err
+
+
+def test_the_parser_loads_no_heavy_library():
+    """Reading the command line imports neither numba nor pyarrow nor the parse: `build` and `validate` start
+    their workers' fork server right after it, so what the parser loads delays every worker's first file
+    (and is the whole cost of `--help`)."""
+    code = ("import sys; from vncyberdata import cli; cli.make_parser(); "
+            "print(sorted(m for m in ('numba', 'pyarrow', 'duckdb', 'pydantic', 'vncyberdata.parse') if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"

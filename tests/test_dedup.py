@@ -211,6 +211,29 @@ def test_signature_is_the_same_in_another_process(tmp_path):
     assert (dedup.signature(BODY) == dedup.signature(BODY)).all()
 
 
+
+def test_band_keys_follow_their_band_only():
+    """Band b's key is a function of the signature's values in band b: equal there, equal key; one value
+    changed there, that key (and only it) changes; the values past the last band count for nothing."""
+    rng = np.random.default_rng(7)
+    signatures = rng.integers(0, 2**32, size=(2_000, minhash.NUM_PERM), dtype=np.uint64)
+    keys = minhash.band_keys(signatures)
+    assert keys.shape == (2_000, minhash.BANDS) and keys.dtype == np.uint64
+    assert all(len(np.unique(keys[:, b])) == 2_000 for b in range(minhash.BANDS)), "distinct bands, distinct keys"
+    for b, (start, end) in enumerate(minhash.band_ranges()):
+        for column in (start, end - 1):
+            changed = signatures.copy()
+            changed[:, column] ^= np.uint64(1)
+            differ = minhash.band_keys(changed) != keys
+            assert differ[:, b].all() and not np.delete(differ, b, axis=1).any()
+    past = signatures.copy()
+    past[:, minhash.BANDS * minhash.BAND_ROWS :] = 0
+    assert (minhash.band_keys(past) == keys).all()
+    same_band = signatures[[0]].repeat(2, axis=0)
+    same_band[1, : minhash.BAND_ROWS] = signatures[5, : minhash.BAND_ROWS]
+    assert minhash.band_keys(same_band)[1, 0] == keys[5, 0], "band 0 equal to record 5's: the same key"
+    assert minhash.band_keys(signatures[:0]).shape == (0, minhash.BANDS)
+
 def test_content_hash_and_shingles_follow_the_body_asked():
     """The key text is shared between a body's signature and content hash: never another body's."""
     other = BODY.replace("Câu", "Dòng")

@@ -341,7 +341,7 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=int, default=0, help="processes for the per-file rules (default: one per core)")
     p.set_defaults(func=cmd_validate)
 
-    from .intake.legacy import REPAIRS
+    from .intake.legacy_codecs import REPAIRS
 
     p = sub.add_parser("fix-encoding", help=cmd_fix_encoding.__doc__, description=cmd_fix_encoding.__doc__)
     p.add_argument("file", help="the raw file to convert")

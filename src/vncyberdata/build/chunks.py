@@ -83,11 +83,11 @@ def write_chunk(folder: Path, name: str, items: list[Item], schema: pa.Schema, p
         },
         schema=FACTS,
     )
-    seen: dict[str, list] = {column: [] for column in SIGHTINGS.names}
-    for i, item in enumerate(items):
-        for position, (hid, text) in enumerate(zip(item.headline_ids, item.row["related_headlines"], strict=True)):
-            for column, value in zip(SIGHTINGS.names, (i, position, hid, text, ids.split_for(hid))):
-                seen[column].append(value)
+    sightings = [(i, position, hid, text) for i, item in enumerate(items)
+                 for position, (hid, text) in enumerate(zip(item.headline_ids, item.row["related_headlines"], strict=True))]
+    record, position, hid, text = (list(column) for column in zip(*sightings)) if sightings else ([], [], [], [])
+    seen = {"record": record, "position": position, "headline_id": hid, "text": text,
+            "split": [ids.split_for(h) for h in hid]}
     signatures = np.array([item.signature for item in items], dtype=np.uint64).reshape(len(items), minhash.NUM_PERM)
     _write_atomic(folder / f"{name}.sig", signatures.tobytes())
     _write_atomic(folder / f"{name}.bands", minhash.band_keys(signatures).tobytes())

@@ -22,7 +22,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .legacy_codecs import LEGACY_ENCODINGS, decode_legacy, encode_legacy
+from .legacy_codecs import LEGACY_ENCODINGS, MISDECODINGS, REPAIRS, decode_legacy, encode_legacy
 from .legacy_codecs import CONT, CP1252_BYTE, CP1252_RUN, DECODE, TONE_MARKS, VIETNAMESE_LETTERS, VOWELS
 from .legacy_codecs import byte_class, cp1252_view, data_lines, decode_bytes, fix_utf8, line_of, start_of_line
 from .legacy_codecs import nfc, utf8, via_cp1252, viqr_decode
@@ -31,8 +31,6 @@ from .legacy_scan import Scanner
 __all__ = ["LEGACY_ENCODINGS", "MISDECODINGS", "REPAIRS", "Detection", "decode_legacy", "encode_legacy", "repair"]
 __all__ += ["detect_bytes", "detect_text"]
 
-MISDECODINGS = ("utf8-as-cp1252", "tcvn3-as-cp1252", "vni-as-cp1252")
-REPAIRS = LEGACY_ENCODINGS + MISDECODINGS
 
 # Detection reads at most this much of a file: a news page is far smaller, and a huge file stays cheap.
 _SCAN_LIMIT = 2_000_000

@@ -14,6 +14,11 @@ import unicodedata
 from importlib import resources
 
 LEGACY_ENCODINGS = ("cp1258", "tcvn3", "vni", "viqr")
+# text whose bytes in one of these were read as Windows-1252 (`legacy.repair` undoes it)
+MISDECODINGS = ("utf8-as-cp1252", "tcvn3-as-cp1252", "vni-as-cp1252")
+# every name `legacy.repair` takes (and `vncyberdata fix-encoding --from`: here, so the CLI names them
+# without loading the detector)
+REPAIRS = LEGACY_ENCODINGS + MISDECODINGS
 
 
 def nfc(text: str) -> str:
