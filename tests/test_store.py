@@ -205,7 +205,8 @@ def test_a_rebuild_takes_unchanged_runs_of_files_whole_from_the_chunk_cache(corp
 
     calls = []
     parse_many = worker.parse_many
-    monkeypatch.setattr(worker, "parse_many", lambda jobs: calls.extend(job[1] for job in jobs) or parse_many(jobs))
+    monkeypatch.setattr(worker, "parse_many",
+                        lambda jobs, opened=None: calls.extend(job[1] for job in jobs) or parse_many(jobs, opened))
     again = build(raw, tmp_path / "again", Options(cache_dir=cache, files_per_chunk=7))
     assert calls == [], "every run served whole from the chunk cache"
     assert again["cache_hits"] == first["steps"][1]["in"], "every parse counted as cached"
@@ -223,6 +224,44 @@ def test_a_rebuild_takes_unchanged_runs_of_files_whole_from_the_chunk_cache(corp
     assert rebuilt["cache_hits"] == rebuilt["steps"][1]["in"] - 1, "and in it the new file only is parsed"
     build(raw, tmp_path / "clean")
     assert _files(tmp_path / "rebuilt") == _files(tmp_path / "clean")
+
+
+def test_a_cold_cached_build_reads_each_file_once_and_keeps_its_parses_in_one_database(corpus, tmp_path, monkeypatch):
+    """With a cache, a run's files are read once (pinned and parsed from the same bytes) and the parses go
+    to one SQLite database, not a file each; a second build takes every parse from the cache."""
+    reads = []
+    open_raw = worker.open_raw
+    monkeypatch.setattr(worker, "open_raw", lambda root, rel: reads.append(rel) or open_raw(root, rel))
+    cache = tmp_path / "cache"
+    first = build(corpus / "raw", tmp_path / "first", Options(cache_dir=cache, files_per_chunk=7))
+    raw_files = sorted(p.name for p in (corpus / "raw").glob("*.txt"))
+    assert sorted(reads) == raw_files, "every raw file read once"
+    assert first["cache_hits"] == 0 and _files(tmp_path / "first") == _files(corpus / "default")
+    (database_file,) = cache.glob("parse-*.sqlite")
+    parse_files = [p for p in cache.rglob("*") if p.is_file() and not p.is_relative_to(next(cache.glob("chunks-*")))]
+    assert len(parse_files) <= 3, f"one database (and its log), not a file per parse: {parse_files}"
+    for run in cache.glob("chunks-*/*/*"):  # the chunk cache gone: every parse from the parse cache
+        shutil.rmtree(run) if run.is_dir() else run.unlink()
+    again = build(corpus / "raw", tmp_path / "again", Options(cache_dir=cache, files_per_chunk=7))
+    assert again["cache_hits"] == first["steps"][1]["in"] and _files(tmp_path / "again") == _files(corpus / "default")
+    assert database_file.exists()
+
+
+def test_a_damaged_parse_cache_is_set_aside_and_the_build_goes_on(corpus, tmp_path):
+    from vncyberdata.build.cache import fingerprint
+
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    damaged = cache / f"parse-{fingerprint()}.sqlite"
+    damaged.write_bytes(b"not a database, " * 512)
+    first = build(corpus / "raw", tmp_path / "first", Options(workers=2, cache_dir=cache))
+    assert first["cache_hits"] == 0 and _files(tmp_path / "first") == _files(corpus / "default")
+    assert (cache / f"{damaged.name}.damaged").read_bytes().startswith(b"not a database"), "kept aside, not lost"
+    for run in cache.glob("chunks-*"):
+        shutil.rmtree(run)
+    again = build(corpus / "raw", tmp_path / "again", Options(workers=2, cache_dir=cache))
+    assert again["cache_hits"] == first["steps"][1]["in"], "the new database serves the next build"
+    assert _files(tmp_path / "again") == _files(corpus / "default")
 
 
 def test_runs_are_cut_by_the_paths_alone():

@@ -3,10 +3,12 @@
 An entry is keyed by the raw bytes' sha256, the sidecar's bytes, the raw path (recorded in the record) and a
 fingerprint of everything that shapes a parse: the source of the parsing modules, their data tables and the
 versions of the libraries they call. Change any of them and the old entries are simply never looked up
-again (they live in a folder named after the fingerprint). Entries are written atomically.
-Entries are pickles of what a worker returns (`item.Item` or a `Rejection`): loading one is a few
-microseconds, where re-validating a JSON record was the bulk of a rebuild. The cache is the user's own
-scratch folder, written by this package only; a pickle is not a format to accept from anyone else.
+again (they live in a database named after the fingerprint). The entries of one fingerprint are rows of
+one SQLite database (write-ahead log, so the workers write side by side): a file per parse made a cold build
+create a file per raw file, which costs more than the parse on a busy disk. Entries are pickles of what a
+worker returns (`item.Item` or a `Rejection`): loading one is a few microseconds, where re-validating a JSON
+record was the bulk of a rebuild. The cache is the user's own scratch folder, written by this package only;
+a pickle is not a format to accept from anyone else.
 
 Beside the parses it keeps whole chunks (`ChunkCache`): a worker task's run of files, its chunk files and
 what the task returned, keyed by every file of the run, so the unchanged runs of a rebuild are neither
@@ -20,6 +22,7 @@ import hashlib
 import os
 import pickle
 import shutil
+import sqlite3
 from functools import lru_cache
 from importlib import metadata, resources
 from pathlib import Path
@@ -47,32 +50,87 @@ def fingerprint() -> str:
     return digest.hexdigest()[:16]
 
 
+PUT_AT_ONCE = 256  # entries a parse cache writes in one transaction (a commit costs more than an entry)
+
+
 class ParseCache:
+    """The parses of one fingerprint, keyed by `key`: rows of the SQLite database parse-<fingerprint>.sqlite,
+    opened on first use and closed by `close` (a worker opens it once per task and writes the task's entries
+    in one transaction). The cache is an optimisation: a database that is not one (damaged) is moved aside to
+    NAME.damaged and made afresh; one that cannot be had at all (a full disk, no permission) leaves the build
+    to parse everything; a missing or unreadable entry is a miss."""
+
     def __init__(self, root: Path, fingerprint_: str | None = None) -> None:
         """`fingerprint_` as the build's driver computed it (workers must not recompute it from sources that
         may have changed on disk since the build started)."""
-        self.folder = Path(root) / f"parse-{fingerprint_ or fingerprint()}"
+        self.path = Path(root) / f"parse-{fingerprint_ or fingerprint()}.sqlite"
+        self._db: sqlite3.Connection | None = None
+        self._opened = False
+        self._pending: list[tuple[bytes, bytes]] = []
 
     @staticmethod
     def key(raw_sha256: str, sidecar: bytes, raw_path: str) -> str:
         return hashlib.sha256(f"{raw_sha256}\0{raw_path}\0".encode() + sidecar).hexdigest()
 
-    def _path(self, key: str) -> Path:
-        return self.folder / key[:2] / f"{key}.pickle"
-
     def get(self, key: str) -> Item | Rejection | None:
         try:
-            result = pickle.loads(self._path(key).read_bytes())
-        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, TypeError, ValueError):
-            return None  # missing or unreadable: parse again
+            db = self._connection()
+            row = db.execute("SELECT value FROM parse WHERE key = ?", (bytes.fromhex(key),)).fetchone() if db else None
+            result = pickle.loads(row[0]) if row else None
+        except (sqlite3.Error, pickle.UnpicklingError, EOFError, AttributeError, TypeError, ValueError):
+            return None  # unreadable: parse again
         return result if isinstance(result, Item | Rejection) else None
 
     def put(self, key: str, result: Item | Rejection) -> None:
-        path = self._path(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        tmp.write_bytes(pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))
-        os.replace(tmp, path)
+        """Keep an entry; entries are written `PUT_AT_ONCE` at a time, and by `close` (one transaction each)."""
+        self._pending.append((bytes.fromhex(key), pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)))
+        if len(self._pending) >= PUT_AT_ONCE:
+            self._write()
+
+    def close(self) -> None:
+        self._write()
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+
+    def _write(self) -> None:
+        pending, self._pending = self._pending, []
+        try:
+            if pending and (db := self._connection()) is not None:
+                with db:  # one transaction
+                    db.execute("BEGIN")
+                    db.executemany("INSERT OR REPLACE INTO parse VALUES (?, ?)", pending)
+        except sqlite3.Error:  # a full disk, a database damaged meanwhile: the build goes on
+            pass
+
+    def _connection(self) -> sqlite3.Connection | None:
+        if not self._opened:
+            self._opened = True
+            try:
+                self._db = _open(self.path)
+            except sqlite3.OperationalError:  # locked past the timeout, cannot be created: do without
+                pass
+            except sqlite3.DatabaseError:  # not a database: set it aside, start a new one
+                with contextlib.suppress(OSError):
+                    os.replace(self.path, self.path.with_name(self.path.name + ".damaged"))
+                with contextlib.suppress(sqlite3.Error, OSError):
+                    self._db = _open(self.path)
+            except OSError:
+                pass
+        return self._db
+
+
+def _open(path: Path) -> sqlite3.Connection:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    db = sqlite3.connect(path, timeout=60, isolation_level=None)  # transactions where `_write` opens them
+    try:
+        db.execute("PRAGMA journal_mode = WAL")  # the workers read and write side by side
+        db.execute("PRAGMA synchronous = NORMAL")  # no flush to disk per entry; a crash loses the last ones only
+        db.execute("CREATE TABLE IF NOT EXISTS parse (key BLOB PRIMARY KEY, value BLOB NOT NULL)")
+    except sqlite3.Error:
+        db.close()
+        raise
+    return db
 
 
 # What else shapes a cached chunk besides the parse: the store's formats and the schema (its files), how a

@@ -19,22 +19,33 @@ from ..intake.raw import SidecarError, open_raw, pins_table, sidecar_rel
 from .chunks import Chunk, chunk_name, write_chunk, write_pins
 
 
-def parse_many(jobs: list[tuple[str, str, str, str | None, str | None]]) -> list[tuple]:
+def parse_many(jobs: list[tuple[str, str, str, str | None, str | None]], opened: list | None = None) -> list[tuple]:
     """Read raw files with their sidecars and parse them (in a worker process when workers > 1): per job, in
     order, (raw path, the file step it ended at, its result, whether the parse came from the cache, the
     pins of the files read). Everything per-record that the global steps need (signature, content hash,
     headline ids) is computed here, where the work is spread over the workers. The pages are prepared one
     by one, then their language samples identified one after the other (the language model's tables stay
     in the processor's cache, where the rest of a parse would push them out between two pages), then
-    finished."""
+    finished. `opened`: what `open_raw` gave for each job, when the caller has read the files already."""
+    caches: dict[tuple, ParseCache] = {}  # the parse cache of the jobs' cache folder, opened once for them all
+    try:
+        return _parse_many(jobs, caches, opened)
+    finally:
+        for cache in caches.values():
+            cache.close()
+
+
+def _parse_many(jobs: list[tuple], caches: dict[tuple, ParseCache], opened: list | None) -> list[tuple]:
     done: list = [None] * len(jobs)
     waiting = []  # (position, prepared page, cache, key, pins)
     for n, (root, rel, raw_format, cache_dir, cache_fingerprint) in enumerate(jobs):
-        raw, meta, pins = open_raw(root, rel)
+        raw, meta, pins = opened[n] if opened is not None else open_raw(root, rel)
         if isinstance(meta, SidecarError):
             done[n] = (rel, "read_sidecars", meta, False, pins)
             continue
-        cache = ParseCache(Path(cache_dir), cache_fingerprint) if cache_dir else None
+        cache = None
+        if cache_dir:
+            cache = caches.setdefault((cache_dir, cache_fingerprint), ParseCache(Path(cache_dir), cache_fingerprint))
         key = ParseCache.key(pins[0][2].hex(), meta.model_dump_json().encode("utf-8"), rel) if cache else None
         if cache and (result := cache.get(key)) is not None:
             done[n] = (rel, "parse_files", result, True, pins)
@@ -59,6 +70,9 @@ def _store(cache: ParseCache | None, key: str | None, result) -> None:
         cache.put(key, result)
 
 
+HELD_BYTES = 16 * 1024 * 1024  # raw bytes a task keeps from its first read to parse (more: read again)
+
+
 def parse_chunk(job: tuple[str, list, pa.Schema, str | None]) -> tuple[Chunk, list[tuple[str, str, Rejection | SidecarError]], int, int]:
     """One worker task: read and parse a run of files and write what came of them to one chunk of the
     store's folder (chunks.write_chunk: records, facts, signatures, sightings, and the pins of every file
@@ -66,12 +80,13 @@ def parse_chunk(job: tuple[str, list, pa.Schema, str | None]) -> tuple[Chunk, li
     reached the parse and how many parses were cached: nothing per record travels back to the driver.
 
     With a cache, a run whose files are all unchanged since a cached build is served whole from the chunk
-    cache (cache.ChunkCache): its files are read and pinned, not parsed nor written again. On a miss they
-    are read a second time to parse (one file's bytes in memory at a time), and the run is cached only if
-    both reads pinned the same bytes."""
+    cache (cache.ChunkCache): its files are read and pinned, not parsed nor written again. On a miss the
+    bytes read are parsed, when the run's raw files hold at most HELD_BYTES; a larger run is read a second
+    time to parse (one file's bytes in memory at a time), and cached only if both reads pinned the same
+    bytes."""
     chunk_folder, file_jobs, schema, chunk_fp, verify = job
     name = chunk_name(file_jobs[0][1])
-    chunks = key = read = None
+    chunks = key = read = opened = None
     if chunk_fp:
         chunks = ChunkCache(Path(file_jobs[0][3]), chunk_fp)
         files = [(rel, raw_format) for _root, rel, raw_format, *_rest in file_jobs]
@@ -80,25 +95,30 @@ def parse_chunk(job: tuple[str, list, pa.Schema, str | None]) -> tuple[Chunk, li
         # the files still have the stats they had when read as these pins: served without reading them
         if stats_key and not verify and (known := chunks.known(stats_key)) and (hit := _served(chunks, *known, job)):
             return hit
-        read = [open_raw(root, rel)[1:] for root, rel, *_rest in file_jobs]  # (meta, pins): the bytes let go
+        read, held = [], 0
+        for root, rel, *_rest in file_jobs:
+            raw, meta, file_pins = open_raw(root, rel)
+            held += len(raw)
+            read.append((raw if held <= HELD_BYTES else b"", meta, file_pins))  # past the budget: bytes let go
+        opened = read if held <= HELD_BYTES else None
         # an unreadable file's message holds the system's words of the moment: such runs are not cached
-        if any(isinstance(meta, SidecarError) and meta.code == "unreadable_file" for meta, _pins in read):
+        if any(isinstance(meta, SidecarError) and meta.code == "unreadable_file" for _raw, meta, _pins in read):
             chunks = read = None
         else:
-            read = [pin for _meta, file_pins in read for pin in file_pins]
+            read = [pin for _raw, _meta, file_pins in read for pin in file_pins]
             key = ChunkCache.key(files, read)
             if stats_key and _stats(file_jobs) == stats:  # unchanged while read
                 chunks.remember(stats_key, key, read)
             if hit := _served(chunks, key, read, job):
                 return hit
-    done = parse_many([tuple(j) for j in file_jobs])
+    done = parse_many([tuple(j) for j in file_jobs], opened)
     items = [result for _rel, _step, result, _cached, _pins in done if isinstance(result, Item)]
     pins = [pin for *_rest, file_pins in done for pin in file_pins]
     chunk = write_chunk(Path(chunk_folder), name, items, schema, pins_table(pins))
     drops = [(rel, step, result) for rel, step, result, _cached, _pins in done if not isinstance(result, Item)]
     parsed = sum(step == "parse_files" for _rel, step, _result, _cached, _pins in done)
     cached = sum(c for _rel, _step, _result, c, _pins in done)
-    if chunks is not None and pins == read:  # the files did not change between the two reads
+    if chunks is not None and pins == read:  # parsed what was pinned (or unchanged between two reads)
         chunks.put(key, Path(chunk_folder), name, (chunk, drops, parsed))
     return chunk, drops, parsed, cached
 
