@@ -396,3 +396,27 @@ def test_residue_is_the_one_pattern_it_was(text):
         re.IGNORECASE,
     )
     assert locate.is_residue(text) == bool(one.search(text))
+
+
+def _plain_match(table, line: str):
+    """ChromeTable.match_clean as written first: every marker tried in table order."""
+    folded = line.casefold()
+    hits = [m for m in table.markers if m.matches(folded)]
+    return hits[0] if hits else None
+
+
+def test_chrome_matching_is_the_first_matching_row_of_the_table():
+    """match_clean (dictionary look-up, prefix buckets, ranks kept by identity) returns what trying every
+    marker in table order returns: on every marker's own text, on its text with more after it, and on a
+    table where one row is written twice."""
+    from vncyberdata.parse.chrome import parse_table
+
+    table = default_table()
+    texts = [m.key for m in table.markers] + [m.key + " và tin khác" for m in table.markers]
+    texts += [m.key.upper() + ":" for m in table.markers] + ["Công an bắt giữ đối tượng lừa đảo", ""]
+    for text in texts:
+        assert table.match_clean(text) == _plain_match(table, text), text
+    twice = parse_table('version = 1\n' + '[[marker]]\ntext = "Tin liên quan"\nmatch = "prefix"\nrole = "related"\nmax_len = 40\n' * 2
+                        + '[[marker]]\ntext = "Tin liên quan"\nmatch = "exact"\nrole = "tail"\n')
+    got = twice.match_clean("tin liên quan")
+    assert got == _plain_match(twice, "tin liên quan") and got.role == "related" and got is twice.markers[0]

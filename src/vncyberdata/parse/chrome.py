@@ -39,6 +39,7 @@ class ChromeTable:
     _longest: int = field(init=False, repr=False, compare=False)  # no marker matches a longer line
     _by_first: dict = field(init=False, repr=False, compare=False)  # prefix markers by their first character
     _prefix_keys: tuple[str, ...] = field(init=False, repr=False, compare=False)  # every prefix marker's key
+    _rank: dict = field(init=False, repr=False, compare=False)  # id(marker) -> the row of its first equal
 
     def __post_init__(self) -> None:
         exact: dict[str, Marker] = {}
@@ -52,6 +53,10 @@ class ChromeTable:
             by_first[m.key[:1]] = by_first.get(m.key[:1], ()) + (m,)
         object.__setattr__(self, "_by_first", by_first)
         object.__setattr__(self, "_prefix_keys", tuple(m.key for m in self._prefix))
+        first: dict[Marker, int] = {}
+        for row, m in enumerate(self.markers):
+            first.setdefault(m, row)
+        object.__setattr__(self, "_rank", {id(m): first[m] for m in self.markers})  # markers.index, by identity
         longest = [m.max_len or len(m.key) for m in self._prefix] + [len(k) for k in exact]
         object.__setattr__(self, "_longest", max(longest, default=0))
 
@@ -69,7 +74,7 @@ class ChromeTable:
         hits = [m for m in self._by_first.get(folded[:1], ()) if m.matches(folded)]
         if folded in self._exact:
             hits.append(self._exact[folded])
-        return min(hits, key=self.markers.index) if hits else None
+        return min(hits, key=lambda m: self._rank[id(m)]) if hits else None
 
 
 def parse_table(text: str) -> ChromeTable:
