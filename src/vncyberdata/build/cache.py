@@ -111,13 +111,35 @@ class ParseCache:
             except sqlite3.OperationalError:  # locked past the timeout, cannot be created: do without
                 pass
             except sqlite3.DatabaseError:  # not a database: set it aside, start a new one
-                with contextlib.suppress(OSError):
-                    os.replace(self.path, self.path.with_name(self.path.name + ".damaged"))
-                with contextlib.suppress(sqlite3.Error, OSError):
-                    self._db = _open(self.path)
+                self._db = _made_afresh(self.path)
             except OSError:
                 pass
         return self._db
+
+
+def _made_afresh(path: Path) -> sqlite3.Connection | None:
+    """A new database in place of the damaged one at `path` (moved aside with its log to NAME.damaged*), made
+    by one process at a time: another worker may have made it already, and must not move that one aside."""
+    with open(path.with_name(path.name + ".lock"), "a") as lock:
+        with contextlib.suppress(ImportError, OSError):
+            import fcntl
+
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            return _open(path)  # made afresh by another worker meanwhile
+        except sqlite3.OperationalError:
+            return None
+        except sqlite3.DatabaseError:
+            pass
+        except OSError:
+            return None
+        for suffix in ("", "-wal", "-shm"):  # a log left beside a new database would be read as its own
+            with contextlib.suppress(OSError):
+                os.replace(f"{path}{suffix}", f"{path}.damaged{suffix}")
+        try:
+            return _open(path)
+        except (sqlite3.Error, OSError):
+            return None
 
 
 def _open(path: Path) -> sqlite3.Connection:
