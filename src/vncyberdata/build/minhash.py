@@ -72,6 +72,8 @@ def shingles(body: str) -> list[bytes]:
 
 
 _MASK32 = np.uint64(0xFFFFFFFF)
+# MurmurHash3's 64-bit finalizer multipliers (a bijection of 64-bit values): the shingle hash and the band keys
+_FMIX_1, _FMIX_2 = np.uint64(0xFF51AFD7ED558CCD), np.uint64(0xC4CEB9FE1A85EC53)
 
 
 @numba.njit(cache=True, nogil=True)
@@ -102,9 +104,9 @@ def _signature(data, base, base_inverse, a, b, out):  # pragma: no cover (compil
             at += 1
         h = (prefix[end] - prefix[start]) * inverse
         h ^= h >> np.uint64(33)  # the MurmurHash3 64-bit finalizer, then the high 32 bits
-        h *= np.uint64(0xFF51AFD7ED558CCD)
+        h *= _FMIX_1
         h ^= h >> np.uint64(33)
-        h *= np.uint64(0xC4CEB9FE1A85EC53)
+        h *= _FMIX_2
         h ^= h >> np.uint64(33)
         h >>= np.uint64(32)
         for k in range(mins.shape[0]):
@@ -156,8 +158,8 @@ def band_keys(signatures: np.ndarray) -> np.ndarray:
     for r in range(BAND_ROWS):
         h ^= bands[:, :, r]
         h ^= h >> np.uint64(33)
-        h *= np.uint64(0xFF51AFD7ED558CCD)
+        h *= _FMIX_1
         h ^= h >> np.uint64(33)
-        h *= np.uint64(0xC4CEB9FE1A85EC53)
+        h *= _FMIX_2
         h ^= h >> np.uint64(33)
     return h

@@ -45,7 +45,9 @@ def _parse_many(jobs: list[tuple], caches: dict[tuple, ParseCache], opened: list
             continue
         cache = None
         if cache_dir:
-            cache = caches.setdefault((cache_dir, cache_fingerprint), ParseCache(Path(cache_dir), cache_fingerprint))
+            if (cache_dir, cache_fingerprint) not in caches:
+                caches[cache_dir, cache_fingerprint] = ParseCache(Path(cache_dir), cache_fingerprint)
+            cache = caches[cache_dir, cache_fingerprint]
         key = ParseCache.key(pins[0][2].hex(), meta.model_dump_json().encode("utf-8"), rel) if cache else None
         if cache and (result := cache.get(key)) is not None:
             done[n] = (rel, "parse_files", result, True, pins)
