@@ -66,7 +66,8 @@ def replicate(folder: Path, copies: int, path: Path) -> None:
     db.execute(f"""CREATE TABLE facts AS SELECT idx + k * {n} AS idx, chunk + k * 1000000 AS chunk, row,
         {rehash('id')} AS id, raw_path || '/' || k::VARCHAR AS raw_path, raw_sha256, body_len, lead_len, language,
         language_score, CASE WHEN k = 0 THEN content_hash ELSE unhex(sha256(hex(content_hash) || k::VARCHAR)) END
-        AS content_hash, split, {bands} FROM '{folder}/facts.parquet', range({copies}) t(k) ORDER BY k, idx""")
+        AS content_hash, split, CASE WHEN k = 0 OR source IS NULL THEN source
+        ELSE unhex(sha256(hex(source) || k::VARCHAR)) END AS source, {bands} FROM '{folder}/facts.parquet', range({copies}) t(k) ORDER BY k, idx""")
     db.execute(f"""CREATE TABLE sightings AS SELECT idx + k * {n} AS idx, position, {rehash('headline_id')} AS headline_id,
         text, split, {rehash('article_id')} AS article_id FROM '{folder}/sightings.parquet', range({copies}) t(k)
         ORDER BY k, idx""")
@@ -132,12 +133,16 @@ def main() -> None:
 
         threading.Thread(target=sample, daemon=True).start()
 
+        sharding = gather.Sharding(salt="replicated")  # digests taken, as in a cached build
+
         def article_places(kept):
-            sql = f"SELECT * FROM {gather.placed(store, kept)} ORDER BY chunk, row"
+            gather.article_shards(store, kept, sharding)
+            sql = "SELECT * FROM in_split_order ORDER BY chunk, row"
             return sum(t.num_rows for t in database.tables(db, sql, gather.PLACED))
 
         def headlines(kept):
-            return sum(rows.count for rows in gather.headline_rows(store, kept, work / "headlines").values())
+            return sum(rows.count for rows in gather.headline_rows(store, kept, work / "headlines",
+                                                                   sharding=sharding).values())
 
         facts = steps.facts_of(store)
         for name, run in (("keep_vietnamese", lambda f: steps.keep_vietnamese(f, report, store)),

@@ -323,29 +323,81 @@ def test_a_build_from_both_tone_styles_holds_one(tmp_path):
             assert not new_style.search(row["title"] + (row["lead"] or "") + row["body"])
 
 
-def test_shards_follow_the_target_size_and_load_as_one_split(tmp_path):
+def test_shards_are_cut_where_the_ids_say_and_load_as_one_split(tmp_path):
     import pyarrow.parquet as pq
 
-    from vncyberdata.build import write
+    from vncyberdata.build import shards, write
     from vncyberdata.synthetic import generate
 
     raw = tmp_path / "raw"
-    generate(30, raw, seed=2)
-    report = build(raw, tmp_path / "dataset", Options(layout=write.Layout(shard_bytes=20_000)))  # a few a shard
+    generate(60, raw, seed=2)
+    layout = write.Layout(shard_rows=4, headline_shard_rows=4, row_group_rows=3)
+    report = build(raw, tmp_path / "dataset", Options(layout=layout))
     train = sorted((tmp_path / "dataset" / "data" / "articles").glob("train-*.parquet"))
     assert len(train) > 2 and train[0].name.endswith(f"-of-{len(train):05d}.parquet")
     ds = datasets.load_dataset(str(tmp_path / "dataset"), split="train", cache_dir=str(tmp_path / "cache"))
     assert len(ds) == report["splits"]["articles"]["train"]
     assert ds["id"] == sorted(ds["id"]), "shards are consecutive slices of the id order"
+    for path in train[:-1]:  # every shard but the last ends after an id that cuts, or at the most rows
+        last = pq.read_table(path, columns=["id"]).column("id")[-1].as_py()
+        rows = pq.ParquetFile(path).metadata.num_rows
+        assert int(last[-8:], 16) % 4 == 0 or rows == shards.MOST * 4, (path.name, last, rows)
+    for path in train:  # row groups of 3 rows from each shard's start
+        meta = pq.ParquetFile(path).metadata
+        groups = [meta.row_group(i).num_rows for i in range(meta.num_row_groups)]
+        assert groups[:-1] == [3] * (len(groups) - 1) and 1 <= groups[-1] <= 3
+    headlines = sorted((tmp_path / "dataset" / "data" / "headlines").glob("train-*.parquet"))
+    assert len(headlines) > 1
+    ids = [i for p in headlines for i in pq.read_table(p, columns=["id"]).column("id").to_pylist()]
+    assert ids == sorted(set(ids)), "headline shards are consecutive slices of the headline id order"
 
-    # shards of more than a row group hold whole row groups: a row group is gathered from one file
-    shard_bytes = 8 * report["split_info"]["articles"]["train"]["num_bytes"] // len(ds)
-    build(raw, tmp_path / "grouped", Options(layout=write.Layout(shard_bytes=shard_bytes, row_group_rows=3)))
-    train = sorted((tmp_path / "grouped" / "data" / "articles").glob("train-*.parquet"))
-    rows = [pq.ParquetFile(p).metadata.num_rows for p in train]
-    assert len(train) >= 2 and sum(rows) == len(ds) and rows[0] == 6, "about 8 rows' worth, rounded down to whole row groups"
-    groups = [pq.ParquetFile(p).metadata.row_group(i).num_rows for p in train[:-1] for i in range(2)]
-    assert groups == [3] * len(groups) and all(n == 6 for n in rows[:-1])
+
+def _sums(folder: Path) -> dict[str, str]:
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_a_rebuild_links_the_unchanged_shards_and_gives_the_clean_build_s_bytes(tmp_path):
+    """After one file is added, a cached rebuild into the same folder writes only the shards that file
+    falls in (of articles and of headlines) and links the rest from the build before; the folder is byte
+    for byte what a clean build gives. A linked shard whose file was touched since is written again."""
+    import os
+
+    from vncyberdata.build import write
+    from vncyberdata.synthetic import generate
+
+    every = tmp_path / "every"
+    generate(61, every, seed=5)
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    new = ("synthetic_0000060.txt", "synthetic_0000060.meta.json")
+    for path in every.iterdir():
+        if path.name not in new:
+            (raw / path.name).write_bytes(path.read_bytes())
+    options = Options(cache_dir=tmp_path / "cache", layout=write.Layout(shard_rows=4, headline_shard_rows=4,
+                                                                            row_group_rows=3), files_per_chunk=8)
+    out = tmp_path / "dataset"
+    build(raw, out, options)
+    before = {p.relative_to(out).as_posix(): os.stat(p).st_ino for p in (out / "data").rglob("*.parquet")}
+    for name in new:
+        (raw / name).write_bytes((every / name).read_bytes())
+    build(raw, out, options)
+    after = {p.relative_to(out).as_posix(): os.stat(p).st_ino for p in (out / "data").rglob("*.parquet")}
+    linked = set(after.values()) & set(before.values())
+    written = [f for f, ino in after.items() if ino not in linked]
+    assert len([f for f in written if "/articles/" in f]) == 1, written  # the shard the new article falls in
+    assert 1 <= len([f for f in written if "/headlines/" in f]) <= 8, written  # those of its related headlines
+    assert len(linked) == len(after) - len(written) > 80
+
+    clean = tmp_path / "clean"
+    build(raw, clean, Options(layout=options.layout))
+    assert _sums(out) == _sums(clean)
+
+    touched = sorted(f for f, ino in after.items() if ino in linked)[0]
+    os.utime(out / touched, ns=(1, 1))
+    build(raw, out, options)
+    assert os.stat(out / touched).st_ino != after[touched], "a touched shard is written, not linked"
+    assert _sums(out) == _sums(clean)
 
 
 def test_report_pins_every_input_and_is_plain_indented_json(seed_build):

@@ -43,7 +43,7 @@ def test_output_does_not_depend_on_the_chunking_or_the_workers(corpus, tmp_path)
     # 120 pages in ~18 chunks: every query crosses chunks; rows appended to their row groups' files a few
     # at a time; the headline table sorted from many small files
     build(corpus / "raw", tmp_path / "chunked",
-          Options(workers=2, files_per_chunk=7, stage_rows=5, sightings_per_file=20))
+          Options(workers=2, files_per_chunk=7, stage_rows=5))
     assert _files(tmp_path / "chunked") == _files(corpus / "default")
 
 
@@ -54,7 +54,7 @@ def test_output_does_not_depend_on_the_database_limits(tmp_path):
     generate(600, raw, seed=5, near_duplicates=0.3)
     build(raw, tmp_path / "roomy", Options(workers=2))
     tight = database.Limits(memory="40MB", threads=1)
-    build(raw, tmp_path / "tight", Options(workers=2, database=tight, files_per_chunk=16, sightings_per_file=300))
+    build(raw, tmp_path / "tight", Options(workers=2, database=tight, files_per_chunk=16))
     assert _files(tmp_path / "tight") == _files(tmp_path / "roomy")
     report = json.loads((tmp_path / "roomy" / "build-report.json").read_text())
     assert report["dropped"].get("near_duplicate", 0) + report["dropped"].get("exact_duplicate", 0) > 50

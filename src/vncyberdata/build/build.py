@@ -24,7 +24,7 @@ from . import database, gather, steps, worker, write
 from .. import memory
 from ..model import schemas
 from .build_report import Report
-from .cache import chunk_fingerprint, fingerprint
+from .cache import chunk_fingerprint, fingerprint, shard_fingerprint
 from .chunks import FILES_PER_CHUNK
 from .database import Store
 from .drops import Drops
@@ -32,6 +32,7 @@ from ..engines import make_engine, prestart
 from ..errors import UserError
 from ..intake.raw import RawFile, discover
 from .rows import Rows
+from .shards import Earlier
 from .steps import Facts
 
 # A step takes what the previous one gave and the report: parse_files takes the raw files, every later step
@@ -51,7 +52,6 @@ class Options:
     ray_address: str | None = None
     files_per_chunk: int = FILES_PER_CHUNK  # raw files a worker task parses, on average
     stage_rows: int = gather.STAGE_ROWS  # rows the gather copies out of the chunks before writing them on
-    sightings_per_file: int = gather.SIGHTINGS_PER_FILE  # headline sightings sorted at a time
     database: database.Limits = field(default_factory=database.Limits)
     layout: write.Layout = field(default_factory=write.Layout)  # shards and row groups: tests only (format)
 
@@ -171,6 +171,15 @@ def build(raw_dir: Path, out_dir: Path, options: Options = Options()) -> dict:
         return _build(Path(raw_dir), Path(out_dir), options)
 
 
+def _sharding(options: Options, out_dir: Path) -> gather.Sharding:
+    """How the shards are cut, and with a cache, the earlier build's shards to link (shards.py): their
+    digests depend on the code that made the records and the shards (cache.shard_fingerprint) and the format."""
+    if options.cache_dir is None:
+        return gather.Sharding(options.layout)
+    return gather.Sharding(options.layout, write.format_of(shard_fingerprint(), options.layout),
+                           Earlier.load(options.cache_dir, out_dir))
+
+
 def _build(raw_dir: Path, out_dir: Path, options: Options) -> dict:
     if not raw_dir.is_dir():
         raise UserError(f"raw folder {raw_dir} does not exist", "pass --raw DIR pointing at the folder of raw files")
@@ -192,16 +201,16 @@ def _build(raw_dir: Path, out_dir: Path, options: Options) -> dict:
             at["step"] = "the gathering of the kept rows"
             database.release_memory(db, options.database)
             memory.release_unused()  # what Arrow's pool kept of the chunks read
+            sharding = _sharding(options, out_dir)
             sources = {
-                "articles": gather.article_rows(store, kept, Path(scratch) / "groups", options.stage_rows,
-                                                options.layout),
-                "headlines": gather.headline_rows(store, kept, Path(scratch) / "headlines",
-                                                  options.sightings_per_file, options.stage_rows, options.layout),
+                "articles": gather.article_rows(store, kept, Path(scratch) / "groups", options.stage_rows, sharding),
+                "headlines": gather.headline_rows(store, kept, Path(scratch) / "headlines", options.stage_rows,
+                                                  sharding),
             }
             database.release_memory(db, options.database)  # the writers need it more than the cache
             memory.release_unused()
             at["step"] = "the writing of the dataset folder"
-            written = write.write_dataset(out_dir, sources, report.to_dict(), options.layout)
+            written = write.write_dataset(out_dir, sources, report.to_dict(), options.layout, sharding.earlier)
         finally:
             db.close()
     return {**written, "cache_hits": report.cache_hits}

@@ -170,6 +170,21 @@ def chunk_fingerprint() -> str:
     return digest.hexdigest()[:16]
 
 
+# what else a shard's bytes depend on: the code that gathers the kept rows and writes them (shards.py)
+_SHARD_SOURCES = ("build/gather.py", "build/rows.py", "build/shards.py", "build/write.py")
+
+
+@lru_cache(maxsize=1)
+def shard_fingerprint() -> str:
+    """The chunk fingerprint and the code that turns the kept records into shards: a digest of a shard
+    (shards.py) covers it, so a change to that code writes every shard again."""
+    digest = hashlib.sha256(chunk_fingerprint().encode())
+    package = resources.files("vncyberdata")
+    for name in _SHARD_SOURCES:
+        digest.update(name.encode() + b"\0" + package.joinpath(name).read_bytes())
+    return digest.hexdigest()[:16]
+
+
 class ChunkCache:
     """Whole chunks of an earlier build, keyed by every file of the run (path, format, and the size and
     sha256 of the raw file and its sidecar): a run whose files are all unchanged is not re-parsed nor

@@ -26,6 +26,7 @@ FACTS = pa.schema([
     ("id", pa.string()), ("raw_path", pa.string()), ("raw_sha256", pa.binary(32)), ("body_len", pa.int64()),
     ("lead_len", pa.int64()), ("language", pa.string()), ("language_score", pa.float64()),
     ("content_hash", pa.binary(32)), ("split", pa.string()),
+    ("source", pa.binary(32)),  # what the record is a function of besides the code (the parse cache's key), or null
 ])
 # A related headline seen on a record: the record's row in the chunk, the headline's position on it, its id,
 # text and split (a headline's row lives in the split of its id, as an article's does).
@@ -55,7 +56,8 @@ def chunk_name(first_path: str) -> str:
     return "chunk-" + hashlib.sha256(first_path.encode()).hexdigest()[:20]
 
 
-def write_chunk(folder: Path, name: str, items: list[Item], schema: pa.Schema, pins: pa.Table) -> Chunk:
+def write_chunk(folder: Path, name: str, items: list[Item], schema: pa.Schema, pins: pa.Table,
+                sources: list[str | None] | None = None) -> Chunk:
     """Write a run of files' results to `folder` (run by a worker): NAME.pins (the files read, raw.INPUTS)
     and, when the run gave records, NAME.arrow (their rows), NAME.facts (FACTS), NAME.sig and NAME.bands
     (MinHash signatures and LSH band keys as flat uint64 rows) and NAME.seen (SIGHTINGS, `record` being the
@@ -80,6 +82,7 @@ def write_chunk(folder: Path, name: str, items: list[Item], schema: pa.Schema, p
             "language_score": [r["language_score"] for r in rows],
             "content_hash": [bytes.fromhex(item.content_hash) for item in items],
             "split": [r["split"] for r in rows],
+            "source": [bytes.fromhex(s) if s else None for s in (sources or [None] * len(items))],
         },
         schema=FACTS,
     )

@@ -144,34 +144,45 @@ def _restored(db, setting: str, value) -> Iterator[None]:
 def numbered(db, name: str, sql: str, schema: pa.Schema, number: str, group: str | None = None) -> None:
     """A table `name` (columns `schema`) of the rows of `sql`, whose column `number` is replaced by the row's
     place (from 0) in the query's order, counted per run of equal `group` values when a group is given. `sql`
-    orders its rows (by `group` first).
+    orders its rows (by `group` first)."""
+    at = schema.get_field_index(number)
+    state = {"current": None, "before": 0}
 
-    The numbers are counted here as the rows stream by, into a Parquet file beside the database that the
-    table is then made from: a window function numbering rows holds a whole partition in memory, and
-    inserting while the sort streams its result leaves the sort no memory to spill with."""
+    def fill(table: pa.Table) -> pa.Table:
+        numbers = np.empty(table.num_rows, dtype=np.int64)
+        if group is None:
+            starts = np.array([0, table.num_rows])
+        else:
+            values = table.column(group).to_numpy(zero_copy_only=False)
+            starts = np.r_[0, np.flatnonzero(values[1:] != values[:-1]) + 1, table.num_rows]
+        for start, stop in zip(starts[:-1].tolist(), starts[1:].tolist()):
+            if group is not None and values[start] != state["current"]:
+                state["current"], state["before"] = values[start], 0
+            numbers[start:stop] = np.arange(state["before"], state["before"] + stop - start)
+            state["before"] += stop - start
+        return table.set_column(at, schema.field(number), pa.array(numbers, schema.field(number).type))
+
+    staged(db, name, sql, schema, fill)
+
+
+def staged(db, name: str, sql: str, schema: pa.Schema, fill: Callable[[pa.Table], pa.Table],
+           out: pa.Schema | None = None) -> None:
+    """A table `name` of the rows of `sql` (read as `schema`) as `fill` rewrites them (to `out`, by default
+    `schema`), a table at a time in the query's order: for columns that depend on the rows before.
+
+    The rows are written as they stream by to a Parquet file beside the database that the table is then
+    made from: a window function numbering rows holds a whole partition in memory, and inserting while
+    the sort streams its result leaves the sort no memory to spill with."""
     folder = Path(query(db, "SELECT path FROM duckdb_databases() WHERE database_name = current_database()")
                   .column("path")[0].as_py()).parent
-    staged = folder / f"{name}.numbered.parquet"
-    at = schema.get_field_index(number)
-    current, before = None, 0
+    path = folder / f"{name}.staged.parquet"
     threads = query(db, "SELECT current_setting('threads') AS n").column("n")[0].as_py()
-    with _restored(db, "threads", threads), pq.ParquetWriter(staged, schema, compression="none") as writer:
+    with _restored(db, "threads", threads), pq.ParquetWriter(path, out or schema, compression="none") as writer:
         db.execute("SET threads = 1")  # a sort of wide rows on two threads needs twice the memory to spill
         for table in tables(db, sql, schema):
-            numbers = np.empty(table.num_rows, dtype=np.int64)
-            if group is None:
-                starts = np.array([0, table.num_rows])
-            else:
-                values = table.column(group).to_numpy(zero_copy_only=False)
-                starts = np.r_[0, np.flatnonzero(values[1:] != values[:-1]) + 1, table.num_rows]
-            for start, stop in zip(starts[:-1].tolist(), starts[1:].tolist()):
-                if group is not None and values[start] != current:
-                    current, before = values[start], 0
-                numbers[start:stop] = np.arange(before, before + stop - start)
-                before += stop - start
-            writer.write_table(table.set_column(at, schema.field(number), pa.array(numbers, schema.field(number).type)))
-    db.execute(f"CREATE TABLE {name} AS SELECT * FROM read_parquet(?)", [str(staged)])
-    staged.unlink()
+            writer.write_table(fill(table))
+    db.execute(f"CREATE TABLE {name} AS SELECT * FROM read_parquet(?)", [str(path)])
+    path.unlink()
 
 
 BAND_COLUMNS = [f"band{b}" for b in range(minhash.BANDS)]

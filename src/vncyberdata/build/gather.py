@@ -15,52 +15,108 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from dataclasses import dataclass
+
 from ..model import schemas
-from .database import Store, numbered, query, tables
-from .rows import Rows
+from . import shards
+from .database import Store, query, registered, staged, tables
+from .shards import Cutter, Digests, Earlier, Shard, Split
 from .steps import Facts
 from .write import Layout
 
 STAGE_ROWS = 4_096  # rows copied out of the chunks before they are appended to their row groups' files
-PLACED = pa.schema([("chunk", pa.int32()), ("row", pa.int32()), ("split", pa.string()), ("place", pa.int64()),
-                    ("cluster_size", pa.int32())])
+PLACED = pa.schema([("chunk", pa.int32()), ("row", pa.int32()), ("split", pa.string()), ("shard", pa.int64()),
+                    ("place", pa.int64()), ("cluster_size", pa.int32())])
+_KEPT = pa.schema([("chunk", pa.int32()), ("row", pa.int32()), ("split", pa.string()), ("id", pa.string()),
+                   ("cluster_size", pa.int32()), ("source", pa.binary(32))])
 
 
-def _split_counts(store: Store, sql: str) -> dict[str, int]:
-    counts = query(store.db, sql)
-    return dict(zip(counts.column("split").to_pylist(), counts.column("n").to_pylist()))
+@dataclass(frozen=True)
+class Sharding:
+    """How the gather cuts and names shards: the layout, what every digest depends on besides its rows
+    (`salt`, without which nothing is reused) and the earlier build's shards (shards.Earlier)."""
+
+    layout: Layout = Layout()
+    salt: str | None = None
+    earlier: Earlier | None = None
+
+    def shards(self, counts: dict[int, int], digests: Digests | None, split: str) -> list[Shard]:
+        out = []
+        for shard in range(len(counts)):
+            digest = digests.get(split, shard) if digests is not None else None
+            found = self.earlier.find(digest) if self.earlier is not None else None
+            out.append(Shard(counts[shard], digest, found))
+        return out
 
 
 def article_rows(store: Store, kept: Facts, folder: Path, stage_rows: int = STAGE_ROWS,
-                 layout: Layout = Layout()) -> dict[str, Rows]:
-    """The kept articles as Rows per split in id order; a kept record's cluster id is its own id. The row
-    groups' files (`layout.row_group_rows` rows each) go to `folder`, `stage_rows` rows appended at a time."""
-    group_rows = layout.row_group_rows
-    splits = sorted(_split_counts(store, f"SELECT split, count(*) AS n FROM {kept.table} GROUP BY split").items())
-    in_order = tables(store.db, f"SELECT * FROM {placed(store, kept)} ORDER BY chunk, row", PLACED)
-    files = partition(store, in_order, Scatter(folder, stage_rows), group_rows)
-    return {split: Rows(count, _group_reader(store.schema, files, split, count, group_rows),
-                        # the rows are a subset of the stored rows; each row group adds at most an offset and a
-                        # bitmap byte per column to what the chunks measured
-                        store.nbytes + 4096 * (count // group_rows + 1))
-            for split, count in splits}
+                 sharding: Sharding = Sharding()) -> dict[str, Split]:
+    """The kept articles per split, cut into shards (shards.py) in id order; a kept record's cluster id is
+    its own id. The rows of the shards that have no earlier file to link are copied out of the chunks to
+    one file per row group (`layout.row_group_rows` rows from the shard's start) in `folder`, `stage_rows`
+    rows appended at a time."""
+    group_rows = sharding.layout.row_group_rows
+    plan = article_shards(store, kept, sharding)
+    with registered(store.db, wanted=_wanted(plan)):
+        in_order = tables(store.db, "SELECT * FROM in_split_order SEMI JOIN wanted USING (split, shard) ORDER BY chunk, row",
+                          PLACED)
+        files = partition(store, in_order, Scatter(folder, stage_rows), group_rows)
+    return {split: Split(shard_list, _group_reader(store.schema, files, split, shard_list, group_rows))
+            for split, shard_list in plan.items()}
 
 
-def placed(store: Store, kept: Facts) -> str:
-    """A table of the kept records' (chunk, row, split, place, cluster_size), place being the record's rank
-    by id in its split."""
-    ordered = f"SELECT chunk, row, split, 0 AS place, cluster_size FROM {kept.table} ORDER BY split, id"
-    numbered(store.db, "in_split_order", ordered, PLACED, "place", group="split")
-    return "in_split_order"
+def article_shards(store: Store, kept: Facts, sharding: Sharding = Sharding()) -> dict[str, list[Shard]]:
+    """The shards of each split of the kept articles (in split order), and the table `in_split_order` of the
+    kept records' (chunk, row, split, shard, place in the shard, cluster_size)."""
+    digests = Digests(shards.salt_of(sharding.salt, "articles")) if sharding.salt is not None else None
+    cutters: dict[str, Cutter] = {}
+
+    def cut(table: pa.Table) -> pa.Table:
+        split = table.column("split").to_numpy(zero_copy_only=False)
+        shard = np.empty(table.num_rows, dtype=np.int64)
+        place = np.empty(table.num_rows, dtype=np.int64)
+        bounds = np.r_[0, np.flatnonzero(split[1:] != split[:-1]) + 1, table.num_rows].tolist()
+        for start, stop in zip(bounds[:-1], bounds[1:]):
+            cutter = cutters.setdefault(split[start], Cutter(sharding.layout.rows_for("articles")))
+            shard[start:stop], place[start:stop] = cutter.feed(table.column("id").slice(start, stop - start))
+            if digests is not None:
+                digests.feed(split[start], shard[start:stop], table.column("source").slice(start, stop - start),
+                             table.column("cluster_size").to_numpy()[start:stop])
+        return pa.table([table.column("chunk"), table.column("row"), table.column("split"), shard, place,
+                         table.column("cluster_size")], schema=PLACED)
+
+    staged(store.db, "in_split_order", f"SELECT k.chunk, k.row, k.split, k.id, k.cluster_size, f.source "
+           f"FROM {kept.table} k JOIN facts f USING (idx) ORDER BY k.split, k.id",
+           _KEPT, cut, PLACED)
+    counts = _shard_counts(store, "SELECT split, shard, count(*) AS n FROM in_split_order GROUP BY ALL")
+    return {split: sharding.shards(counts[split], digests, split) for split in sorted(counts)}
+
+
+def _shard_counts(store: Store, sql: str) -> dict[str, dict[int, int]]:
+    """{split: {shard: rows}} from a query giving split, shard, n."""
+    counts: dict[str, dict[int, int]] = {}
+    for row in query(store.db, sql).to_pylist():
+        counts.setdefault(row["split"], {})[row["shard"]] = row["n"]
+    return counts
+
+
+def _wanted(plan: dict[str, list[Shard]]) -> pa.Table:
+    """The (split, shard) of every shard the writer writes (no earlier file to link)."""
+    pairs = [(split, n) for split, shard_list in plan.items() for n, shard in enumerate(shard_list)
+             if shard.earlier is None]
+    return pa.table({"split": pa.array([p[0] for p in pairs], pa.string()),
+                     "shard": pa.array([p[1] for p in pairs], pa.int64())})
 
 
 def partition(store: Store, placed, files: Scatter, group_rows: int) -> dict[str, Path]:
     """Copy the kept rows out of the chunks, given as PLACED tables in (chunk, row) order, each chunk read
-    once, to one file per row group ("split/group", group = place // group_rows), with its place."""
+    once, to one file per row group ("split/shard/group", group = place in the shard // group_rows), with
+    the row's place."""
     for table in placed:
         chunk = table.column("chunk").to_numpy()
         group = table.column("place").to_numpy() // group_rows
-        keys = [f"{s}/{g}" for s, g in zip(table.column("split").to_pylist(), group.tolist())]
+        keys = [f"{s}/{n}/{g}" for s, n, g in zip(table.column("split").to_pylist(),
+                                                   table.column("shard").to_pylist(), group.tolist())]
         bounds = np.flatnonzero(np.diff(chunk)) + 1
         for start, stop in zip(np.r_[0, bounds].tolist(), np.r_[bounds, len(chunk)].tolist()):
             rows = store.chunk_rows(int(chunk[start])).take(table.column("row").slice(start, stop - start))
@@ -118,13 +174,19 @@ class Scatter:
         return pa.concat_tables(pieces)
 
 
-def _group_reader(schema: pa.Schema, files: dict, split: str, count: int, group_rows: int):
-    """The row groups of `split` in order, each read from its file and sorted by place (= by id)."""
+def _group_reader(schema: pa.Schema, files: dict, split: str, shard_list: list[Shard], group_rows: int):
+    """The row groups of the shards of `split` to write, in order, each read from its file and sorted by
+    place (= by id)."""
     cluster_id, cluster_size = schema.get_field_index("cluster_id"), schema.get_field_index("cluster_size")
 
     def read():
+        for n, shard in enumerate(shard_list):
+            if shard.earlier is None:
+                yield from groups(n, shard.rows)
+
+    def groups(n: int, count: int):
         for group in range(-(-count // group_rows)):
-            rows = Scatter.read(files[f"{split}/{group}"])
+            rows = Scatter.read(files[f"{split}/{n}/{group}"])
             rows = rows.take(pc.sort_indices(rows.column("_place")))
             size = rows.column("_cluster_size")
             rows = rows.select(schema.names)
@@ -134,43 +196,80 @@ def _group_reader(schema: pa.Schema, files: dict, split: str, count: int, group_
     return read
 
 
-SIGHTINGS_PER_FILE = 20_000  # sightings the headline table sorts at a time
+_SEEN = pa.schema([("split", pa.string()), ("headline_id", pa.string()), ("source", pa.binary(32)),
+                   ("position", pa.int32())])
+_HEADLINE_SHARDS = pa.schema([("split", pa.string()), ("headline_id", pa.string()), ("shard", pa.int64())])
 
 
-def headline_rows(store: Store, kept: Facts, folder: Path, per_file: int = SIGHTINGS_PER_FILE,
-                  stage_rows: int = STAGE_ROWS, layout: Layout = Layout()) -> dict[str, Rows]:
-    """One row per distinct related headline on the kept articles, per split in id order; the spelling kept
-    is the one on the smallest article id, and `seen_on` lists every sighting by article id and position.
+def headline_rows(store: Store, kept: Facts, folder: Path, stage_rows: int = STAGE_ROWS,
+                  sharding: Sharding = Sharding()) -> dict[str, Split]:
+    """One row per distinct related headline on the kept articles, per split in id order, cut into shards
+    (shards.py); the spelling kept is the one on the smallest article id, and `seen_on` lists every
+    sighting by article id and position.
 
-    The kept records' sightings go to files by split and headline-id range (ids are uniform hex: the
-    first four digits order the ranges), about `per_file` to a file; the writer reads a file at
-    a time, sorted by headline id, article id and position, a headline's row being its run of sightings."""
+    A pass over the sightings in order (split, headline id, article id, position) cuts the shards and takes
+    their digests (a headline row is made of its sightings; a sighting is a record's, at a position); the
+    sightings of the shards to write then go to one file per shard, which the writer reads one at a time,
+    sorted by headline id, article id and position, a headline's row being its run of sightings."""
     schema = schemas.write_schema("headlines")
     # the kept records' sightings as a table first: the join and the distinct count in one query need more
     # memory than either alone (at 10^6 articles, more than the database's default limit)
     seen = "kept_sightings"
     store.db.execute(f"CREATE OR REPLACE TABLE {seen} AS SELECT * FROM sightings SEMI JOIN {kept.table} USING (idx)")
-    counts = query(store.db, f"SELECT split, count(DISTINCT headline_id) AS n, count(*) AS seen FROM {seen} GROUP BY split ORDER BY split")
-    ranges = max(1, -(-sum(counts.column("seen").to_pylist()) // per_file))
+    digests = Digests(shards.salt_of(sharding.salt, "headlines")) if sharding.salt is not None else None
+    cutters: dict[str, Cutter] = {}
+    last: dict[str, tuple[str, int]] = {}  # per split, the last headline id seen and its shard
+
+    def cut(table: pa.Table) -> pa.Table:
+        table = table.combine_chunks()
+        split = table.column("split").to_numpy(zero_copy_only=False)
+        ids = table.column("headline_id").chunk(0) if table.num_rows else pa.array([], pa.string())
+        values = ids.to_numpy(zero_copy_only=False)
+        shard = np.empty(table.num_rows, dtype=np.int64)
+        first = np.empty(table.num_rows, dtype=bool)  # a sighting of a headline not seen before
+        bounds = np.r_[0, np.flatnonzero(split[1:] != split[:-1]) + 1, table.num_rows].tolist()
+        for start, stop in zip(bounds[:-1], bounds[1:]):
+            name = split[start]
+            before, before_shard = last.get(name, (None, 0))
+            first[start:stop] = np.r_[values[start] != before, values[start + 1:stop] != values[start:stop - 1]]
+            cutter = cutters.setdefault(name, Cutter(sharding.layout.rows_for("headlines")))
+            new_shards, _place = cutter.feed(ids.slice(start, stop - start).filter(pa.array(first[start:stop])))
+            # a sighting takes its headline's shard (one that goes on from the last table: that headline's)
+            runs = np.cumsum(first[start:stop])
+            shard[start:stop] = np.r_[before_shard, new_shards][runs]
+            last[name] = (values[stop - 1], int(shard[stop - 1]))
+            if digests is not None:
+                digests.feed(name, shard[start:stop], table.column("source").slice(start, stop - start),
+                             table.column("position").to_numpy()[start:stop])
+        mask = pa.array(first)
+        return pa.table([table.column("split").filter(mask), ids.filter(mask), pa.array(shard).filter(mask)],
+                        schema=_HEADLINE_SHARDS)
+
+    staged(store.db, "headline_shards",
+           f"""SELECT s.split, s.headline_id, f.source, s.position FROM {seen} s JOIN facts f USING (idx)
+               ORDER BY s.split, s.headline_id, s.article_id, s.position""", _SEEN, cut, _HEADLINE_SHARDS)
+    counts = _shard_counts(store, "SELECT split, shard, count(*) AS n FROM headline_shards GROUP BY ALL")
+    plan = {split: sharding.shards(counts[split], digests, split) for split in sorted(counts)}
     files = Scatter(folder, stage_rows)
     columns = pa.schema([("headline_id", pa.string()), ("text", pa.string()), ("article_id", pa.string()),
                          ("position", pa.int32())])
-    sql = f"""SELECT split || '/' || (('0x' || substr(headline_id, 1, 4))::INTEGER * {ranges} // 65536)::VARCHAR AS key,
-                     headline_id, text, article_id, position FROM {seen}"""
-    for table in tables(store.db, sql, pa.schema([("key", pa.string()), *columns])):
-        files.add(table.select(columns.names), table.column("key").to_pylist())
+    with registered(store.db, wanted=_wanted(plan)):
+        sql = f"""SELECT s.split || '/' || h.shard::VARCHAR AS key, s.headline_id, s.text, s.article_id, s.position
+                  FROM {seen} s JOIN (SELECT * FROM headline_shards SEMI JOIN wanted USING (split, shard)) h
+                  USING (split, headline_id)"""
+        for table in tables(store.db, sql, pa.schema([("key", pa.string()), *columns])):
+            files.add(table.select(columns.names), table.column("key").to_pylist())
     files = files.close()
+    group_rows = sharding.layout.row_group_rows
 
     def read(split: str):
-        for r in range(ranges):
-            if f"{split}/{r}" in files:
-                yield _headlines(Scatter.read(files[f"{split}/{r}"]), schema, split)
+        for n, shard in enumerate(plan[split]):
+            if shard.earlier is None:
+                rows = _headlines(Scatter.read(files[f"{split}/{n}"]), schema, split)
+                for start in range(0, rows.num_rows, group_rows):
+                    yield rows.slice(start, group_rows)
 
-    # a headline row holds its id and text once (as the sightings do) and per sighting an article id, a
-    # position and list/struct offsets: within three times the sightings' size plus 64 bytes a row
-    return {split: Rows(count, lambda split=split: read(split),
-                        3 * store.sightings_bytes + 64 * count + 4096 * (count // layout.row_group_rows + 1))
-            for split, count in zip(counts.column("split").to_pylist(), counts.column("n").to_pylist())}
+    return {split: Split(shard_list, lambda split=split: read(split)) for split, shard_list in plan.items()}
 
 
 def _headlines(seen: pa.Table, schema: pa.Schema, split: str) -> pa.Table:

@@ -22,7 +22,8 @@ from .chunks import Chunk, chunk_name, write_chunk, write_pins
 def parse_many(jobs: list[tuple[str, str, str, str | None, str | None]], opened: list | None = None) -> list[tuple]:
     """Read raw files with their sidecars and parse them (in a worker process when workers > 1): per job, in
     order, (raw path, the file step it ended at, its result, whether the parse came from the cache, the
-    pins of the files read). Everything per-record that the global steps need (signature, content hash,
+    pins of the files read, and with a cache the parse's key: what the record is a function of besides the
+    code, for the shards' digests). Everything per-record that the global steps need (signature, content hash,
     headline ids) is computed here, where the work is spread over the workers. The pages are prepared one
     by one, then their language samples identified one after the other (the language model's tables stay
     in the processor's cache, where the rest of a parse would push them out between two pages), then
@@ -41,7 +42,7 @@ def _parse_many(jobs: list[tuple], caches: dict[tuple, ParseCache], opened: list
     for n, (root, rel, raw_format, cache_dir, cache_fingerprint) in enumerate(jobs):
         raw, meta, pins = opened[n] if opened is not None else open_raw(root, rel)
         if isinstance(meta, SidecarError):
-            done[n] = (rel, "read_sidecars", meta, False, pins)
+            done[n] = (rel, "read_sidecars", meta, False, pins, None)
             continue
         cache = None
         if cache_dir:
@@ -50,12 +51,12 @@ def _parse_many(jobs: list[tuple], caches: dict[tuple, ParseCache], opened: list
             cache = caches[cache_dir, cache_fingerprint]
         key = ParseCache.key(pins[0][2].hex(), meta.model_dump_json().encode("utf-8"), rel) if cache else None
         if cache and (result := cache.get(key)) is not None:
-            done[n] = (rel, "parse_files", result, True, pins)
+            done[n] = (rel, "parse_files", result, True, pins, key)
             continue
         prepared = prepare(raw, meta, rel, raw_format=raw_format)
         if isinstance(prepared, Rejection):
             _store(cache, key, prepared)
-            done[n] = (rel, "parse_files", prepared, False, pins)
+            done[n] = (rel, "parse_files", prepared, False, pins, key)
         else:
             waiting.append((n, prepared, cache, key, pins))
     languages = [langid.identify(prepared.sample) for _n, prepared, *_rest in waiting]
@@ -63,7 +64,7 @@ def _parse_many(jobs: list[tuple], caches: dict[tuple, ParseCache], opened: list
         result = finish(prepared, language)
         result = Item.of(result) if isinstance(result, Parsed) else result
         _store(cache, key, result)
-        done[n] = (prepared.raw_path, "parse_files", result, False, pins)
+        done[n] = (prepared.raw_path, "parse_files", result, False, pins, key)
     return done
 
 
@@ -114,12 +115,13 @@ def parse_chunk(job: tuple[str, list, pa.Schema, str | None]) -> tuple[Chunk, li
             if hit := _served(chunks, key, read, job):
                 return hit
     done = parse_many([tuple(j) for j in file_jobs], opened)
-    items = [result for _rel, _step, result, _cached, _pins in done if isinstance(result, Item)]
-    pins = [pin for *_rest, file_pins in done for pin in file_pins]
-    chunk = write_chunk(Path(chunk_folder), name, items, schema, pins_table(pins))
-    drops = [(rel, step, result) for rel, step, result, _cached, _pins in done if not isinstance(result, Item)]
-    parsed = sum(step == "parse_files" for _rel, step, _result, _cached, _pins in done)
-    cached = sum(c for _rel, _step, _result, c, _pins in done)
+    made = [(result, source) for _rel, _step, result, _cached, _pins, source in done if isinstance(result, Item)]
+    pins = [pin for *_rest, file_pins, _source in done for pin in file_pins]
+    chunk = write_chunk(Path(chunk_folder), name, [item for item, _source in made], schema, pins_table(pins),
+                        [source for _item, source in made])
+    drops = [(rel, step, result) for rel, step, result, *_rest in done if not isinstance(result, Item)]
+    parsed = sum(step == "parse_files" for _rel, step, *_rest in done)
+    cached = sum(c for _rel, _step, _result, c, *_rest in done)
     if chunks is not None and pins == read:  # parsed what was pinned (or unchanged between two reads)
         chunks.put(key, Path(chunk_folder), name, (chunk, drops, parsed))
     return chunk, drops, parsed, cached

@@ -2,20 +2,22 @@
 
 Everything is written into a temporary sibling folder that replaces the target by rename only when complete,
 so a failed or interrupted build never leaves a half-written dataset where a good one was.
-Determinism: rows sorted by id, fixed shard and row-group sizes, fixed compression, schema metadata from
-the Features only (no pandas or timestamps), pyarrow pinned in pyproject.toml.
+Determinism: rows sorted by id, shards cut where the ids say (shards.py), fixed row-group sizes, fixed
+compression, schema metadata from the Features only (no pandas or timestamps), pyarrow pinned in
+pyproject.toml. A shard the earlier build into the same folder wrote with the same digest is linked, not
+written again: the same bytes.
 """
 
 from __future__ import annotations
 
 import json
-import math
 import os
 import shutil
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 from pydantic import BaseModel
@@ -23,12 +25,16 @@ from pydantic import BaseModel
 from . import card
 from ..model import schemas
 from .drops import DROP
-from .rows import Rows
+from .rows import Rows, canonical
+from .shards import Cutter, Earlier, Shard, Split
 from ..errors import UserError
 from ..intake.raw import sha256_file
 from ..model.record import SPLITS
 
-SHARD_BYTES = 256 * 1024 * 1024  # target in-memory (Arrow) size of one shard; zstd makes it much smaller on disk
+# rows a shard holds on average (shards.py: cut where the ids say, at most 4x as many): an article shard
+# ~6 MB on disk, a headline shard (rows of ~200 bytes) ~3 MB
+SHARD_ROWS = 2_048
+HEADLINE_SHARD_ROWS = 16_384
 ROW_GROUP_ROWS = 5_000
 
 
@@ -37,12 +43,19 @@ class Layout:
     """How a split is cut into shards and row groups: part of the dataset's format (other values, other
     bytes), so only tests choose others."""
 
-    shard_bytes: int = SHARD_BYTES
+    shard_rows: int = SHARD_ROWS
+    headline_shard_rows: int = HEADLINE_SHARD_ROWS
     row_group_rows: int = ROW_GROUP_ROWS
+
+    def rows_for(self, config: str) -> int:
+        """The average rows of a shard of `config`."""
+        return self.headline_shard_rows if config == "headlines" else self.shard_rows
 # The shards' encoding, part of the dataset's format: other options, other bytes. PARQUET_ENCODING numbers it
 # for the release history (a rebuild at another encoding cannot reproduce a recorded release's checksums):
-# 1 = zstd level 9 (release 1.0.0 and the builds of its time), 2 = zstd level 3 (files ~5 % larger, written ~4x faster).
-PARQUET_ENCODING = 2
+# 1 = zstd level 9 (release 1.0.0 and the builds of its time), 2 = zstd level 3 (files ~5 % larger, written
+# ~4x faster), 3 = shards cut where the ids say (shards.py), of ~2,048 articles or ~16,384 headlines,
+# instead of ~256 MB slices.
+PARQUET_ENCODING = 3
 PARQUET_OPTIONS = {"compression": "zstd", "compression_level": 3, "use_dictionary": True, "write_statistics": True}
 REPORT_NAME = "build-report.json"
 # The report's long lists are tables beside it, queryable with DuckDB or pandas: every pinned input (raw file
@@ -57,76 +70,94 @@ def shard_names(split: str, count: int) -> list[str]:
     return [f"{split}-{i:05d}-of-{count:05d}.parquet" for i in range(count)]
 
 
-def rows_of(config: str, records: Sequence[BaseModel]) -> dict[str, Rows]:
-    """In-memory records (validated models) as Rows per split."""
+def format_of(code: str, layout: Layout) -> str:
+    """What a shard's bytes depend on besides its rows and schema: the code that made the records (`code`),
+    the layout, the encoding and pyarrow's version (shards.salt_of)."""
+    return json.dumps([code, layout.shard_rows, layout.headline_shard_rows, layout.row_group_rows,
+                       PARQUET_ENCODING, PARQUET_OPTIONS, pa.__version__])
+
+
+def rows_of(config: str, records: Sequence[BaseModel], layout: Layout = Layout()) -> dict[str, Split]:
+    """In-memory records (validated models) per split, cut into shards (none reusable)."""
     schema = schemas.write_schema(config)
     by_split: dict[str, list[dict]] = {}
     for record in sorted(records, key=lambda r: r.id):
         by_split.setdefault(record.split, []).append(record.model_dump(mode="python"))
-    tables = {split: pa.Table.from_pylist(rows, schema=schema) for split, rows in by_split.items()}
-    return {split: Rows(t.num_rows, lambda t=t: [t]) for split, t in tables.items()}
+    out = {}
+    for split, rows in by_split.items():
+        table = pa.Table.from_pylist(rows, schema=schema)
+        shard, _place = Cutter(layout.rows_for(config)).feed(table.column("id").combine_chunks())
+        sizes = np.bincount(shard).tolist()
+        bounds = np.r_[0, np.cumsum(sizes)].tolist()
+
+        def groups(table=table, bounds=bounds):
+            for start, stop in zip(bounds[:-1], bounds[1:]):
+                for at in range(start, stop, layout.row_group_rows):
+                    yield canonical(table.slice(at, min(stop, at + layout.row_group_rows) - at))
+
+        out[split] = Split([Shard(n) for n in sizes], groups)
+    return out
 
 
-def write_config(folder: Path, config: str, splits: dict[str, Rows] | Sequence[BaseModel],
-                 layout: Layout = Layout()) -> dict[str, dict]:
+def write_config(folder: Path, config: str, splits: dict[str, Split] | Sequence[BaseModel],
+                 layout: Layout = Layout(), earlier: Earlier | None = None,
+                 written: dict[str, dict] | None = None) -> dict[str, dict]:
     """Write `data/<config>/<split>-NNNNN-of-NNNNN.parquet`; return per-split {num_examples, num_bytes, files}.
 
-    Shards are consecutive slices of the id order holding about `layout.shard_bytes` of Arrow data each, in whole
-    row groups: a first pass sums the Arrow size of the split's row groups (a function of the content
-    only), the second writes.
-    The first pass is skipped when the source's upper bound shows the split fits in one shard.
-    A split with no records gets no file: datasets 5.2 cannot load a zero-row split (docs/dataset.md).
+    Each split is cut into shards where its ids say (shards.py), each shard in row groups of
+    `layout.row_group_rows` rows from its start. A shard the earlier build wrote (`Shard.earlier`) is linked
+    from it instead of written. `written` gets, per file, its digest, its sha256 when known (a linked file's)
+    and its Arrow size. A split with no records gets no file: datasets 5.2 cannot load a zero-row split
+    (docs/dataset.md).
     """
     if not isinstance(splits, dict):
-        splits = rows_of(config, splits)
+        splits = rows_of(config, splits, layout)
     schema = schemas.write_schema(config)
+    written = {} if written is None else written
     info: dict[str, dict] = {}
     target = folder / "data" / config
     target.mkdir(parents=True, exist_ok=True)
     for split in SPLITS:
-        rows = splits.get(split)
-        if rows is None or rows.count == 0:
+        part = splits.get(split)
+        if part is None or part.count == 0:
             continue
-        if rows.max_bytes is not None and rows.max_bytes <= layout.shard_bytes:
-            per_shard = rows.count  # what the sizing pass would find (size <= shard_bytes), without it
-        else:
-            nbytes = 0
-            for table in rows.groups([*range(0, rows.count, layout.row_group_rows), rows.count]):
-                nbytes += table.nbytes
-                del table  # not held while the next row group is read
-            per_shard = max(1, layout.shard_bytes // max(1, nbytes // rows.count))
-            if per_shard > layout.row_group_rows:  # whole row groups: a row group is gathered from one partition
-                per_shard -= per_shard % layout.row_group_rows
-        count = math.ceil(rows.count / per_shard)
         files, nbytes = [], 0
-        # row groups of layout.row_group_rows from the start of each shard, read in one pass
-        groups = rows.groups(_group_bounds(rows.count, per_shard, layout.row_group_rows))
-        for i, name in enumerate(shard_names(split, count)):
-            shard_rows = min(rows.count, (i + 1) * per_shard) - i * per_shard
-            with pq.ParquetWriter(target / name, schema, **PARQUET_OPTIONS) as writer:
-                for _ in range(-(-shard_rows // layout.row_group_rows)):
-                    table = next(groups)
-                    writer.write_table(table, row_group_size=layout.row_group_rows)
-                    nbytes += table.nbytes
-                    del table  # not held while the next row group is read
-            files.append(f"data/{config}/{name}")
-        groups.close()
-        info[split] = {"num_examples": rows.count, "num_bytes": nbytes, "files": files}
+        groups = iter(part.groups())
+        try:
+            for shard, name in zip(part.shards, shard_names(split, len(part.shards)), strict=True):
+                rel = f"data/{config}/{name}"
+                if shard.earlier is not None:
+                    _link(earlier, shard.earlier, target / name)
+                    size, sha256 = shard.earlier["nbytes"], shard.earlier["sha256"]
+                else:
+                    size, sha256 = 0, None
+                    with pq.ParquetWriter(target / name, schema, **PARQUET_OPTIONS) as writer:
+                        for _ in range(-(-shard.rows // layout.row_group_rows)):
+                            table = next(groups)
+                            writer.write_table(table, row_group_size=layout.row_group_rows)
+                            size += table.nbytes
+                            del table  # not held while the next row group is read
+                written[rel] = {"digest": shard.digest, "sha256": sha256, "nbytes": size}
+                nbytes += size
+                files.append(rel)
+        finally:
+            getattr(groups, "close", lambda: None)()
+        info[split] = {"num_examples": part.count, "num_bytes": nbytes, "files": files}
     return info
 
 
-def _group_bounds(count: int, per_shard: int, group_rows: int) -> Iterator[int]:
-    """Where the row groups of a split begin and end: every `group_rows` rows from each shard's start."""
-    yield 0
-    for start in range(0, count, per_shard):
-        stop = min(count, start + per_shard)
-        yield from range(start + group_rows, stop, group_rows)
-        yield stop
+def _link(earlier: Earlier, entry: dict, target: Path) -> None:
+    try:
+        earlier.link(entry, target)
+    except OSError as err:
+        raise UserError(f"the earlier build's shard {entry['file']} went away while this build ran ({err.strerror})",
+                        "run the build again (it writes what it cannot link)") from None
 
 
-def write_dataset(out: Path, records: dict[str, dict[str, Rows] | Sequence[BaseModel]], report: dict,
-                  layout: Layout = Layout()) -> dict:
-    """Build the whole folder at `out` atomically; returns the report with splits and outputs filled in."""
+def write_dataset(out: Path, records: dict[str, dict[str, Split] | Sequence[BaseModel]], report: dict,
+                  layout: Layout = Layout(), earlier: Earlier | None = None) -> dict:
+    """Build the whole folder at `out` atomically; returns the report with splits and outputs filled in.
+    With `earlier`, the shards written are recorded for the next build (shards.Earlier.save)."""
     out = Path(out)
     check_replaceable(out)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -134,7 +165,8 @@ def write_dataset(out: Path, records: dict[str, dict[str, Rows] | Sequence[BaseM
     if tmp.exists():
         shutil.rmtree(tmp)
     try:
-        splits = {config: write_config(tmp, config, rows, layout) for config, rows in records.items()}
+        written: dict[str, dict] = {}
+        splits = {config: write_config(tmp, config, rows, layout, earlier, written) for config, rows in records.items()}
         report["splits"] = {c: {s: v["num_examples"] for s, v in info.items()} for c, info in splits.items()}
         report["split_info"] = {
             c: {s: {"num_examples": v["num_examples"], "num_bytes": v["num_bytes"]} for s, v in info.items()}
@@ -144,15 +176,20 @@ def write_dataset(out: Path, records: dict[str, dict[str, Rows] | Sequence[BaseM
         for key, (name, schema) in REPORT_TABLES.items():
             report[key] = _table_file(tmp, name, report.get(key), schema, key)
         (tmp / "README.md").write_text(card.render(splits, report), encoding="utf-8")
-        report["outputs"] = [
-            {"path": p.relative_to(tmp).as_posix(), "size": p.stat().st_size, "sha256": sha256_file(p)}
-            for p in sorted(tmp.rglob("*.parquet"))
-        ]
+        report["outputs"] = []
+        for p in sorted(tmp.rglob("*.parquet")):
+            rel = p.relative_to(tmp).as_posix()
+            sha256 = written[rel]["sha256"] if rel in written and written[rel]["sha256"] else sha256_file(p)
+            if rel in written:
+                written[rel]["sha256"] = sha256
+            report["outputs"].append({"path": rel, "size": p.stat().st_size, "sha256": sha256})
         write_report(tmp / REPORT_NAME, report)
         _replace(tmp, out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    if earlier is not None:
+        earlier.save(written)
     return report
 
 
