@@ -98,15 +98,17 @@ def sources(column: pa.ChunkedArray | pa.Array) -> tuple[np.ndarray, np.ndarray]
 
 class Digests:
     """Per shard of each split, a digest of its rows' sources fed in order (`feed`); a shard with a row of
-    unknown source (a run not cached) has none."""
+    unknown source (parsed without a cache) has none."""
 
     def __init__(self, salt: str) -> None:
         self.salt = salt.encode()
-        self._open: dict[tuple[str, int], hashlib._Hash | None] = {}
+        self._open: dict[tuple[str, int], object | None] = {}  # a sha256 object, None once a source is unknown
 
     def feed(self, split: str, shard: np.ndarray, source: pa.Array, *columns: np.ndarray) -> None:
         """Rows of `split` with their shard (ascending), their records' sources (`sources`) and further
         integer columns, all in the split's order."""
+        if not len(shard):
+            return
         keys, known = sources(source)
         payload = np.concatenate([keys, *(np.ascontiguousarray(c, dtype="<i8").view(np.uint8).reshape(len(c), 8)
                                           for c in columns)], axis=1)
