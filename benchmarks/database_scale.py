@@ -82,7 +82,6 @@ class Replicated:
 
         self.db = db
         self.count = database.query(db, "SELECT count(*) AS n FROM facts").column("n")[0].as_py()
-        self.nbytes = self.sightings_bytes = 0
         self._width = minhash.NUM_PERM
 
     def signatures(self, chunk: np.ndarray, row: np.ndarray) -> np.ndarray:

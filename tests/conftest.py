@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 
@@ -62,3 +63,9 @@ def canonical(value):
     if isinstance(value, dict):
         return {k: canonical(v) for k, v in value.items()}
     return value
+
+
+def file_sums(folder: Path) -> dict[str, str]:
+    """Every file under `folder` (relative path) with its sha256: two folders equal byte for byte."""
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(Path(folder).rglob("*")) if p.is_file()}

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import datasets
 import pytest
-from conftest import RAW
+from conftest import RAW, file_sums
 
 from vncyberdata.model import schemas
 from vncyberdata.build.build import Options, build
@@ -352,11 +352,6 @@ def test_shards_are_cut_where_the_ids_say_and_load_as_one_split(tmp_path):
     assert ids == sorted(set(ids)), "headline shards are consecutive slices of the headline id order"
 
 
-def _sums(folder: Path) -> dict[str, str]:
-    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
-
-
 def test_a_rebuild_links_the_unchanged_shards_and_gives_the_clean_build_s_bytes(tmp_path):
     """After one file is added, a cached rebuild into the same folder writes only the shards that file
     falls in (of articles and of headlines) and links the rest from the build before; the folder is byte
@@ -391,13 +386,13 @@ def test_a_rebuild_links_the_unchanged_shards_and_gives_the_clean_build_s_bytes(
 
     clean = tmp_path / "clean"
     build(raw, clean, Options(layout=options.layout))
-    assert _sums(out) == _sums(clean)
+    assert file_sums(out) == file_sums(clean)
 
     touched = sorted(f for f, ino in after.items() if ino in linked)[0]
     os.utime(out / touched, ns=(1, 1))
     build(raw, out, options)
     assert os.stat(out / touched).st_ino != after[touched], "a touched shard is written, not linked"
-    assert _sums(out) == _sums(clean)
+    assert file_sums(out) == file_sums(clean)
 
 
 def test_report_pins_every_input_and_is_plain_indented_json(seed_build):

@@ -11,7 +11,7 @@ import shutil
 import numpy as np
 import pyarrow as pa
 import pytest
-from conftest import REPO
+from conftest import REPO, file_sums
 
 from vncyberdata.build import build as build_module
 from vncyberdata.build import chunks, database, dedup, worker
@@ -21,14 +21,6 @@ from vncyberdata.engines import LocalEngine
 from vncyberdata.build.item import Item
 from vncyberdata.intake.raw import pins_table
 from vncyberdata.synthetic import generate
-
-
-def _files(folder):
-    return {
-        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(folder.rglob("*"))
-        if p.is_file()
-    }
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +36,7 @@ def test_output_does_not_depend_on_the_chunking_or_the_workers(corpus, tmp_path)
     # at a time; the headline table sorted from many small files
     build(corpus / "raw", tmp_path / "chunked",
           Options(workers=2, files_per_chunk=7, stage_rows=5))
-    assert _files(tmp_path / "chunked") == _files(corpus / "default")
+    assert file_sums(tmp_path / "chunked") == file_sums(corpus / "default")
 
 
 def test_output_does_not_depend_on_the_database_limits(tmp_path):
@@ -55,7 +47,7 @@ def test_output_does_not_depend_on_the_database_limits(tmp_path):
     build(raw, tmp_path / "roomy", Options(workers=2))
     tight = database.Limits(memory="40MB", threads=1)
     build(raw, tmp_path / "tight", Options(workers=2, database=tight, files_per_chunk=16))
-    assert _files(tmp_path / "tight") == _files(tmp_path / "roomy")
+    assert file_sums(tmp_path / "tight") == file_sums(tmp_path / "roomy")
     report = json.loads((tmp_path / "roomy" / "build-report.json").read_text())
     assert report["dropped"].get("near_duplicate", 0) + report["dropped"].get("exact_duplicate", 0) > 50
 
@@ -201,7 +193,7 @@ def test_a_rebuild_takes_unchanged_runs_of_files_whole_from_the_chunk_cache(corp
     cache = tmp_path / "cache"
     first = build(raw, tmp_path / "first", Options(cache_dir=cache, files_per_chunk=7))  # 120 pages in ~17 runs
     assert first["cache_hits"] == 0
-    assert _files(tmp_path / "first") == _files(corpus / "default")
+    assert file_sums(tmp_path / "first") == file_sums(corpus / "default")
 
     calls = []
     parse_many = worker.parse_many
@@ -210,7 +202,7 @@ def test_a_rebuild_takes_unchanged_runs_of_files_whole_from_the_chunk_cache(corp
     again = build(raw, tmp_path / "again", Options(cache_dir=cache, files_per_chunk=7))
     assert calls == [], "every run served whole from the chunk cache"
     assert again["cache_hits"] == first["steps"][1]["in"], "every parse counted as cached"
-    assert _files(tmp_path / "again") == _files(corpus / "default")
+    assert file_sums(tmp_path / "again") == file_sums(corpus / "default")
 
     generate(121, tmp_path / "more", seed=11, near_duplicates=0.15)
     new = sorted(p.name for p in (tmp_path / "more").iterdir() if not (raw / p.name).exists())
@@ -223,7 +215,7 @@ def test_a_rebuild_takes_unchanged_runs_of_files_whole_from_the_chunk_cache(corp
     assert calls == [rel for _root, rel in run], "the new file's run only"
     assert rebuilt["cache_hits"] == rebuilt["steps"][1]["in"] - 1, "and in it the new file only is parsed"
     build(raw, tmp_path / "clean")
-    assert _files(tmp_path / "rebuilt") == _files(tmp_path / "clean")
+    assert file_sums(tmp_path / "rebuilt") == file_sums(tmp_path / "clean")
 
 
 def test_a_cold_cached_build_reads_each_file_once_and_keeps_its_parses_in_one_database(corpus, tmp_path, monkeypatch):
@@ -236,14 +228,14 @@ def test_a_cold_cached_build_reads_each_file_once_and_keeps_its_parses_in_one_da
     first = build(corpus / "raw", tmp_path / "first", Options(cache_dir=cache, files_per_chunk=7))
     raw_files = sorted(p.name for p in (corpus / "raw").glob("*.txt"))
     assert sorted(reads) == raw_files, "every raw file read once"
-    assert first["cache_hits"] == 0 and _files(tmp_path / "first") == _files(corpus / "default")
+    assert first["cache_hits"] == 0 and file_sums(tmp_path / "first") == file_sums(corpus / "default")
     (database_file,) = cache.glob("parse-*.sqlite")
     parse_files = [p for p in cache.rglob("*") if p.is_file() and not p.is_relative_to(next(cache.glob("chunks-*")))]
     assert len(parse_files) <= 3, f"one database (and its log), not a file per parse: {parse_files}"
     for run in cache.glob("chunks-*/*/*"):  # the chunk cache gone: every parse from the parse cache
         shutil.rmtree(run) if run.is_dir() else run.unlink()
     again = build(corpus / "raw", tmp_path / "again", Options(cache_dir=cache, files_per_chunk=7))
-    assert again["cache_hits"] == first["steps"][1]["in"] and _files(tmp_path / "again") == _files(corpus / "default")
+    assert again["cache_hits"] == first["steps"][1]["in"] and file_sums(tmp_path / "again") == file_sums(corpus / "default")
     assert database_file.exists()
 
 
@@ -255,13 +247,13 @@ def test_a_damaged_parse_cache_is_set_aside_and_the_build_goes_on(corpus, tmp_pa
     damaged = cache / f"parse-{fingerprint()}.sqlite"
     damaged.write_bytes(b"not a database, " * 512)
     first = build(corpus / "raw", tmp_path / "first", Options(workers=2, cache_dir=cache))
-    assert first["cache_hits"] == 0 and _files(tmp_path / "first") == _files(corpus / "default")
+    assert first["cache_hits"] == 0 and file_sums(tmp_path / "first") == file_sums(corpus / "default")
     assert (cache / f"{damaged.name}.damaged").read_bytes().startswith(b"not a database"), "kept aside, not lost"
     for run in cache.glob("chunks-*"):
         shutil.rmtree(run)
     again = build(corpus / "raw", tmp_path / "again", Options(workers=2, cache_dir=cache))
     assert again["cache_hits"] == first["steps"][1]["in"], "the new database serves the next build"
-    assert _files(tmp_path / "again") == _files(corpus / "default")
+    assert file_sums(tmp_path / "again") == file_sums(corpus / "default")
 
 
 def test_runs_are_cut_by_the_paths_alone():

@@ -150,12 +150,8 @@ def numbered(db, name: str, sql: str, schema: pa.Schema, number: str, group: str
 
     def fill(table: pa.Table) -> pa.Table:
         numbers = np.empty(table.num_rows, dtype=np.int64)
-        if group is None:
-            starts = np.array([0, table.num_rows])
-        else:
-            values = table.column(group).to_numpy(zero_copy_only=False)
-            starts = np.r_[0, np.flatnonzero(values[1:] != values[:-1]) + 1, table.num_rows]
-        for start, stop in zip(starts[:-1].tolist(), starts[1:].tolist()):
+        values = table.column(group).to_numpy(zero_copy_only=False) if group is not None else None
+        for start, stop in equal_runs(values) if group is not None else [(0, table.num_rows)]:
             if group is not None and values[start] != state["current"]:
                 state["current"], state["before"] = values[start], 0
             numbers[start:stop] = np.arange(state["before"], state["before"] + stop - start)
@@ -163,6 +159,12 @@ def numbered(db, name: str, sql: str, schema: pa.Schema, number: str, group: str
         return table.set_column(at, schema.field(number), pa.array(numbers, schema.field(number).type))
 
     staged(db, name, sql, schema, fill)
+
+
+def equal_runs(values: np.ndarray) -> list[tuple[int, int]]:
+    """(start, stop) of each run of equal consecutive values."""
+    bounds = np.r_[0, np.flatnonzero(values[1:] != values[:-1]) + 1, len(values)].tolist()
+    return list(zip(bounds[:-1], bounds[1:]))
 
 
 def staged(db, name: str, sql: str, schema: pa.Schema, fill: Callable[[pa.Table], pa.Table],
@@ -210,9 +212,7 @@ class Store:
         self.chunk_folder.mkdir(parents=True, exist_ok=True)
         self.schema = schema
         self.count = 0  # records
-        self.nbytes = 0  # Arrow size of every row stored
         self.pins = 0
-        self.sightings_bytes = 0  # Arrow size of every sighting stored
         self._chunks: list[str] = []  # the chunks that hold records, in arrival order
         self._pending: dict[str, list[pa.Table]] = {"pins": [], "facts": [], "sightings": []}
         self._pending_rows = 0
@@ -234,10 +234,8 @@ class Store:
         bands = np.fromfile(self.chunk_folder / f"{chunk.name}.bands", dtype=np.uint64).reshape(chunk.records, -1)
         where = [idx, np.full(chunk.records, at, dtype=np.int32), np.arange(chunk.records, dtype=np.int32)]
         self._insert("facts", pa.table([*where, *facts.columns, *bands.T], schema=FACT_COLUMNS))
-        self.nbytes += chunk.nbytes
         if chunk.sightings:
             seen = read_ipc(self.chunk_folder / f"{chunk.name}.seen")
-            self.sightings_bytes += seen.nbytes
             record = seen.column("record").to_numpy()
             article_id = facts.column("id").take(pa.array(record))
             self._insert("sightings", pa.table([idx[record], *seen.columns[1:], article_id], schema=SEEN_COLUMNS))

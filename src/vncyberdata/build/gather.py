@@ -9,17 +9,16 @@ article rows within the build's memory limit fails, see docs/scale.md.)"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from dataclasses import dataclass
-
 from ..model import schemas
 from . import shards
-from .database import Store, query, registered, staged, tables
+from .database import Store, equal_runs, query, registered, staged, tables
 from .shards import Cutter, Digests, Earlier, Shard, Split
 from .steps import Facts
 from .write import Layout
@@ -75,8 +74,7 @@ def article_shards(store: Store, kept: Facts, sharding: Sharding = Sharding()) -
         split = table.column("split").to_numpy(zero_copy_only=False)
         shard = np.empty(table.num_rows, dtype=np.int64)
         place = np.empty(table.num_rows, dtype=np.int64)
-        bounds = np.r_[0, np.flatnonzero(split[1:] != split[:-1]) + 1, table.num_rows].tolist()
-        for start, stop in zip(bounds[:-1], bounds[1:]):
+        for start, stop in equal_runs(split):
             cutter = cutters.setdefault(split[start], Cutter(sharding.layout.rows_for("articles")))
             shard[start:stop], place[start:stop] = cutter.feed(table.column("id").slice(start, stop - start))
             if digests is not None:
@@ -227,8 +225,7 @@ def headline_rows(store: Store, kept: Facts, folder: Path, stage_rows: int = STA
         values = ids.to_numpy(zero_copy_only=False)
         shard = np.empty(table.num_rows, dtype=np.int64)
         first = np.empty(table.num_rows, dtype=bool)  # a sighting of a headline not seen before
-        bounds = np.r_[0, np.flatnonzero(split[1:] != split[:-1]) + 1, table.num_rows].tolist()
-        for start, stop in zip(bounds[:-1], bounds[1:]):
+        for start, stop in equal_runs(split):
             name = split[start]
             before, before_shard = last.get(name, (None, 0))
             first[start:stop] = np.r_[values[start] != before, values[start + 1:stop] != values[start:stop - 1]]

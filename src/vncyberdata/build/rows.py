@@ -15,7 +15,6 @@ class Rows:
 
     count: int
     read: Callable[[], Iterable[pa.Table]]
-    max_bytes: int | None = None  # an upper bound of the rows' Arrow size, when the source knows one
 
     def groups(self, bounds: Iterable[int]) -> Iterator[pa.Table]:
         """Rows [a, b) for each pair of consecutive `bounds` (ascending, from 0), as fresh contiguous

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -179,10 +179,9 @@ def write_dataset(out: Path, records: dict[str, dict[str, Split] | Sequence[Base
         report["outputs"] = []
         for p in sorted(tmp.rglob("*.parquet")):
             rel = p.relative_to(tmp).as_posix()
-            sha256 = written[rel]["sha256"] if rel in written and written[rel]["sha256"] else sha256_file(p)
-            if rel in written:
-                written[rel]["sha256"] = sha256
-            report["outputs"].append({"path": rel, "size": p.stat().st_size, "sha256": sha256})
+            shard = written.get(rel, {})
+            shard["sha256"] = shard.get("sha256") or sha256_file(p)  # a linked shard's is known
+            report["outputs"].append({"path": rel, "size": p.stat().st_size, "sha256": shard["sha256"]})
         write_report(tmp / REPORT_NAME, report)
         _replace(tmp, out)
     except BaseException:
