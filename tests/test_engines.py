@@ -38,8 +38,9 @@ def test_unknown_engine_is_a_usage_error(tmp_path):
 @pytest.mark.parametrize("preload", ["vncyberdata.build.warm", "vncyberdata.intake.warm"])
 def test_a_fork_servers_preload_loads_the_kernels_and_leaves_scipy_importable(preload):
     """What a worker pool's fork server imports (engines.BUILD_WORKERS, CHECK_WORKERS), in a fresh process:
-    the workers' task module is there, the kernels are compiled or loaded, and scipy.linalg (hidden from
-    numba while they load) imports as usual afterwards."""
+    the workers' task module is there, the kernels are compiled or loaded, scipy.linalg (hidden from
+    numba while they load) imports as usual afterwards, and pyarrow converts a list without importing
+    pandas (hidden from it once), which still imports when asked for."""
     import subprocess
     import sys
 
@@ -57,6 +58,10 @@ def test_a_fork_servers_preload_loads_the_kernels_and_leaves_scipy_importable(pr
         + ("from vncyberdata.intake import legacy_scan\nassert legacy_scan._scan.signatures\n" if "intake" in preload else "")
         + "import scipy.linalg\n"
         "assert scipy.linalg.norm([3.0, 4.0]) == 5.0\n"
+        "import pyarrow as pa\n"
+        "assert pa.array(['Công an']).to_pylist() == ['Công an'] and 'pandas' not in sys.modules  # not looked for\n"
+        "import pandas\n"
+        "assert pa.Table.from_pandas(pandas.DataFrame({'a': [1]})).num_rows == 1  # importable when asked for\n"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]

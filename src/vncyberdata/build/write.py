@@ -13,7 +13,9 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from collections import deque
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,6 +38,7 @@ from ..model.record import SPLITS
 SHARD_ROWS = 2_048
 HEADLINE_SHARD_ROWS = 16_384
 ROW_GROUP_ROWS = 5_000
+WRITERS = 2  # threads writing shards at once (the build's machine has two cores)
 
 
 @dataclass(frozen=True)
@@ -106,9 +109,9 @@ def write_config(folder: Path, config: str, splits: dict[str, Split] | Sequence[
 
     Each split is cut into shards where its ids say (shards.py), each shard in row groups of
     `layout.row_group_rows` rows from its start. A shard the earlier build wrote (`Shard.earlier`) is linked
-    from it instead of written. `written` gets, per file, its digest, its sha256 when known (a linked file's)
-    and its Arrow size. A split with no records gets no file: datasets 5.2 cannot load a zero-row split
-    (docs/dataset.md).
+    from it instead of written; the others are written by WRITERS threads at once, in the order read.
+    `written` gets, per file, its digest, its sha256 and its Arrow size. A split with no records gets no
+    file: datasets 5.2 cannot load a zero-row split (docs/dataset.md).
     """
     if not isinstance(splits, dict):
         splits = rows_of(config, splits, layout)
@@ -117,33 +120,54 @@ def write_config(folder: Path, config: str, splits: dict[str, Split] | Sequence[
     info: dict[str, dict] = {}
     target = folder / "data" / config
     target.mkdir(parents=True, exist_ok=True)
-    for split in SPLITS:
-        part = splits.get(split)
-        if part is None or part.count == 0:
-            continue
-        files, nbytes = [], 0
-        groups = iter(part.groups())
-        try:
-            for shard, name in zip(part.shards, shard_names(split, len(part.shards)), strict=True):
-                rel = f"data/{config}/{name}"
-                if shard.earlier is not None:
-                    _link(earlier, shard.earlier, target / name)
-                    size, sha256 = shard.earlier["nbytes"], shard.earlier["sha256"]
-                else:
-                    size, sha256 = 0, None
-                    with pq.ParquetWriter(target / name, schema, **PARQUET_OPTIONS) as writer:
-                        for _ in range(-(-shard.rows // layout.row_group_rows)):
-                            table = next(groups)
-                            writer.write_table(table, row_group_size=layout.row_group_rows)
-                            size += table.nbytes
-                            del table  # not held while the next row group is read
-                written[rel] = {"digest": shard.digest, "sha256": sha256, "nbytes": size}
-                nbytes += size
-                files.append(rel)
-        finally:
-            getattr(groups, "close", lambda: None)()
-        info[split] = {"num_examples": part.count, "num_bytes": nbytes, "files": files}
+    with ThreadPoolExecutor(WRITERS) as pool:
+        for split in SPLITS:
+            part = splits.get(split)
+            if part is None or part.count == 0:
+                continue
+            files = []
+            pending: deque = deque()  # shards handed to the writers: (rel, digest, future), in order
+            groups = iter(part.groups())
+            try:
+                for shard, name in zip(part.shards, shard_names(split, len(part.shards)), strict=True):
+                    rel = f"data/{config}/{name}"
+                    files.append(rel)
+                    if shard.earlier is not None:
+                        _link(earlier, shard.earlier, target / name)
+                        written[rel] = {"digest": shard.digest, "sha256": shard.earlier["sha256"],
+                                        "nbytes": shard.earlier["nbytes"]}
+                        continue
+                    tables = [next(groups) for _ in range(-(-shard.rows // layout.row_group_rows))]
+                    pending.append((rel, shard.digest, pool.submit(_write_shard, target / name, schema, tables,
+                                                                    layout.row_group_rows)))
+                    del tables
+                    while len(pending) > WRITERS:  # the rows of at most WRITERS + 1 shards held at once
+                        _written(written, *pending.popleft())
+                while pending:
+                    _written(written, *pending.popleft())
+            finally:
+                getattr(groups, "close", lambda: None)()
+                for *_rest, future in pending:
+                    future.cancel()
+            info[split] = {"num_examples": part.count, "num_bytes": sum(written[f]["nbytes"] for f in files),
+                           "files": files}
     return info
+
+
+def _write_shard(path: Path, schema: pa.Schema, tables: list[pa.Table], row_group_rows: int) -> tuple[int, str]:
+    """Write one shard's row groups (run in a writer thread: Arrow encodes and compresses without the
+    interpreter's lock); its Arrow size and its file's sha256, read back while the file is in the page cache."""
+    size = 0
+    with pq.ParquetWriter(path, schema, **PARQUET_OPTIONS) as writer:
+        for table in tables:
+            writer.write_table(table, row_group_size=row_group_rows)
+            size += table.nbytes
+    return size, sha256_file(path)
+
+
+def _written(written: dict[str, dict], rel: str, digest: str | None, future) -> None:
+    size, sha256 = future.result()
+    written[rel] = {"digest": digest, "sha256": sha256, "nbytes": size}
 
 
 def _link(earlier: Earlier, entry: dict, target: Path) -> None:
@@ -180,7 +204,7 @@ def write_dataset(out: Path, records: dict[str, dict[str, Split] | Sequence[Base
         for p in sorted(tmp.rglob("*.parquet")):
             rel = p.relative_to(tmp).as_posix()
             shard = written.get(rel, {})
-            shard["sha256"] = shard.get("sha256") or sha256_file(p)  # a linked shard's is known
+            shard["sha256"] = shard.get("sha256") or sha256_file(p)  # a shard's is known (written or linked)
             report["outputs"].append({"path": rel, "size": p.stat().st_size, "sha256": shard["sha256"]})
         write_report(tmp / REPORT_NAME, report)
         _replace(tmp, out)

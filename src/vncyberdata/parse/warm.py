@@ -8,10 +8,16 @@ numba asks scipy whether a BLAS is installed when its first compiled function lo
 `scipy.linalg`, which costs about as much as numba's own start; no kernel of this package does linear
 algebra, so `scipy.linalg` is hidden while the kernels load (numba then records that no BLAS is there) and
 importable again afterwards.
+
+pyarrow looks for pandas the first time it converts a Python list (`pa.array`, `pa.table`), in case the list
+is a pandas object: an import of pandas in every worker (a fifth of a second, and its memory) on its first
+chunk. A worker never hands pyarrow a pandas object, so pandas is hidden during one conversion here:
+pyarrow records that there is none and does not look again (an explicit `to_pandas` would still import it).
 """
 
 from __future__ import annotations
 
+import importlib.abc
 import sys
 from collections.abc import Callable
 
@@ -21,6 +27,7 @@ from .locate import stopword_share
 
 SAMPLE = "Công an bắt giữ đối tượng lừa đảo qua mạng"
 _LINALG = "scipy.linalg"
+_PANDAS = "pandas"
 
 
 def load(*more: Callable[[], object]) -> None:
@@ -44,3 +51,30 @@ def load(*more: Callable[[], object]) -> None:
     finally:
         if hide and sys.modules.get(_LINALG, False) is None:
             del sys.modules[_LINALG]
+    _convert_without_pandas()
+
+
+def _convert_without_pandas() -> None:
+    """One conversion of a Python list by pyarrow with pandas hidden (see the module's docstring). pyarrow's
+    compiled import reads a None in sys.modules as the module, so pandas is hidden by a finder that refuses it."""
+    if _PANDAS in sys.modules:
+        return  # already loaded: pyarrow finds it, nothing to save
+    import pyarrow as pa
+
+    refuse = _Refuse()
+    sys.meta_path.insert(0, refuse)
+    try:
+        pa.array([SAMPLE])
+    except Exception:  # noqa: BLE001 - a pyarrow that looks for pandas otherwise: it imports it as before
+        pass
+    finally:
+        sys.meta_path.remove(refuse)
+
+
+class _Refuse(importlib.abc.MetaPathFinder):
+    """An import finder for which pandas is not installed."""
+
+    def find_spec(self, name, path, target=None):
+        if name == _PANDAS:
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+        return None
