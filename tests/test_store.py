@@ -266,6 +266,17 @@ def test_runs_are_cut_by_the_paths_alone():
     assert len(changed) <= 2, "removing a file changes the run it was in (merged with the next if it was a cut)"
 
 
+def test_without_a_cache_the_last_runs_shrink_so_no_worker_waits_alone_on_a_long_one():
+    rels = [(None, f"page-{i:05d}.txt") for i in range(3000)]
+    sizes = [len(run) for run in worker.runs(iter(rels), 100, len(rels))]
+    assert [job for run in worker.runs(iter(rels), 100, len(rels)) for job in run] == rels
+    assert sizes[:20] == [100] * 20 and max(sizes) == 100
+    tail = sizes[sizes.index(max(s for s in sizes if s < 100)):]
+    assert tail == sorted(tail, reverse=True) and tail[-2] == worker.TAIL_RUN, tail
+    # the content-defined cuts (for the chunk cache) allow runs of up to 4 x size, one of them last
+    assert max(len(run) for run in worker.runs(iter(rels), 100)) > 100
+
+
 def test_the_database_memory_limit_is_checked_and_its_default_documented(tmp_path, capsys):
     from vncyberdata.cli import main, make_parser
 

@@ -65,7 +65,8 @@ def parse_files(files: Iterable[RawFile], report: Report, options: Options, stor
     """Read every file with its sidecar and parse it on the chosen engine (a local process pool, or Ray),
     the records going to chunks the store loads in input order; returns the facts of every record, so
     the output depends neither on the engine nor on the number of workers. The workers also pin every
-    file they read (path, size, sha256): the report's inputs. `total` (files) sizes the progress bar.
+    file they read (path, size, sha256): the report's inputs. `total` (files) sizes the progress bar and,
+    without a cache, the last runs (worker.runs).
 
     The step counts itself: one entry in the report's steps per FILE_STEPS step."""
     cache_dir = str(options.cache_dir) if options.cache_dir else None
@@ -76,7 +77,7 @@ def parse_files(files: Iterable[RawFile], report: Report, options: Options, stor
     chunk_fp = chunk_fingerprint() if cache_dir else None
     jobs = ((str(f.root), f.rel, f.format, cache_dir, fp) for f in files)
     chunks = ((str(store.chunk_folder), run, store.schema, chunk_fp, options.verify)
-              for run in worker.runs(jobs, options.files_per_chunk))
+              for run in worker.runs(jobs, options.files_per_chunk, None if cache_dir or not total else total))
     engine = make_engine(options.engine, options.workers, options.ray_address)
     progress = _progress(options.progress, total)
     try:
