@@ -420,3 +420,26 @@ def test_chrome_matching_is_the_first_matching_row_of_the_table():
                         + '[[marker]]\ntext = "Tin liên quan"\nmatch = "exact"\nrole = "tail"\n')
     got = twice.match_clean("tin liên quan")
     assert got == _plain_match(twice, "tin liên quan") and got.role == "related" and got is twice.markers[0]
+
+
+def test_the_prose_the_locating_judged_is_what_the_article_check_would_judge():
+    """parse hands the article check the locating's `prose` of the paragraphs that are one dump line as it
+    stands (parse._known_prose), instead of judging them again: the two must agree on every such paragraph."""
+    from conftest import FIXTURES, PAGES, RAW
+
+    from vncyberdata.intake.raw import read_sidecar, sidecar_for
+    from vncyberdata.parse import parse as parse_module
+
+    seen = {"prose": 0, "not prose": 0}
+    dumps = [*sorted(PAGES.glob("*.txt")), *sorted(RAW.glob("*.txt")), *sorted(FIXTURES.glob("sites/*/dump.*.txt"))]
+    for path in dumps:
+        side = sidecar_for(path)
+        meta = read_sidecar(side if side.exists() else path.parent / "page.meta.json")
+        draft = parse_module.analyse(path.read_bytes(), meta)
+        if isinstance(draft, parse_module.Rejection):
+            continue
+        texts = ([draft.lead] if draft.lead else []) + draft.paras
+        for text, prose in parse_module._known_prose(draft.walk, texts).items():
+            assert prose == locate.is_prose(text), (path.name, text[:80])
+            seen["prose" if prose else "not prose"] += 1
+    assert seen["prose"] > 200 and seen["not prose"] > 5, seen

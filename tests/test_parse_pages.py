@@ -130,3 +130,28 @@ def test_private_data_is_redacted_and_counted():
     assert (counts.phone, counts.email, counts.bank_account, counts.id_number, counts.card_number) == (1, 1, 1, 1, 0)
     for kept in ("450 triệu đồng", "Điều 174", "08/07/2025", "113"):
         assert kept in article.body
+
+
+_PLACES = {  # a page whose only private data is in one place, and where it shows once redacted
+    "title": ("Triệt phá đường dây lừa đảo qua số máy 0912 345 678 tại Hà Nội", "Ảnh: Minh Anh",
+              "Bắt đối tượng giả danh công an để lừa đảo người dân", lambda a: a.title, "phone"),
+    "caption credit": ("Triệt phá đường dây lừa đảo qua mạng tại Hà Nội", "Ảnh: phongvien.anh@gmail.com",
+                       "Bắt đối tượng giả danh công an để lừa đảo người dân", lambda a: a.captions[0].credit, "email"),
+    "related headline": ("Triệt phá đường dây lừa đảo qua mạng tại Hà Nội", "Ảnh: Minh Anh",
+                         "Bắt đối tượng dùng số 0987 654 321 để lừa đảo người dân", lambda a: a.related_headlines[0], "phone"),
+}
+
+
+@pytest.mark.parametrize("place", sorted(_PLACES))
+def test_private_data_anywhere_on_the_record_is_redacted_not_only_in_the_body(place):
+    title, credit, headline, field, kind = _PLACES[place]
+    page = (f"{title}\n"
+            "Công an thành phố vừa triệt phá một đường dây lừa đảo chiếm đoạt tài sản qua mạng xã hội của nhiều người dân.\n"
+            "Các đối tượng giả danh nhân viên ngân hàng, gọi điện yêu cầu người dân chuyển tiền vào tài khoản của chúng.\n"
+            f"Hiện trường vụ việc tại trụ sở công an\n{credit}\nTin liên quan:\n{headline}\n"
+            "Cơ quan điều tra đang mở rộng vụ án và kêu gọi các bị hại đến trình báo để được hướng dẫn giải quyết.\n")
+    article = parse(page.encode(), RawMeta(publisher="Báo Mẫu", license="test"), "page.txt").article
+    assert f"[{kind.upper()}]" in field(article)
+    assert getattr(article.pii_redacted, kind) == 1 and sum(article.pii_redacted.model_dump().values()) == 1
+    dumped = json.dumps(article.model_dump(mode="json"), ensure_ascii=False)
+    assert "0912 345 678" not in dumped and "0987 654 321" not in dumped and "@gmail.com" not in dumped

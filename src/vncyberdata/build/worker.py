@@ -54,7 +54,7 @@ def _parse_many(jobs: list[tuple], caches: dict[tuple, ParseCache], opened: list
         if cache and (result := cache.get(key)) is not None:
             done[n] = (rel, "parse_files", result, True, pins, key)
             continue
-        prepared = prepare(raw, meta, rel, raw_format=raw_format)
+        prepared = prepare(raw, meta, rel, raw_format=raw_format, raw_sha256=pins[0][2].hex())
         if isinstance(prepared, Rejection):
             _store(cache, key, prepared)
             done[n] = (rel, "parse_files", prepared, False, pins, key)

@@ -41,9 +41,11 @@ def _names_site(title: str, publisher_key: str) -> bool:
     return len(pieces) > 1 and publisher_key in [fold(p) for p in pieces]
 
 
-def article_problem(title: str, paragraphs: list[str], table: ChromeTable, publisher_key: str = "") -> str | None:
+def article_problem(title: str, paragraphs: list[str], table: ChromeTable, publisher_key: str = "",
+                    known_prose: dict[str, bool] | None = None) -> str | None:
     """Why a parse is not an article (title, prose share, menu labels in the body), or None. A text that is
-    not Vietnamese is left to the build's language step, which drops it under its own reason."""
+    not Vietnamese is left to the build's language step, which drops it under its own reason.
+    `known_prose`: `is_prose` of some of the paragraphs, when the caller has judged them already."""
     if vietnamese_share(" ".join([title, *paragraphs])[:2000]) < 0.2:
         return None
     problem = title_problem(title, table, publisher_key)
@@ -58,7 +60,8 @@ def article_problem(title: str, paragraphs: list[str], table: ChromeTable, publi
     for p in sorted(paragraphs, key=len, reverse=True):  # the longest first: most articles are settled early
         if prose >= need:
             break
-        if is_prose(p):
+        known = known_prose.get(p) if known_prose else None
+        if known if known is not None else is_prose(p):
             prose += len(p)
     if total and prose < need:
         return f"only {prose / total:.0%} of the text under the title is in sentence-like paragraphs"

@@ -90,13 +90,22 @@ def analyse(raw: bytes, meta: RawMeta, *, table: ChromeTable | None = None, raw_
     if len(paras) > 1:
         lead = paras.pop(0)
         walk.classes[lead.lines[0]] = "lead"
-    problem = article_check.article_problem(
-        lines[walk.title], [u.text for u in ([lead] if lead else []) + paras], walk.table, walk.publisher_key
-    )
+    texts = ([lead] if lead else []) + paras
+    problem = article_check.article_problem(lines[walk.title], [u.text for u in texts], walk.table,
+                                            walk.publisher_key, _known_prose(walk, texts))
     if problem is not None:
         return _no_article(lines, walk.title, problem)
     found = walk.date or _opening_date([lead] + paras[:2] if lead else paras[:3])
     return Draft(walk, units, lead, paras, (author, attribution), found, page)
+
+
+def _known_prose(walk: Walk, units: list[Unit]) -> dict[str, bool]:
+    """`locate.is_prose` of the paragraphs that are one line of the dump as it stands: the locating judged
+    every line of a text dump already (an article line has no chrome marker, so its `prose` is is_prose)."""
+    info = walk.located.info
+    if not info:
+        return {}
+    return {u.text: info[u.lines[0]].prose for u in units if len(u.lines) == 1 and u.text is walk.lines[u.lines[0]]}
 
 
 def article_key(meta: RawMeta, title: str, printed: dates.FoundDate | None) -> tuple[str, str]:
@@ -139,16 +148,18 @@ class Prepared:
 
 
 def prepare(
-    raw: bytes, meta: RawMeta, raw_path: str, *, table: ChromeTable | None = None, raw_format: str = "text"
+    raw: bytes, meta: RawMeta, raw_path: str, *, table: ChromeTable | None = None, raw_format: str = "text",
+    raw_sha256: str | None = None,
 ) -> Prepared | Rejection:
-    """The first part of `parse`: the article found, redacted, and its id; or the `Rejection`."""
+    """The first part of `parse`: the article found, redacted, and its id; or the `Rejection`. `raw_sha256`:
+    the hex sha256 of `raw`, when the caller has taken it already (a build worker pins what it reads)."""
     draft = analyse(raw, meta, table=table, raw_format=raw_format)
     if isinstance(draft, Rejection):
         return draft
     walk, units, lead, paras, found = draft.walk, draft.units, draft.lead, draft.paras, draft.printed
     # Redaction happens before anything is derived from the text (id, language, topics).
     pii: Counter[str] = Counter()
-    scrub = _scrubber(pii)
+    scrub = _scrubber(pii) if _may_hold_pii(walk, units) else _as_is
     captions = [Caption(text=scrub(u.text), credit=scrub(u.credit), variants=[scrub(v) for v in u.variants]) for u in units if u.caption]
     headlines = [scrub(h) for h in walk.headlines]
     for unit in ([lead] if lead else []) + paras:
@@ -157,8 +168,9 @@ def prepare(
     title = scrub(walk.lines[walk.title])
     basis, key = article_key(meta, title, printed)
     body = "\n\n".join(u.text for u in paras)
-    return Prepared(draft, meta, hashlib.sha256(raw).hexdigest(), raw_path, raw_format, title, body, captions, headlines,
-                    found, basis, ids.make_id(key), pii, langid.article_sample(title, lead.text if lead else None, body))
+    return Prepared(draft, meta, raw_sha256 or hashlib.sha256(raw).hexdigest(), raw_path, raw_format, title, body,
+                    captions, headlines, found, basis, ids.make_id(key), pii,
+                    langid.article_sample(title, lead.text if lead else None, body))
 
 
 def finish(p: Prepared, language: tuple[str, float]) -> Parsed | Rejection:
@@ -258,6 +270,21 @@ def _opening_date(paras: list[Unit]) -> dates.FoundDate | None:
         if found is not None:
             return found
     return None
+
+
+def _may_hold_pii(walk: Walk, units: list[Unit]) -> bool:
+    """Whether any text `prepare` redacts may hold what redaction finds: one look at them all, joined by
+    newlines (redact.may_hold_pii), instead of one per text; most pages hold nothing to redact."""
+    texts = [walk.lines[walk.title], *walk.headlines]
+    for unit in units:
+        texts.append(unit.text)
+        if unit.caption:
+            texts += [unit.credit or "", *unit.variants]
+    return redact.may_hold_pii("\n".join(texts))
+
+
+def _as_is(text: str | None) -> str | None:
+    return text
 
 
 def _scrubber(counts: Counter):

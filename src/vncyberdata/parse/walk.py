@@ -200,9 +200,9 @@ class Walk:
                     text, credit, is_caption = m.group("text"), m.groupdict().get("credit"), True
             if (
                 prev is not None
+                and len(prev.text) <= MAX_CAPTION  # cheap first: most units are paragraphs longer than a caption
+                and abs(len(prev.text) - len(text)) <= 8 + len(text) // 4  # keys of texts this far apart differ
                 and self._adjacent(prev, i)
-                and len(prev.text) <= MAX_CAPTION
-                and abs(len(prev.text) - len(text)) <= 8 + len(text) // 4  # cheap first: keys of texts this far apart differ
                 and locate.same_fold(prev.text, text)  # the lines are clean: fold is their key_text
             ):
                 # The same caption twice in a row (image alt text, then the visible caption): keep the later one.
