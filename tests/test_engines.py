@@ -36,10 +36,10 @@ def test_unknown_engine_is_a_usage_error(tmp_path):
 
 
 @pytest.mark.parametrize("preload", ["vncyberdata.build.warm", "vncyberdata.intake.warm"])
-def test_a_fork_servers_preload_loads_the_kernels_and_leaves_scipy_importable(preload):
+def test_a_fork_servers_preload_loads_the_kernels_and_leaves_scipy_and_cffi_importable(preload):
     """What a worker pool's fork server imports (engines.BUILD_WORKERS, CHECK_WORKERS), in a fresh process:
-    the workers' task module is there, the kernels are compiled or loaded, scipy.linalg (hidden from
-    numba while they load) imports as usual afterwards, and pyarrow converts a list without importing
+    the workers' task module is there, the kernels are compiled or loaded, scipy.linalg and cffi (hidden
+    from numba while they load) were not loaded and import as usual afterwards, and pyarrow converts a list without importing
     pandas (hidden from it once), which still imports when asked for."""
     import subprocess
     import sys
@@ -52,12 +52,14 @@ def test_a_fork_servers_preload_loads_the_kernels_and_leaves_scipy_importable(pr
         "import importlib, sys\n"
         f"importlib.import_module({preload!r})\n"
         f"assert {task!r} in sys.modules\n"
-        "assert sys.modules.get('scipy.linalg', 0) is not None\n"
+        "assert sys.modules.get('scipy.linalg', 0) is not None and 'cffi' not in sys.modules\n"
         "from vncyberdata.parse import langid, normalize\n"
         "assert langid._count.signatures and normalize._needs_cleaning.signatures  # compiled (or loaded) already\n"
         + ("from vncyberdata.intake import legacy_scan\nassert legacy_scan._scan.signatures\n" if "intake" in preload else "")
         + "import scipy.linalg\n"
         "assert scipy.linalg.norm([3.0, 4.0]) == 5.0\n"
+        "import cffi\n"
+        "assert cffi.FFI().sizeof('int') == 4\n"
         "import pyarrow as pa\n"
         "assert pa.array(['Công an']).to_pylist() == ['Công an'] and 'pandas' not in sys.modules  # not looked for\n"
         "import pandas\n"

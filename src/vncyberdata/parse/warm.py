@@ -5,9 +5,9 @@ start with them (shared copy on write), instead of each loading them on its firs
 module does the loading (a fork server can only be told modules to import).
 
 numba asks scipy whether a BLAS is installed when its first compiled function loads, by importing
-`scipy.linalg`, which costs about as much as numba's own start; no kernel of this package does linear
-algebra, so `scipy.linalg` is hidden while the kernels load (numba then records that no BLAS is there) and
-importable again afterwards.
+`scipy.linalg`, which costs about as much as numba's own start, and loads cffi (with its C parser) to type
+cffi objects; no kernel of this package does linear algebra or takes a cffi object, so both are hidden while
+the kernels load (numba then records that neither is there) and importable again afterwards.
 
 pyarrow looks for pandas the first time it converts a Python list (`pa.array`, `pa.table`), in case the list
 is a pandas object: an import of pandas in every worker (a fifth of a second, and its memory) on its first
@@ -26,16 +26,16 @@ from .chrome import default_table
 from .locate import stopword_share
 
 SAMPLE = "Công an bắt giữ đối tượng lừa đảo qua mạng"
-_LINALG = "scipy.linalg"
+_HIDDEN = ("scipy.linalg", "cffi")  # what numba would import while the kernels load, for nothing
 _PANDAS = "pandas"
 
 
 def load(*more: Callable[[], object]) -> None:
     """Load what a parse loads, then run `more` (a stage's own loading); a failure is left for the worker's
     first page, which reports it."""
-    hide = _LINALG not in sys.modules
-    if hide:
-        sys.modules[_LINALG] = None  # type: ignore[assignment] - an import of it fails: "no BLAS"
+    hidden = [name for name in _HIDDEN if name not in sys.modules]
+    for name in hidden:
+        sys.modules[name] = None  # type: ignore[assignment] - an import of it fails: "not installed"
     try:
         langid.identify(SAMPLE)
         wordshare.vietnamese_share(SAMPLE)
@@ -49,8 +49,9 @@ def load(*more: Callable[[], object]) -> None:
     except Exception:  # noqa: BLE001 - a worker meets the same failure on its first page, where it is reported
         pass
     finally:
-        if hide and sys.modules.get(_LINALG, False) is None:
-            del sys.modules[_LINALG]
+        for name in hidden:
+            if sys.modules.get(name, False) is None:
+                del sys.modules[name]
     _convert_without_pandas()
 
 
