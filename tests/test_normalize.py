@@ -205,3 +205,20 @@ def test_the_whitespace_bit_of_the_table_is_isspace():
 
     table = _classes()
     assert [bool(table[c] & _WHITE) for c in range(0x10000)] == [chr(c).isspace() for c in range(0x10000)]
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(st.sampled_from([*_DUMP_PIECES, *_WHITE_PIECES, "Công an tỉnh Hòa Bình", "khoẻ", "QÚY", "thuỷ"]),
+                max_size=60).map("".join))
+def test_collapsing_and_canonical_tones_in_one_encoding_is_the_two_steps(text):
+    """collapse_canonical (the topic key's last steps, over mostly long texts) against the two steps it fuses,
+    and the topic key of such texts against its definition by patterns."""
+    import re
+
+    from vncyberdata.parse.normalize import collapse_canonical, collapse_whitespace
+    from vncyberdata.parse.topics import match_key
+
+    nfc = unicodedata.normalize("NFC", text)
+    assert collapse_canonical(nfc) == canonical_tones(collapse_whitespace(nfc))
+    folded = unicodedata.normalize("NFC", unicodedata.normalize("NFC", text).casefold())
+    assert match_key(text) == canonical_tones(re.sub(r"\s+", " ", re.sub("[\u200b\u200c\u200d\u2060\ufeff]", "", folded)))

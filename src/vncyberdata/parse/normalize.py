@@ -230,6 +230,23 @@ def collapse_whitespace(text: str) -> str:
     return _rewritten(text, _collapse, _collapse_by_split)
 
 
+def collapse_canonical(text: str) -> str:
+    """`canonical_tones(collapse_whitespace(text))` of an NFC text: a long text of the Basic Multilingual
+    Plane is encoded once for both (collapsed in one compiled walk, then looked at for spellings to rewrite
+    in another, over the same code units). Collapsing spaces keeps a text NFC (no space composes with a
+    mark), so a collapsed text with nothing to rewrite is the answer as it stands."""
+    data = text.encode("utf-16-le", errors="surrogatepass") if len(text) > 64 else b""
+    if len(data) != 2 * len(text):
+        return canonical_tones(collapse_whitespace(text))
+    classes = _classes()
+    out = np.empty(len(text) + 1, dtype=np.uint16)
+    n = _collapse(np.frombuffer(data, dtype=np.uint16), classes, out)
+    collapsed = out[:n].tobytes().decode("utf-16-le")
+    if n > 64 and not _needs_cleaning(out[:n], classes):
+        return collapsed
+    return canonical_tones(collapsed)
+
+
 def _collapse_by_split(text: str) -> str:
     tokens = text.split()
     if not tokens:

@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from importlib import resources
 
-from .normalize import canonical_tones, collapse_whitespace
+from .normalize import canonical_tones, collapse_canonical, collapse_whitespace
 
 __all__ = ["Topic", "Taxonomy", "load_taxonomy", "default_taxonomy", "match_topics", "match_key", "tone_key"]
 
@@ -54,9 +54,9 @@ def match_key(s: str) -> str:
     whitespace runs collapsed to one space, tone placement made canonical (`tone_key`). (Each step is skipped
     where a quick look shows it would change nothing: a whole body goes through here.)"""
     s = unicodedata.normalize("NFC", unicodedata.normalize("NFC", s).casefold())
-    if any(c in s for c in _ZERO_WIDTH_CHARS):
-        s = _ZERO_WIDTH.sub("", s)
-    return tone_key(collapse_whitespace(s))
+    if any(c in s for c in _ZERO_WIDTH_CHARS):  # removing one may leave a pair NFC composes: tone_key's NFC does
+        return tone_key(collapse_whitespace(_ZERO_WIDTH.sub("", s)))
+    return collapse_canonical(s)  # = tone_key(collapse_whitespace(s)) of this NFC text
 
 
 
