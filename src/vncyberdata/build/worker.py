@@ -90,7 +90,7 @@ def parse_chunk(job: tuple[str, list, pa.Schema, str | None]) -> tuple[Chunk, li
     bytes."""
     chunk_folder, file_jobs, schema, chunk_fp, verify = job
     name = chunk_name(file_jobs[0][1])
-    chunks = key = read = opened = None
+    chunks = key = read_pins = opened = None
     if chunk_fp:
         chunks = ChunkCache(Path(file_jobs[0][3]), chunk_fp)
         files = [(rel, raw_format) for _root, rel, raw_format, *_rest in file_jobs]
@@ -99,21 +99,21 @@ def parse_chunk(job: tuple[str, list, pa.Schema, str | None]) -> tuple[Chunk, li
         # the files still have the stats they had when read as these pins: served without reading them
         if stats_key and not verify and (known := chunks.known(stats_key)) and (hit := _served(chunks, *known, job)):
             return hit
-        read, held = [], 0
+        files_read, held = [], 0
         for root, rel, *_rest in file_jobs:
             raw, meta, file_pins = open_raw(root, rel)
             held += len(raw)
-            read.append((raw if held <= HELD_BYTES else b"", meta, file_pins))  # past the budget: bytes let go
-        opened = read if held <= HELD_BYTES else None
+            files_read.append((raw if held <= HELD_BYTES else b"", meta, file_pins))  # past the budget: bytes let go
+        opened = files_read if held <= HELD_BYTES else None
         # an unreadable file's message holds the system's words of the moment: such runs are not cached
-        if any(isinstance(meta, SidecarError) and meta.code == "unreadable_file" for _raw, meta, _pins in read):
-            chunks = read = None
+        if any(isinstance(meta, SidecarError) and meta.code == "unreadable_file" for _raw, meta, _pins in files_read):
+            chunks = None
         else:
-            read = [pin for _raw, _meta, file_pins in read for pin in file_pins]
-            key = ChunkCache.key(files, read)
+            read_pins = [pin for _raw, _meta, file_pins in files_read for pin in file_pins]
+            key = ChunkCache.key(files, read_pins)
             if stats_key and _stats(file_jobs) == stats:  # unchanged while read
-                chunks.remember(stats_key, key, read)
-            if hit := _served(chunks, key, read, job):
+                chunks.remember(stats_key, key, read_pins)
+            if hit := _served(chunks, key, read_pins, job):
                 return hit
     done = parse_many([tuple(j) for j in file_jobs], opened)
     made = [(result, source) for _rel, _step, result, _cached, _pins, source in done if isinstance(result, Item)]
@@ -123,7 +123,7 @@ def parse_chunk(job: tuple[str, list, pa.Schema, str | None]) -> tuple[Chunk, li
     drops = [(rel, step, result) for rel, step, result, *_rest in done if not isinstance(result, Item)]
     parsed = sum(step == "parse_files" for _rel, step, *_rest in done)
     cached = sum(c for _rel, _step, _result, c, *_rest in done)
-    if chunks is not None and pins == read:  # parsed what was pinned (or unchanged between two reads)
+    if chunks is not None and pins == read_pins:  # parsed what was pinned (or unchanged between two reads)
         chunks.put(key, Path(chunk_folder), name, (chunk, drops, parsed))
     return chunk, drops, parsed, cached
 

@@ -197,12 +197,18 @@ def joined_words(text: str) -> str:
 def _rewritten(text: str, kernel, plain) -> str:
     """`kernel(codes, classes, out)` (a compiled walk writing at most one code unit more than it reads, and
     returning how many) over a long BMP text's UTF-16 code units, as a string; `plain(text)` otherwise."""
+    walked = _walked(text, kernel)
+    return plain(text) if walked is None else walked[0]
+
+
+def _walked(text: str, kernel) -> tuple[str, np.ndarray] | None:
+    """What `_rewritten` does for a long BMP text: the new text and its code units; None for the others."""
     data = text.encode("utf-16-le", errors="surrogatepass") if len(text) > 64 else b""
     if len(data) != 2 * len(text):
-        return plain(text)
+        return None
     out = np.empty(len(text) + 1, dtype=np.uint16)
     n = kernel(np.frombuffer(data, dtype=np.uint16), _classes(), out)
-    return out[:n].tobytes().decode("utf-16-le")
+    return out[:n].tobytes().decode("utf-16-le"), out[:n]
 
 
 @numba.njit(cache=True, nogil=True)
@@ -235,14 +241,11 @@ def collapse_canonical(text: str) -> str:
     Plane is encoded once for both (collapsed in one compiled walk, then looked at for spellings to rewrite
     in another, over the same code units). Collapsing spaces keeps a text NFC (no space composes with a
     mark), so a collapsed text with nothing to rewrite is the answer as it stands."""
-    data = text.encode("utf-16-le", errors="surrogatepass") if len(text) > 64 else b""
-    if len(data) != 2 * len(text):
+    walked = _walked(text, _collapse)
+    if walked is None:
         return canonical_tones(collapse_whitespace(text))
-    classes = _classes()
-    out = np.empty(len(text) + 1, dtype=np.uint16)
-    n = _collapse(np.frombuffer(data, dtype=np.uint16), classes, out)
-    collapsed = out[:n].tobytes().decode("utf-16-le")
-    if n > 64 and not _needs_cleaning(out[:n], classes):
+    collapsed, codes = walked
+    if len(codes) > 64 and not _needs_cleaning(codes, _classes()):
         return collapsed
     return canonical_tones(collapsed)
 
