@@ -29,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from vncyberdata.build import minhash
+from vncyberdata.build import minhash, sketch
 from vncyberdata.parse.normalize import key_text
 
 # ~300 common syllables of Vietnamese news (crime, law, technology, everyday words), NFC.
@@ -92,7 +92,7 @@ def old_key_signature(key: str) -> np.ndarray:
     return m.hashvalues.astype(np.uint64)
 
 
-METHODS = {"old (datasketch, sha1)": old_signature, "new (numpy, v2)": minhash.signature}
+METHODS = {"old (datasketch, sha1)": old_signature, "new (numpy, v2)": sketch.signature}
 
 
 def _zipf_words(rng: random.Random, n: int) -> list[str]:
@@ -189,7 +189,7 @@ def make_pairs(kind: str, n_pairs: int, seed: int) -> tuple[list[tuple[str, str,
 
 
 def true_jaccard(a: str, b: str) -> float:
-    sa, sb = set(minhash.shingles(a)), set(minhash.shingles(b))
+    sa, sb = set(sketch.shingles(a)), set(sketch.shingles(b))
     return len(sa & sb) / len(sa | sb)
 
 
@@ -258,9 +258,9 @@ def report(kind: str, n_pairs: int, seed: int, repeat: int) -> None:
           f"best of {repeat}):")
     print(f"  key_text alone (shared with content_hash)  {ms_per_article(key_text, timed, repeat):.3f}")
     print(f"  old signature(body)                        {ms_per_article(old_signature, timed, repeat):.3f}")
-    print(f"  new signature(body)                        {ms_per_article(minhash.signature, timed, repeat):.3f}")
+    print(f"  new signature(body)                        {ms_per_article(sketch.signature, timed, repeat):.3f}")
     print(f"  old, given the key text                    {ms_per_article(old_key_signature, keys, repeat):.3f}")
-    print(f"  new, given the key text (key_signature)    {ms_per_article(minhash.key_signature, keys, repeat):.3f}")
+    print(f"  new, given the key text (key_signature)    {ms_per_article(sketch.key_signature, keys, repeat):.3f}")
 
 
 def main() -> None:

@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from vncyberdata.build import dedup, minhash
+from vncyberdata.build import dedup, minhash, sketch
 from vncyberdata.parse import ids
 from vncyberdata.release.loading import report_rows
 from vncyberdata.build.build import build
@@ -167,7 +167,7 @@ def _edit(rng: random.Random, words: list[str], changes: int) -> list[str]:
 
 
 def _true_jaccard(a: str, b: str) -> float:
-    sa, sb = set(dedup.shingles(a)), set(dedup.shingles(b))
+    sa, sb = set(sketch.shingles(a)), set(sketch.shingles(b))
     return len(sa & sb) / len(sa | sb)
 
 
@@ -178,7 +178,7 @@ def _true_jaccard(a: str, b: str) -> float:
 def test_signature_is_the_reference_definition(body):
     """NUM_PERM uint64 values, each the reference's exact integer (below 2^32), for texts of no, one, five,
     six and thousands of words and any script."""
-    sig = dedup.signature(body)
+    sig = sketch.signature(body)
     assert sig.dtype == np.uint64 and sig.shape == (dedup.NUM_PERM,)
     assert sig.tolist() == reference_signature(body)
 
@@ -188,14 +188,14 @@ def test_signature_is_the_reference_definition(body):
 def test_signature_of_any_word_count_is_the_reference_definition(words):
     """Word counts around SHINGLE_WORDS (one shingle or several), bytes of one to four per character."""
     body = " ".join(words)
-    assert dedup.signature(body).tolist() == reference_signature(body)
+    assert sketch.signature(body).tolist() == reference_signature(body)
 
 
 def test_signature_values_are_pinned():
     """The values are part of what a build computes and caches: a change here needs SIGNATURE_VERSION
     bumped (minhash.py) and a note in the release notes, then the new digest pinned."""
     assert minhash.SIGNATURE_VERSION == 2
-    digest = hashlib.sha256(dedup.signature(BODY).astype("<u8").tobytes()).hexdigest()
+    digest = hashlib.sha256(sketch.signature(BODY).astype("<u8").tobytes()).hexdigest()
     assert digest == PINNED_BODY_SIGNATURE
 
 
@@ -203,12 +203,12 @@ def test_signature_is_the_same_in_another_process(tmp_path):
     """Deterministic across processes (another hash seed for str, a fresh import): same text, same values."""
     text = tmp_path / "body.txt"
     text.write_text(BODY + "\nHoà giải, khoẻ mạnh.", encoding="utf-8")
-    code = ("import sys; from pathlib import Path; from vncyberdata.build import minhash; "
-            "print(minhash.signature(Path(sys.argv[1]).read_text(encoding='utf-8')).astype('<u8').tobytes().hex())")
+    code = ("import sys; from pathlib import Path; from vncyberdata.build import sketch; "
+            "print(sketch.signature(Path(sys.argv[1]).read_text(encoding='utf-8')).astype('<u8').tobytes().hex())")
     done = subprocess.run([sys.executable, "-c", code, str(text)], capture_output=True, text=True, check=True,
                           env={**os.environ, "PYTHONHASHSEED": "12345"})
-    assert done.stdout.strip() == dedup.signature(text.read_text(encoding="utf-8")).astype("<u8").tobytes().hex()
-    assert (dedup.signature(BODY) == dedup.signature(BODY)).all()
+    assert done.stdout.strip() == sketch.signature(text.read_text(encoding="utf-8")).astype("<u8").tobytes().hex()
+    assert (sketch.signature(BODY) == sketch.signature(BODY)).all()
 
 
 
@@ -237,11 +237,11 @@ def test_band_keys_follow_their_band_only():
 def test_content_hash_and_shingles_follow_the_body_asked():
     """The key text is shared between a body's signature and content hash: never another body's."""
     other = BODY.replace("Câu", "Dòng")
-    dedup.signature(BODY)
-    assert dedup.content_hash(other) == hashlib.sha256(key_text(other).encode("utf-8")).hexdigest()
-    assert dedup.content_hash(BODY) == hashlib.sha256(key_text(BODY).encode("utf-8")).hexdigest()
-    assert dedup.signature(other).tolist() == reference_signature(other)
-    assert dedup.shingles(other)[0] == "dòng thứ 0 nói về".encode("utf-8")
+    sketch.signature(BODY)
+    assert sketch.content_hash(other) == hashlib.sha256(key_text(other).encode("utf-8")).hexdigest()
+    assert sketch.content_hash(BODY) == hashlib.sha256(key_text(BODY).encode("utf-8")).hexdigest()
+    assert sketch.signature(other).tolist() == reference_signature(other)
+    assert sketch.shingles(other)[0] == "dòng thứ 0 nói về".encode("utf-8")
 
 
 def test_estimated_jaccard_tracks_the_true_jaccard():
@@ -254,15 +254,15 @@ def test_estimated_jaccard_tracks_the_true_jaccard():
         other = _edit(rng, words, int(len(words) * rng.choice([0, 0.005, 0.01, 0.02, 0.05, 0.1, 0.3, 1.0])))
         a, b = " ".join(words), " ".join(other)
         truth = _true_jaccard(a, b)
-        estimate = np.count_nonzero(dedup.signature(a) == dedup.signature(b)) / dedup.NUM_PERM
+        estimate = np.count_nonzero(sketch.signature(a) == sketch.signature(b)) / dedup.NUM_PERM
         errors.append(estimate - truth)
         truths.append(truth)
         assert abs(estimate - truth) <= 0.15, (i, truth, estimate)
     assert min(truths) < 0.1 and max(truths) == 1.0 and sum(0.6 < t < 0.95 for t in truths) >= 15
     assert np.mean(np.abs(errors)) <= 0.04
     assert abs(np.mean(errors)) <= 0.015, "no bias"
-    sketch_a, sketch_b = dedup.minhash(a), dedup.minhash(b)  # datasketch's own estimate reads the same values
-    assert sketch_a.jaccard(sketch_b) == np.count_nonzero(dedup.signature(a) == dedup.signature(b)) / 128
+    sketch_a, sketch_b = sketch.minhash(a), sketch.minhash(b)  # datasketch's own estimate reads the same values
+    assert sketch_a.jaccard(sketch_b) == np.count_nonzero(sketch.signature(a) == sketch.signature(b)) / 128
 
 
 def test_light_edits_are_clustered_and_heavy_edits_and_other_articles_are_not():

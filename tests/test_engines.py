@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import json
+from pathlib import Path
 
 import pytest
 
@@ -67,3 +69,26 @@ def test_a_fork_servers_preload_loads_the_kernels_and_leaves_scipy_and_cffi_impo
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
+
+
+def test_the_build_commands_driver_loads_neither_the_parser_nor_numba_nor_pandas(tmp_path):
+    """`vncyberdata build` with workers, in a fresh process: the driver sends the workers their task by name
+    (build/tasks.py) and takes the fingerprints (build/fingerprints.py) without loading the parser, numba,
+    the workers' modules or pandas (pyarrow's look for it skipped: memory.skip_pandas_probe), all of which
+    its start would pay for; the fork server has the parser loaded. The build itself is complete."""
+    import subprocess
+    import sys
+
+    raw = Path(__file__).resolve().parents[1] / "raw"
+    code = (
+        "import sys\n"
+        "from vncyberdata import cli\n"
+        f"assert cli.main(['build', '--raw', {str(raw)!r}, '--out', {str(tmp_path / 'out')!r}, '--workers', '2',\n"
+        f"                 '--cache-dir', {str(tmp_path / 'cache')!r}]) == 0\n"
+        "heavy = ('numba', 'pandas', 'vncyberdata.parse.parse', 'vncyberdata.build.worker', 'vncyberdata.build.sketch')\n"
+        "print(sorted(m for m in heavy if m in sys.modules))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().splitlines()[-1] == "[]", done.stdout
+    assert json.loads((tmp_path / "out" / "build-report.json").read_text())["splits"]["articles"]

@@ -346,12 +346,14 @@ def test_no_private_imports():
 
 
 def test_parse_cache_covers_what_parse_imports():
-    """cache.SOURCES names every module a parse runs: else editing one leaves stale entries."""
-    from vncyberdata.build import cache
+    """fingerprints.SOURCES names every module a parse and a worker's item of it run: else editing one
+    leaves stale entries."""
+    from vncyberdata.build import fingerprints
 
-    needed = {module_file(m) for m in closure(graph().edges, "parse.parse")}
-    missing = sorted(needed - set(cache.SOURCES))
-    assert not missing, f"parse.py imports these (transitively) but cache.SOURCES does not list them: {missing}"
+    for start in ("parse.parse", "build.item"):
+        needed = {module_file(m) for m in closure(graph().edges, start)}
+        missing = sorted(needed - set(fingerprints.SOURCES))
+        assert not missing, f"{start} imports these (transitively) but fingerprints.SOURCES does not list them: {missing}"
 
 
 # ---- the checks on the checker, over planted packages ----

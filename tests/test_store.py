@@ -14,7 +14,7 @@ import pytest
 from conftest import REPO, file_sums
 
 from vncyberdata.build import build as build_module
-from vncyberdata.build import chunks, database, dedup, worker
+from vncyberdata.build import chunks, database, dedup, sketch, worker
 from vncyberdata.parse import ids
 from vncyberdata.build.build import Options, build
 from vncyberdata.engines import LocalEngine
@@ -91,9 +91,9 @@ def test_the_store_loads_every_chunk_into_the_database(corpus, tmp_path, load_ro
     db = database.connect(tmp_path / "db")
     store = database.Store(db, tmp_path / "chunks", schemas.write_schema("articles"), load_rows)
     items = [
-        Item(row, (), dedup.signature(row["body"]), dedup.content_hash(row["body"]),
-                   tuple(ids.headline_id(t) for t in row["related_headlines"]))
-        for row in rows
+        Item(row, (), sketch.signature(row["body"]), sketch.content_hash(row["body"]), headlines,
+             tuple(ids.split_for(h) for h in headlines))
+        for row in rows for headlines in [tuple(ids.headline_id(t) for t in row["related_headlines"])]
     ]
     store.add(chunks.write_chunk(store.chunk_folder, "empty", [], store.schema, pins_table([("gone.txt", 0, bytes(32))])))
     for start in (0, 4, 8):  # three chunks: rows 0-3, 4-7, 8-9
@@ -161,19 +161,19 @@ def test_banded_clusters_match_datasketch_lsh(corpus):
 
     first = {}
     for i in ids_:
-        digest = dedup.content_hash(bodies[i])
+        digest = sketch.content_hash(bodies[i])
         if digest in first:
             a, b = find(i), find(first[digest])
             parent[max(a, b)] = min(a, b)
             continue
         first[digest] = i
-        sketch = dedup.minhash(bodies[i])
-        for other in lsh.query(sketch):
-            if sketch.jaccard(sketches[other]) >= dedup.THRESHOLD:
+        mine = sketch.minhash(bodies[i])
+        for other in lsh.query(mine):
+            if mine.jaccard(sketches[other]) >= dedup.THRESHOLD:
                 a, b = find(i), find(other)
                 parent[max(a, b)] = min(a, b)
-        lsh.insert(i, sketch)
-        sketches[i] = sketch
+        lsh.insert(i, mine)
+        sketches[i] = mine
     expected = {}
     for i in ids_:
         expected.setdefault(find(i), []).append(i)
@@ -209,7 +209,7 @@ def test_a_rebuild_takes_unchanged_runs_of_files_whole_from_the_chunk_cache(corp
     assert len(new) == 2  # a raw file and its sidecar
     for name in new:
         shutil.copy(tmp_path / "more" / name, raw / name)
-    runs = list(worker.runs([(None, p.name) for p in sorted(raw.glob("*.txt"))], 7))
+    runs = list(chunks.runs([(None, p.name) for p in sorted(raw.glob("*.txt"))], 7))
     (run,) = [r for r in runs if any(rel in new for _root, rel in r)]
     rebuilt = build(raw, tmp_path / "rebuilt", Options(cache_dir=cache, files_per_chunk=7))
     assert calls == [rel for _root, rel in run], "the new file's run only"
@@ -258,23 +258,23 @@ def test_a_damaged_parse_cache_is_set_aside_and_the_build_goes_on(corpus, tmp_pa
 
 def test_runs_are_cut_by_the_paths_alone():
     rels = [f"page-{i:05d}.txt" for i in range(2000)]
-    runs = list(worker.runs([(None, r) for r in rels], 16))
+    runs = list(chunks.runs([(None, r) for r in rels], 16))
     assert [job for run in runs for job in run] == [(None, r) for r in rels]
     assert max(len(r) for r in runs) <= 64 and 60 < len(runs) < 200
-    fewer = list(worker.runs([(None, r) for r in rels if r != "page-01000.txt"], 16))
+    fewer = list(chunks.runs([(None, r) for r in rels if r != "page-01000.txt"], 16))
     changed = [r for r in fewer if r not in runs]
     assert len(changed) <= 2, "removing a file changes the run it was in (merged with the next if it was a cut)"
 
 
 def test_without_a_cache_the_last_runs_shrink_so_no_worker_waits_alone_on_a_long_one():
     rels = [(None, f"page-{i:05d}.txt") for i in range(3000)]
-    sizes = [len(run) for run in worker.runs(iter(rels), 100, len(rels))]
-    assert [job for run in worker.runs(iter(rels), 100, len(rels)) for job in run] == rels
+    sizes = [len(run) for run in chunks.runs(iter(rels), 100, len(rels))]
+    assert [job for run in chunks.runs(iter(rels), 100, len(rels)) for job in run] == rels
     assert sizes[:20] == [100] * 20 and max(sizes) == 100
     tail = sizes[sizes.index(max(s for s in sizes if s < 100)):]
-    assert tail == sorted(tail, reverse=True) and tail[-2] == worker.TAIL_RUN, tail
+    assert tail == sorted(tail, reverse=True) and tail[-2] == chunks.TAIL_RUN, tail
     # the content-defined cuts (for the chunk cache) allow runs of up to 4 x size, one of them last
-    assert max(len(run) for run in worker.runs(iter(rels), 100)) > 100
+    assert max(len(run) for run in chunks.runs(iter(rels), 100)) > 100
 
 
 def test_the_database_memory_limit_is_checked_and_its_default_documented(tmp_path, capsys):

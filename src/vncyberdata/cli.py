@@ -37,6 +37,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     workers = args.workers or os.cpu_count() or 1
     if args.engine == "local":
         prestart(workers)  # the workers' fork server loads the parsing code while this process imports the build's
+    memory.skip_pandas_probe()  # this process hands pyarrow no pandas object
     from .build.build import Options, build
 
     progress = sys.stderr.isatty() and not os.environ.get("CI")

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import importlib.abc
 import os
 import platform
 import sys
@@ -111,3 +112,37 @@ def release_unused() -> None:
     import pyarrow as pa
 
     pa.default_memory_pool().release_unused()
+
+
+def skip_pandas_probe() -> None:
+    """pyarrow looks for pandas the first time it converts a Python list (`pa.array`, `pa.table`), in case the
+    list is a pandas object: an import of pandas (a fifth of a second, and ~50 MB) in a process that never
+    hands pyarrow a pandas object (a build's workers, the `build` command's driver). Here one conversion
+    runs with pandas hidden, by a finder that refuses it (pyarrow's compiled import reads a None in
+    sys.modules as the module): pyarrow records that there is none and does not look again. Only for
+    processes that never pass pandas objects to pyarrow: an explicit `to_pandas` still imports it, but
+    `pa.array` of a pandas Series would be read as a plain sequence. Nothing to do once pandas is loaded."""
+    if _PANDAS in sys.modules:
+        return
+    import pyarrow as pa
+
+    refuse = _Refuse()
+    sys.meta_path.insert(0, refuse)
+    try:
+        pa.array(["x"])
+    except Exception:  # noqa: BLE001 - a pyarrow that looks for pandas otherwise: it imports it as before
+        pass
+    finally:
+        sys.meta_path.remove(refuse)
+
+
+_PANDAS = "pandas"
+
+
+class _Refuse(importlib.abc.MetaPathFinder):
+    """An import finder for which pandas is not installed."""
+
+    def find_spec(self, name, path, target=None):
+        if name == _PANDAS:
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+        return None

@@ -20,14 +20,14 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from . import database, gather, steps, worker, write
+from . import database, gather, steps, tasks, write
 from .. import memory
 from ..model import schemas
 from .build_report import Report
-from .cache import chunk_fingerprint, fingerprint, shard_fingerprint
-from .chunks import FILES_PER_CHUNK
+from .chunks import FILES_PER_CHUNK, runs
 from .database import Store
 from .drops import Drops
+from .fingerprints import chunk_fingerprint, fingerprint, shard_fingerprint
 from ..engines import make_engine, prestart
 from ..errors import UserError
 from ..intake.raw import RawFile, discover
@@ -66,7 +66,7 @@ def parse_files(files: Iterable[RawFile], report: Report, options: Options, stor
     the records going to chunks the store loads in input order; returns the facts of every record, so
     the output depends neither on the engine nor on the number of workers. The workers also pin every
     file they read (path, size, sha256): the report's inputs. `total` (files) sizes the progress bar and,
-    without a cache, the last runs (worker.runs).
+    without a cache, the last runs (chunks.runs).
 
     The step counts itself: one entry in the report's steps per FILE_STEPS step."""
     cache_dir = str(options.cache_dir) if options.cache_dir else None
@@ -77,11 +77,11 @@ def parse_files(files: Iterable[RawFile], report: Report, options: Options, stor
     chunk_fp = chunk_fingerprint() if cache_dir else None
     jobs = ((str(f.root), f.rel, f.format, cache_dir, fp) for f in files)
     chunks = ((str(store.chunk_folder), run, store.schema, chunk_fp, options.verify)
-              for run in worker.runs(jobs, options.files_per_chunk, None if cache_dir or not total else total))
+              for run in runs(jobs, options.files_per_chunk, None if cache_dir or not total else total))
     engine = make_engine(options.engine, options.workers, options.ray_address)
     progress = _progress(options.progress, total)
     try:
-        for chunk, drops, parsed, cached in engine.map(worker.parse_chunk, chunks):
+        for chunk, drops, parsed, cached in engine.map(tasks.parse_chunk, chunks):
             for rel, step, why in drops:
                 report.drop(step, rel, why.code, why.message, why.hint, why.line)
             files_in = parsed + sum(step == "read_sidecars" for _rel, step, _why in drops)
@@ -174,7 +174,7 @@ def build(raw_dir: Path, out_dir: Path, options: Options = Options()) -> dict:
 
 def _sharding(options: Options, out_dir: Path) -> gather.Sharding:
     """How the shards are cut, and with a cache, the earlier build's shards to link (shards.py): their
-    digests depend on the code that made the records and the shards (cache.shard_fingerprint) and the format."""
+    digests depend on the code that made the records and the shards (fingerprints.shard_fingerprint) and the format."""
     if options.cache_dir is None:
         return gather.Sharding(options.layout)
     return gather.Sharding(options.layout, write.format_of(shard_fingerprint(), options.layout),

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from .. import __version__
 from . import minhash
 from .drops import Drops
-from ..parse.parse import PARSER_VERSION
+from ..parse import PARSER_VERSION
 from ..model.record import LINE_CLASSES
 from .rows import Rows
 from .write import PARQUET_ENCODING

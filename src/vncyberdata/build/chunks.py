@@ -11,15 +11,19 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pyarrow as pa
 
-from ..parse import ids
 from . import minhash
-from .item import Item
+
+if TYPE_CHECKING:
+    from .item import Item
 
 FILES_PER_CHUNK = 256
 FACTS = pa.schema([
@@ -86,11 +90,11 @@ def write_chunk(folder: Path, name: str, items: list[Item], schema: pa.Schema, p
         },
         schema=FACTS,
     )
-    sightings = [(i, position, hid, text) for i, item in enumerate(items)
-                 for position, (hid, text) in enumerate(zip(item.headline_ids, item.row["related_headlines"], strict=True))]
-    record, position, hid, text = (list(column) for column in zip(*sightings)) if sightings else ([], [], [], [])
-    seen = {"record": record, "position": position, "headline_id": hid, "text": text,
-            "split": [ids.split_for(h) for h in hid]}
+    sightings = [(i, position, hid, text, split) for i, item in enumerate(items)
+                 for position, (hid, text, split) in enumerate(zip(item.headline_ids, item.row["related_headlines"],
+                                                                   item.headline_splits, strict=True))]
+    record, position, hid, text, split = (list(column) for column in zip(*sightings)) if sightings else ([], [], [], [], [])
+    seen = {"record": record, "position": position, "headline_id": hid, "text": text, "split": split}
     signatures = np.array([item.signature for item in items], dtype=np.uint64).reshape(len(items), minhash.NUM_PERM)
     _write_atomic(folder / f"{name}.sig", signatures.tobytes())
     _write_atomic(folder / f"{name}.bands", minhash.band_keys(signatures).tobytes())
@@ -123,3 +127,35 @@ def _write_atomic(path: Path, data: bytes) -> None:
     tmp = path.with_name(f".{path.name}.tmp")
     tmp.write_bytes(data)
     tmp.rename(path)
+
+
+def runs(jobs: Iterable[tuple], size: int, total: int | None = None) -> Iterator[list]:
+    """The files in runs for the worker tasks. Without `total`: cut after a file whose path hashes to a
+    multiple of `size` (so `size` files a run on average, and at most 4 × size): a cut depends on the path it
+    follows only, so a file added or removed changes the run it falls in and no other, and the chunk cache
+    serves the rest of a rebuild. With `total` (the number of jobs; a build without a cache, where no run
+    is reused): runs of `size` files, shrinking towards the end to a quarter of what remains (at least
+    TAIL_RUN), so that no worker is left alone with a long last run while the others wait. The runs never
+    change the output (records are numbered in input order, whatever the cuts)."""
+    if total is not None:
+        yield from _tapered(jobs, size, total)
+        return
+    run: list = []
+    for job in jobs:
+        run.append(job)
+        cut = int.from_bytes(hashlib.sha256(job[1].encode("utf-8")).digest()[:8], "big") % size == 0
+        if cut or len(run) >= 4 * size:
+            yield run
+            run = []
+    if run:
+        yield run
+
+
+TAIL_RUN = 16  # the shortest run of a build without a cache (a task has a fixed cost: its chunk's files)
+
+
+def _tapered(jobs: Iterable[tuple], size: int, total: int) -> Iterator[list]:
+    jobs, left = iter(jobs), total
+    while run := list(islice(jobs, max(1, min(size, max(TAIL_RUN, left // 4))))):
+        left -= len(run)
+        yield run

@@ -2,7 +2,7 @@
 
 - Exact duplicates: the same content hash (sha256 of the canonical, case-folded, punctuation-free body).
 - Near duplicates: MinHash (128 permutations, fixed seed; numpy, minhash.py's SIGNATURE_VERSION) over word
-  5-shingles of that same text (minhash.py: what the workers compute), candidates from LSH banding at Jaccard
+  5-shingles of that same text (sketch.py: what the workers compute), candidates from LSH banding at Jaccard
   threshold 0.8 (datasketch's bands), each candidate pair confirmed by its estimated Jaccard. Clusters are the connected components.
 - One canonical record per cluster stays: the most complete text (longest body, then longest lead), ties by
   the smaller id. The others are dropped with a reason. The cluster id is the canonical record's id, so the
@@ -17,8 +17,7 @@ from collections.abc import Callable, Iterable
 import numpy as np
 
 from .minhash import (  # noqa: F401  (re-exported: the names callers know dedup by)
-    BAND_ROWS, BANDS, NUM_PERM, SCHEME, SEED, SHINGLE_WORDS, THRESHOLD, band_keys, band_ranges, content_hash,
-    minhash, shingles, signature,
+    BAND_ROWS, BANDS, NUM_PERM, SCHEME, SEED, SHINGLE_WORDS, THRESHOLD, band_keys, band_ranges,
 )
 
 HOW = ("single", "exact", "near")
@@ -28,12 +27,16 @@ PAIRS_AT_ONCE = 1_024  # candidate pairs judged at a time: at most 2,048 signatu
 def clusters(records: Iterable[tuple], pairs_at_once: int = PAIRS_AT_ONCE) -> tuple[dict[str, list[str]], dict[str, str]]:
     """(id, body) or (id, body, signature) tuples → ({cluster root: sorted member ids},
     {id: "exact" | "near" | "single"}). The root is the smallest id of the cluster; the caller picks the
-    canonical member. Candidate pairs are judged `pairs_at_once` at a time."""
+    canonical member. Candidate pairs are judged `pairs_at_once` at a time. The bodies' signatures and
+    content hashes are computed here (sketch.py, loaded on first use: the build's driver imports this
+    module and does without the compiled kernels)."""
+    from . import sketch
+
     rows = sorted(records, key=lambda r: r[0])
     matrix = np.array(
-        [given[0] if given else signature(body) for _, body, *given in rows], dtype=np.uint64
+        [given[0] if given else sketch.signature(body) for _, body, *given in rows], dtype=np.uint64
     ).reshape(len(rows), NUM_PERM)
-    hashes = np.array([bytes.fromhex(content_hash(r[1])) for r in rows], dtype="S32")
+    hashes = np.array([bytes.fromhex(sketch.content_hash(r[1])) for r in rows], dtype="S32")
     bands = band_keys(matrix)
     root, how = cluster_keys(hashes, np.arange(len(rows)), lambda b: bands[:, b], lambda at: matrix[at], pairs_at_once)
     names = [r[0] for r in rows]

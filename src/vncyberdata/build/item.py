@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..parse import ids
-from . import minhash
+from . import sketch
 from ..parse.normalize import key_text
 
 
@@ -22,17 +22,20 @@ class Item:
     signature: np.ndarray
     content_hash: str
     headline_ids: tuple[str, ...]
+    headline_splits: tuple[str, ...]  # the split of each headline id (ids.split_for)
     evidence: tuple[str, ...] = ()  # parse.Parsed.evidence, counted in the build report
 
     @classmethod
     def of(cls, parsed) -> "Item":
         article = parsed.article
         key = key_text(article.body)  # once, for both the signature and the content hash
+        headline_ids = tuple(ids.headline_id(text) for text in article.related_headlines)
         return cls(
             article.model_dump(mode="python"),
             tuple(parsed.line_classes),
-            np.asarray(minhash.key_signature(key), dtype=np.uint64),
-            minhash.key_content_hash(key),
-            tuple(ids.headline_id(text) for text in article.related_headlines),
+            np.asarray(sketch.key_signature(key), dtype=np.uint64),
+            sketch.key_content_hash(key),
+            headline_ids,
+            tuple(ids.split_for(h) for h in headline_ids),
             tuple(parsed.evidence),
         )

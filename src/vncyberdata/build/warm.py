@@ -3,7 +3,7 @@ parse loads (parse/warm.py) and the MinHash kernel, once for every worker. Nothi
 
 from __future__ import annotations
 
-from . import minhash, worker  # noqa: F401 - worker: the workers' task and what it imports
+from . import sketch, worker  # noqa: F401 - worker: the workers' task and what it imports
 from ..parse import warm
 
-warm.load(lambda: minhash.key_signature(warm.SAMPLE.lower()))
+warm.load(lambda: sketch.key_signature(warm.SAMPLE.lower()))

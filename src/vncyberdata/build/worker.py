@@ -4,10 +4,7 @@ to the driver. The chunk cache's fingerprint covers this module, not the driver'
 
 from __future__ import annotations
 
-import hashlib
 import os
-from collections.abc import Iterable, Iterator
-from itertools import islice
 from pathlib import Path
 
 import pyarrow as pa
@@ -156,35 +153,3 @@ def _stats(file_jobs: list) -> list[tuple] | None:
         stats.append(tuple((s.st_size, s.st_mtime_ns, s.st_ctime_ns, s.st_ino, s.st_dev) if s else None
                            for s in (raw, side)))
     return stats
-
-
-def runs(jobs: Iterable[tuple], size: int, total: int | None = None) -> Iterator[list]:
-    """The files in runs for the worker tasks. Without `total`: cut after a file whose path hashes to a
-    multiple of `size` (so `size` files a run on average, and at most 4 × size): a cut depends on the path it
-    follows only, so a file added or removed changes the run it falls in and no other, and the chunk cache
-    serves the rest of a rebuild. With `total` (the number of jobs; a build without a cache, where no run
-    is reused): runs of `size` files, shrinking towards the end to a quarter of what remains (at least
-    TAIL_RUN), so that no worker is left alone with a long last run while the others wait. The runs never
-    change the output (records are numbered in input order, whatever the cuts)."""
-    if total is not None:
-        yield from _tapered(jobs, size, total)
-        return
-    run: list = []
-    for job in jobs:
-        run.append(job)
-        cut = int.from_bytes(hashlib.sha256(job[1].encode("utf-8")).digest()[:8], "big") % size == 0
-        if cut or len(run) >= 4 * size:
-            yield run
-            run = []
-    if run:
-        yield run
-
-
-TAIL_RUN = 16  # the shortest run of a build without a cache (a task has a fixed cost: its chunk's files)
-
-
-def _tapered(jobs: Iterable[tuple], size: int, total: int) -> Iterator[list]:
-    jobs, left = iter(jobs), total
-    while run := list(islice(jobs, max(1, min(size, max(TAIL_RUN, left // 4))))):
-        left -= len(run)
-        yield run

@@ -17,15 +17,12 @@ from dataclasses import dataclass
 
 from pydantic import ValidationError
 
-from . import article_check, byline, dates, ids, langid, locate, redact, topics
+from . import PARSER_VERSION, article_check, byline, dates, ids, langid, locate, redact, topics
 from .chrome import ChromeTable, default_table
 from .decode import Rejection, decode
 from .normalize import clean_lines
 from .walk import Unit, Walk
 from ..model.record import Article, Caption, PiiCounts, RawMeta, TopicMatch
-
-PARSER_VERSION = "1.0.0"
-
 
 
 @dataclass(frozen=True)
@@ -35,7 +32,7 @@ class Parsed:
     # why the title, date and author are what they are, as "field:source" codes ("title:words_in_article",
     # "title:visible", "author:jsonld"), and the HTML sources that disagreed ("differs:author_jsonld_differs")
     evidence: tuple[str, ...] = ()
-    signature: object = None  # MinHash values of the body, filled by the build's workers (minhash.signature)
+    signature: object = None  # MinHash values of the body, filled by the build's workers (sketch.signature)
 
 
 @dataclass
