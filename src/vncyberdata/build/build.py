@@ -27,6 +27,7 @@ from .build_report import Report
 from .chunks import FILES_PER_CHUNK, runs
 from .database import Store
 from .drops import Drops
+from .kept import KeptRows
 from .fingerprints import chunk_fingerprint, fingerprint, shard_fingerprint
 from ..engines import make_engine, prestart
 from ..errors import UserError
@@ -195,7 +196,8 @@ def _build(raw_dir: Path, out_dir: Path, options: Options) -> dict:
         db = database.connect(Path(scratch) / "db", options.database)
         try:
             report = Report(ignored=ignored, drops=Drops(db))
-            store = Store(db, Path(scratch) / "chunks", schemas.write_schema("articles"))
+            kept = KeptRows(options.cache_dir, chunk_fingerprint()) if options.cache_dir is not None else None
+            store = Store(db, Path(scratch) / "chunks", schemas.write_schema("articles"), kept=kept)
             listing, total = iter(files), len(files)
             del files  # the listing goes once parse_files has read it through
             kept = run_pipeline(listing, report, pipeline(store, options, total=total), at)
@@ -212,6 +214,8 @@ def _build(raw_dir: Path, out_dir: Path, options: Options) -> dict:
             memory.release_unused()
             at["step"] = "the writing of the dataset folder"
             written = write.write_dataset(out_dir, sources, report.to_dict(), options.layout, sharding.earlier)
+            at["step"] = "the saving of the chunks' rows for the next build"
+            store.keep()
         finally:
             db.close()
     return {**written, "cache_hits": report.cache_hits}

@@ -50,6 +50,7 @@ class Chunk:
     sightings: int
     line_classes: Counter
     evidence: Counter = field(default_factory=Counter)  # parse.Parsed.evidence codes of its records
+    key: str | None = None  # with a cache: the chunk cache's key of the run (its files' paths and pins)
 
     def __len__(self) -> int:
         return self.records

@@ -21,6 +21,7 @@ import pyarrow.parquet as pq
 
 from . import minhash
 from .chunks import FACTS, SIGHTINGS, Chunk, read_ipc
+from .kept import ARRIVALS, KeptRows
 from ..errors import UserError
 from ..intake.raw import INPUTS
 
@@ -203,9 +204,14 @@ class Store:
     """The driver's side of the chunks: loads each into the database as it arrives (`add`), numbering the
     records in arrival order (`idx`), and reads signatures back from the chunks' files for the few pairs
     the near-duplicate step judges. Rows are inserted `load_rows` at a time; `flush` inserts the rest (the
-    tables are complete only after it)."""
+    tables are complete only after it).
 
-    def __init__(self, db, chunk_folder: Path, schema: pa.Schema, load_rows: int = LOAD_ROWS) -> None:
+    With `kept` (kept.py: the rows of an earlier cached build's chunks), a chunk whose key it holds is not
+    read: its rows are copied from there by `flush`, in one statement a table; `keep` saves the rows of the
+    chunks read from files for the next build."""
+
+    def __init__(self, db, chunk_folder: Path, schema: pa.Schema, load_rows: int = LOAD_ROWS,
+                 kept: KeptRows | None = None) -> None:
         self.db = db
         self.load_rows = load_rows
         self.chunk_folder = Path(chunk_folder)
@@ -218,17 +224,30 @@ class Store:
         self._pending_rows = 0
         for name, columns in (("facts", FACT_COLUMNS), ("sightings", SEEN_COLUMNS), ("pins", PIN_COLUMNS)):
             create(db, name, columns)
+        self.kept = kept
+        self._held = kept.open(db) if kept is not None else {}  # chunk key: (records, pins)
+        self._arrivals: dict[str, list] = {"kept": [], "read": []}  # per chunk with a key: ARRIVALS rows
+        self._copied = False  # the kept rows are in the tables
 
     def add(self, chunk: Chunk) -> None:
         """Load one chunk's pins, and its records, facts and sightings when it has any."""
+        at = len(self._chunks) if chunk.records else -1
+        if chunk.records:
+            self._chunks.append(chunk.name)
+        held = self._held.get(chunk.key) if chunk.key is not None else None
+        if held is not None and held[0] == chunk.records:
+            self._arrivals["kept"].append((chunk.key, at, self.count, self.pins, chunk.records, held[1]))
+            self.count += chunk.records
+            self.pins += held[1]
+            return
         pins = read_ipc(self.chunk_folder / f"{chunk.name}.pins")
+        if chunk.key is not None:
+            self._arrivals["read"].append((chunk.key, at, self.count, self.pins, chunk.records, pins.num_rows))
         seq = np.arange(self.pins, self.pins + pins.num_rows, dtype=np.int64)
         self.pins += pins.num_rows
         self._insert("pins", pa.table([seq, *pins.columns], schema=PIN_COLUMNS))
         if not chunk.records:
             return
-        at = len(self._chunks)
-        self._chunks.append(chunk.name)
         idx = np.arange(self.count, self.count + chunk.records, dtype=np.int64)
         facts = read_ipc(self.chunk_folder / f"{chunk.name}.facts")
         bands = np.fromfile(self.chunk_folder / f"{chunk.name}.bands", dtype=np.uint64).reshape(chunk.records, -1)
@@ -245,15 +264,28 @@ class Store:
         self._pending[name].append(table)
         self._pending_rows += table.num_rows
         if self._pending_rows >= self.load_rows:
-            self.flush()
+            self.flush(final=False)
 
-    def flush(self) -> None:
-        """Insert the rows gathered since the last insert."""
+    def flush(self, final: bool = True) -> None:
+        """Insert the rows gathered since the last insert, and when `final`, the kept rows of the chunks added."""
         for name, pending in self._pending.items():
             if pending:
                 insert(self.db, name, pa.concat_tables(pending))
                 pending.clear()
         self._pending_rows = 0
+        if final and self.kept is not None and not self._copied:
+            self.kept.copy_into(self.db, self._arrival_table("kept"))
+            self._copied = True
+
+    def keep(self) -> None:
+        """Save for the next build the rows of the chunks read from files (after the build: kept.py)."""
+        if self.kept is not None:
+            used = [row[0] for rows in self._arrivals.values() for row in rows]
+            self.kept.save(self.db, self._arrival_table("read"), used)
+
+    def _arrival_table(self, which: str) -> pa.Table:
+        rows = self._arrivals[which]
+        return pa.table([pa.array([r[i] for r in rows], t) for i, t in enumerate(ARRIVALS.types)], schema=ARRIVALS)
 
     def chunk_rows(self, chunk: int) -> pa.Table:
         """The article rows of a chunk (its arrival number among the chunks with records), read whole."""

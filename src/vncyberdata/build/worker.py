@@ -4,6 +4,7 @@ to the driver. The chunk cache's fingerprint covers this module, not the driver'
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from pathlib import Path
 
@@ -121,6 +122,7 @@ def parse_chunk(job: tuple[str, list, pa.Schema, str | None]) -> tuple[Chunk, li
     parsed = sum(step == "parse_files" for _rel, step, *_rest in done)
     cached = sum(c for _rel, _step, _result, c, *_rest in done)
     if chunks is not None and pins == read_pins:  # parsed what was pinned (or unchanged between two reads)
+        chunk = dataclasses.replace(chunk, key=key)
         chunks.put(key, Path(chunk_folder), name, (chunk, drops, parsed))
     return chunk, drops, parsed, cached
 
@@ -134,7 +136,7 @@ def _served(chunks: ChunkCache, key: str, pins: list, job: tuple) -> tuple | Non
         return None
     write_pins(chunk_folder, name, pins_table(pins))
     chunk, drops, parsed = hit
-    return chunk, drops, parsed, parsed
+    return dataclasses.replace(chunk, key=key), drops, parsed, parsed
 
 
 def _stats(file_jobs: list) -> list[tuple] | None:
