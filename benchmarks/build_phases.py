@@ -76,13 +76,12 @@ def main() -> None:
     parser.add_argument("--db-memory", help="the build database's memory limit (default: the build's, database.Limits)")
     args = parser.parse_args()
 
-    from vncyberdata.build import build, database, gather, write
+    from vncyberdata.build import build, database, write
 
     phases = Phases()
     phases.wrap(build, "discover", lambda a: "discovery")
     phases.wrap(build, "_counted", lambda a: a[0].__name__)  # each pipeline step
-    phases.wrap(gather, "article_rows", lambda a: "gather: article rows")
-    phases.wrap(gather, "headline_rows", lambda a: "headline rows")
+    phases.wrap(build, "_gathered", lambda a: "gather: articles | headlines")  # side by side (two threads)
     phases.wrap(write, "write_config", lambda a: f"writing {a[1]}")
     phases.wrap(write, "write_report", lambda a: "build report")
     stop = threading.Event()

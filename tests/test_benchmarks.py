@@ -17,7 +17,7 @@ def test_build_phases_prints_every_phase_of_a_build():
     phases = [line.split("  ")[0].strip() for line in done.stdout.splitlines()[1:]]
     assert phases == [
         "discovery", "parse_files", "keep_vietnamese", "drop_duplicate_ids", "drop_near_duplicates",
-        "gather: article rows", "headline rows", "writing articles",
+        "gather: articles | headlines", "writing articles",
         "writing headlines", "build report", "(between the phases above)", "whole build",
     ]
     assert all(" MB " in line for line in done.stdout.splitlines()[1:])

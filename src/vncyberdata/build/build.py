@@ -15,6 +15,7 @@ import functools
 import sys
 import tempfile
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -182,6 +183,20 @@ def _sharding(options: Options, out_dir: Path) -> gather.Sharding:
                            Earlier.load(options.cache_dir, out_dir))
 
 
+def _gathered(store: Store, kept: Facts, scratch: Path, stage_rows: int, sharding: gather.Sharding) -> dict:
+    """The kept article rows and headline rows for the writers, gathered side by side: the headlines in a
+    thread on its own connection to the database (DuckDB and Arrow work without the interpreter's lock),
+    every query on one thread meanwhile, so each gather has a core."""
+    other = store.cursor()
+    try:
+        with database.single_threaded(store.db), ThreadPoolExecutor(1) as pool:
+            headlines = pool.submit(gather.headline_rows, other, kept, scratch / "headlines", stage_rows, sharding)
+            articles = gather.article_rows(store, kept, scratch / "groups", stage_rows, sharding)
+            return {"articles": articles, "headlines": headlines.result()}
+    finally:
+        other.db.close()
+
+
 def _build(raw_dir: Path, out_dir: Path, options: Options) -> dict:
     if not raw_dir.is_dir():
         raise UserError(f"raw folder {raw_dir} does not exist", "pass --raw DIR pointing at the folder of raw files")
@@ -196,8 +211,8 @@ def _build(raw_dir: Path, out_dir: Path, options: Options) -> dict:
         db = database.connect(Path(scratch) / "db", options.database)
         try:
             report = Report(ignored=ignored, drops=Drops(db))
-            kept = KeptRows(options.cache_dir, chunk_fingerprint()) if options.cache_dir is not None else None
-            store = Store(db, Path(scratch) / "chunks", schemas.write_schema("articles"), kept=kept)
+            rows = KeptRows(options.cache_dir, chunk_fingerprint()) if options.cache_dir is not None else None
+            store = Store(db, Path(scratch) / "chunks", schemas.write_schema("articles"), kept=rows)
             listing, total = iter(files), len(files)
             del files  # the listing goes once parse_files has read it through
             kept = run_pipeline(listing, report, pipeline(store, options, total=total), at)
@@ -205,11 +220,7 @@ def _build(raw_dir: Path, out_dir: Path, options: Options) -> dict:
             database.release_memory(db, options.database)
             memory.release_unused()  # what Arrow's pool kept of the chunks read
             sharding = _sharding(options, out_dir)
-            sources = {
-                "articles": gather.article_rows(store, kept, Path(scratch) / "groups", options.stage_rows, sharding),
-                "headlines": gather.headline_rows(store, kept, Path(scratch) / "headlines", options.stage_rows,
-                                                  sharding),
-            }
+            sources = _gathered(store, kept, Path(scratch), options.stage_rows, sharding)
             database.release_memory(db, options.database)  # the writers need it more than the cache
             memory.release_unused()
             at["step"] = "the writing of the dataset folder"

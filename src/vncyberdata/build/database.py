@@ -11,6 +11,7 @@ memory holds what a query needs, never the corpus. The scratch folder goes when 
 from __future__ import annotations
 
 import contextlib
+import copy
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -135,11 +136,15 @@ def tables(db, sql: str, schema: pa.Schema, parameters: list | None = None, rows
 
 
 @contextlib.contextmanager
-def _restored(db, setting: str, value) -> Iterator[None]:
+def single_threaded(db) -> Iterator[None]:
+    """Every query of the database on one thread while the block runs (the setting is the database's, not a
+    connection's), the earlier number restored after it."""
+    threads = query(db, "SELECT current_setting('threads') AS n").column("n")[0].as_py()
     try:
+        db.execute("SET threads = 1")
         yield
     finally:
-        db.execute(f"SET {setting} = {value}")
+        db.execute(f"SET threads = {threads}")
 
 
 def numbered(db, name: str, sql: str, schema: pa.Schema, number: str, group: str | None = None) -> None:
@@ -179,9 +184,8 @@ def staged(db, name: str, sql: str, schema: pa.Schema, fill: Callable[[pa.Table]
     folder = Path(query(db, "SELECT path FROM duckdb_databases() WHERE database_name = current_database()")
                   .column("path")[0].as_py()).parent
     path = folder / f"{name}.staged.parquet"
-    threads = query(db, "SELECT current_setting('threads') AS n").column("n")[0].as_py()
-    with _restored(db, "threads", threads), pq.ParquetWriter(path, out or schema, compression="none") as writer:
-        db.execute("SET threads = 1")  # a sort of wide rows on two threads needs twice the memory to spill
+    # a sort of wide rows on two threads needs twice the memory to spill
+    with single_threaded(db), pq.ParquetWriter(path, out or schema, compression="none") as writer:
         for table in tables(db, sql, schema):
             writer.write_table(fill(table))
     db.execute(f"CREATE TABLE {name} AS SELECT * FROM read_parquet(?)", [str(path)])
@@ -286,6 +290,13 @@ class Store:
     def _arrival_table(self, which: str) -> pa.Table:
         rows = self._arrivals[which]
         return pa.table([pa.array([r[i] for r in rows], t) for i, t in enumerate(ARRIVALS.types)], schema=ARRIVALS)
+
+    def cursor(self) -> Store:
+        """This store on another connection to the same database, for queries that run beside this one's (in
+        another thread); close its `db` when done."""
+        other = copy.copy(self)
+        other.db = self.db.cursor()
+        return other
 
     def chunk_rows(self, chunk: int) -> pa.Table:
         """The article rows of a chunk (its arrival number among the chunks with records), read whole."""

@@ -25,7 +25,7 @@ import pyarrow as pa
 
 from .chunks import FACTS
 
-_ALIAS = "kept"
+_ALIAS = "kept_rows"  # the file, attached to the build's database
 # the file's tables: per chunk key its counts, and the rows of the build's tables of the same names, with the
 # chunk key and the row's number within the chunk (record, pin) in place of its number within the build
 TABLES = ("chunks", "facts", "sightings", "pins")
@@ -39,7 +39,8 @@ class KeptRows:
     """The kept rows of the chunks of one chunk fingerprint in the cache folder `root`, for one build's database.
 
     `open(db)` attaches the file read-only and returns {chunk key: (records, pins)} of what it holds;
-    `copy_into(db, arrivals)` inserts the rows of the given chunks into the build's tables; `save(db, fresh,
+    `copy_into(db, arrivals)` inserts the rows of the given chunks into the build's tables and detaches the
+    file; `save(db, fresh,
     used)` appends the rows of the chunks loaded from files and, when the unused rows outnumber the used,
     writes the file afresh."""
 
@@ -71,6 +72,7 @@ class KeptRows:
         """Insert into the build's facts, sightings and pins the kept rows of the chunks in `arrivals`
         (ARRIVALS: a chunk's key, its number among the chunks with records, its first record and pin numbers)."""
         if not arrivals.num_rows:
+            self._detach(db)
             return
         db.register("arrivals", arrivals)
         try:
@@ -82,6 +84,7 @@ class KeptRows:
                            FROM {_ALIAS}.pins k JOIN arrivals a USING (key)""")
         finally:
             db.unregister("arrivals")
+            self._detach(db)  # attached again by `save`
 
     def save(self, db, fresh: pa.Table, used: list[str]) -> None:
         """Append the rows of the chunks in `fresh` (ARRIVALS: loaded from files by this build) from the build's
