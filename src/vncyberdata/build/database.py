@@ -298,9 +298,15 @@ class Store:
         other.db = self.db.cursor()
         return other
 
-    def chunk_rows(self, chunk: int) -> pa.Table:
-        """The article rows of a chunk (its arrival number among the chunks with records), read whole."""
-        return read_ipc(self.chunk_folder / f"{self._chunks[chunk]}.arrow")
+    def chunk_rows(self, chunk: int, rows: pa.Array | None = None) -> pa.Table:
+        """The article rows of a chunk (its arrival number among the chunks with records), read whole, or the
+        given rows of it in that order: taken from the file mapped into memory, so that only their pages
+        are read (a rebuild that writes one shard wants a few rows of every chunk) and copied once."""
+        path = self.chunk_folder / f"{self._chunks[chunk]}.arrow"
+        if rows is None:
+            return read_ipc(path)
+        with pa.memory_map(str(path)) as source:
+            return pa.ipc.open_file(source).read_all().take(rows)
 
     def signatures(self, chunk: np.ndarray, row: np.ndarray) -> np.ndarray:
         """The MinHash signatures of the records at (chunk, row), in that order, read from the chunks' files."""

@@ -117,7 +117,7 @@ def partition(store: Store, placed, files: Scatter, group_rows: int) -> dict[str
                                                    table.column("shard").to_pylist(), group.tolist())]
         bounds = np.flatnonzero(np.diff(chunk)) + 1
         for start, stop in zip(np.r_[0, bounds].tolist(), np.r_[bounds, len(chunk)].tolist()):
-            rows = store.chunk_rows(int(chunk[start])).take(table.column("row").slice(start, stop - start))
+            rows = store.chunk_rows(int(chunk[start]), table.column("row").slice(start, stop - start))
             for name in ("place", "cluster_size"):
                 rows = rows.append_column(f"_{name}", table.column(name).slice(start, stop - start))
             files.add(rows, keys[start:stop])
