@@ -34,18 +34,18 @@ def capture(raw: Path, cache_dir: Path | None, folder: Path) -> None:
     """Build `raw`, copying the database's facts and sightings to Parquet files in `folder` before the gather."""
     from vncyberdata.build import build, database, gather
 
-    original = gather.article_rows
+    original = gather.place_articles
 
     def copy_out(store, kept, *args, **kwargs):
         for table in ("facts", "sightings"):
             store.db.execute(f"COPY {table} TO '{folder / table}.parquet' (FORMAT parquet)")
         return original(store, kept, *args, **kwargs)
 
-    gather.article_rows = copy_out
+    gather.place_articles = copy_out
     with tempfile.TemporaryDirectory(prefix="vncyberdata-dbscale-") as scratch:
         build.build(raw, Path(scratch) / "dataset",
                     build.Options(workers=2, cache_dir=cache_dir, database=database.Limits(memory="1GB")))
-    gather.article_rows = original
+    gather.place_articles = original
 
 
 def rehash(column: str) -> str:
@@ -69,7 +69,7 @@ def replicate(folder: Path, copies: int, path: Path) -> None:
         AS content_hash, split, CASE WHEN k = 0 OR source IS NULL THEN source
         ELSE unhex(sha256(hex(source) || k::VARCHAR)) END AS source, {bands} FROM '{folder}/facts.parquet', range({copies}) t(k) ORDER BY k, idx""")
     db.execute(f"""CREATE TABLE sightings AS SELECT idx + k * {n} AS idx, position, {rehash('headline_id')} AS headline_id,
-        text, split, {rehash('article_id')} AS article_id FROM '{folder}/sightings.parquet', range({copies}) t(k)
+        text, split, source, {rehash('article_id')} AS article_id FROM '{folder}/sightings.parquet', range({copies}) t(k)
         ORDER BY k, idx""")
     db.close()
 
@@ -134,10 +134,8 @@ def main() -> None:
 
         sharding = gather.Sharding(salt="replicated")  # digests taken, as in a cached build
 
-        def article_places(kept):
-            gather.article_shards(store, kept, sharding)
-            sql = "SELECT * FROM in_split_order ORDER BY chunk, row"
-            return sum(t.num_rows for t in database.tables(db, sql, gather.PLACED))
+        def article_places(kept):  # the database's part of the article gather; the pass over the chunks queries nothing
+            return gather.place_articles(store, kept, work / "groups", sharding)
 
         def headlines(kept):
             return sum(rows.count for rows in gather.headline_rows(store, kept, work / "headlines",

@@ -184,17 +184,16 @@ def _sharding(options: Options, out_dir: Path) -> gather.Sharding:
 
 
 def _gathered(store: Store, kept: Facts, scratch: Path, stage_rows: int, sharding: gather.Sharding) -> dict:
-    """The kept article rows and headline rows for the writers, gathered side by side: the headlines in a
-    thread on its own connection to the database (DuckDB and Arrow work without the interpreter's lock),
-    every query on one thread meanwhile, so each gather has a core."""
-    other = store.cursor()
-    try:
-        with database.single_threaded(store.db), ThreadPoolExecutor(1) as pool:
-            headlines = pool.submit(gather.headline_rows, other, kept, scratch / "headlines", stage_rows, sharding)
-            articles = gather.article_rows(store, kept, scratch / "groups", stage_rows, sharding)
-            return {"articles": articles, "headlines": headlines.result()}
-    finally:
-        other.db.close()
+    """The kept article rows and headline rows for the writers. The database's part of the article gather
+    runs first; then its pass over the chunks' files (Arrow, without the interpreter's lock for most of it)
+    runs beside the headline gather's queries, in a thread. The database never runs two gathers' queries at
+    once: at 10^6 articles they would not fit its default memory together (benchmarks/database_scale.py)."""
+    groups = scratch / "groups"
+    plan, placed = gather.place_articles(store, kept, groups, sharding)
+    with ThreadPoolExecutor(1) as pool:
+        headlines = pool.submit(gather.headline_rows, store, kept, scratch / "headlines", stage_rows, sharding)
+        articles = gather.copy_articles(store, plan, placed, groups, stage_rows, sharding.layout)
+        return {"articles": articles, "headlines": headlines.result()}
 
 
 def _build(raw_dir: Path, out_dir: Path, options: Options) -> dict:

@@ -33,9 +33,12 @@ FACTS = pa.schema([
     ("source", pa.binary(32)),  # what the record is a function of besides the code (the parse cache's key), or null
 ])
 # A related headline seen on a record: the record's row in the chunk, the headline's position on it, its id,
-# text and split (a headline's row lives in the split of its id, as an article's does).
+# text and split (a headline's row lives in the split of its id, as an article's does), and the record's
+# source (FACTS), which a headline shard's digest takes of each sighting: carried here, the headline
+# gather sorts the sightings alone, with no join to the facts (at 10^6 the join and the sort together need
+# more than the database's default memory).
 SIGHTINGS = pa.schema([("record", pa.int64()), ("position", pa.int32()), ("headline_id", pa.string()),
-                       ("text", pa.string()), ("split", pa.string())])
+                       ("text", pa.string()), ("split", pa.string()), ("source", pa.binary(32))])
 
 
 @dataclass(frozen=True)
@@ -91,11 +94,12 @@ def write_chunk(folder: Path, name: str, items: list[Item], schema: pa.Schema, p
         },
         schema=FACTS,
     )
-    sightings = [(i, position, hid, text, split) for i, item in enumerate(items)
+    record_sources = facts.column("source").to_pylist()
+    sightings = [(i, position, hid, text, split, record_sources[i]) for i, item in enumerate(items)
                  for position, (hid, text, split) in enumerate(zip(item.headline_ids, item.row["related_headlines"],
                                                                    item.headline_splits, strict=True))]
-    record, position, hid, text, split = (list(column) for column in zip(*sightings)) if sightings else ([], [], [], [], [])
-    seen = {"record": record, "position": position, "headline_id": hid, "text": text, "split": split}
+    columns = [list(column) for column in zip(*sightings)] if sightings else [[] for _ in SIGHTINGS.names]
+    seen = dict(zip(SIGHTINGS.names, columns, strict=True))
     signatures = np.array([item.signature for item in items], dtype=np.uint64).reshape(len(items), minhash.NUM_PERM)
     _write_atomic(folder / f"{name}.sig", signatures.tobytes())
     _write_atomic(folder / f"{name}.bands", minhash.band_keys(signatures).tobytes())

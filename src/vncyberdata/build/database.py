@@ -11,7 +11,6 @@ memory holds what a query needs, never the corpus. The scratch folder goes when 
 from __future__ import annotations
 
 import contextlib
-import copy
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -290,13 +289,6 @@ class Store:
     def _arrival_table(self, which: str) -> pa.Table:
         rows = self._arrivals[which]
         return pa.table([pa.array([r[i] for r in rows], t) for i, t in enumerate(ARRIVALS.types)], schema=ARRIVALS)
-
-    def cursor(self) -> Store:
-        """This store on another connection to the same database, for queries that run beside this one's (in
-        another thread); close its `db` when done."""
-        other = copy.copy(self)
-        other.db = self.db.cursor()
-        return other
 
     def chunk_rows(self, chunk: int, rows: pa.Array | None = None) -> pa.Table:
         """The article rows of a chunk (its arrival number among the chunks with records), read whole, or the

@@ -53,14 +53,38 @@ def article_rows(store: Store, kept: Facts, folder: Path, stage_rows: int = STAG
     """The kept articles per split, cut into shards (shards.py) in id order; a kept record's cluster id is
     its own id. The rows of the shards that have no earlier file to link are copied out of the chunks to
     one file per row group (`layout.row_group_rows` rows from the shard's start) in `folder`, `stage_rows`
-    rows appended at a time."""
-    group_rows = sharding.layout.row_group_rows
+    rows appended at a time. Two parts: the database's (`place_articles`), then the pass over the chunks
+    (`copy_articles`), which queries nothing and so can run beside another gather's queries."""
+    plan, placed = place_articles(store, kept, folder, sharding)
+    return copy_articles(store, plan, placed, folder, stage_rows, sharding.layout)
+
+
+def place_articles(store: Store, kept: Facts, folder: Path, sharding: Sharding = Sharding()
+                   ) -> tuple[dict[str, list[Shard]], Path]:
+    """The shards of each split (`article_shards`) and, in a file in `folder`, the places (PLACED) of the
+    rows of the shards to write, in (chunk, row) order: what `copy_articles` needs of the database."""
     plan = article_shards(store, kept, sharding)
-    with registered(store.db, wanted=_wanted(plan)):
-        in_order = tables(store.db, "SELECT * FROM in_split_order SEMI JOIN wanted USING (split, shard) ORDER BY chunk, row",
-                          PLACED)
-        files = partition(store, in_order, Scatter(folder, stage_rows), group_rows)
-    return {split: Split(shard_list, _group_reader(store.schema, files, split, shard_list, group_rows))
+    folder.mkdir(parents=True, exist_ok=True)
+    placed = folder / "placed.arrows"
+    with registered(store.db, wanted=_wanted(plan)), pa.OSFile(str(placed), "wb") as sink, \
+            pa.ipc.new_stream(sink, PLACED) as writer:
+        sql = "SELECT * FROM in_split_order SEMI JOIN wanted USING (split, shard) ORDER BY chunk, row"
+        for table in tables(store.db, sql, PLACED):
+            writer.write_table(table)
+    return plan, placed
+
+
+def copy_articles(store: Store, plan: dict[str, list[Shard]], placed: Path, folder: Path,
+                  stage_rows: int = STAGE_ROWS, layout: Layout = Layout()) -> dict[str, Split]:
+    """The rows at the places in the file `placed` copied out of the chunks to their row groups' files, and
+    the splits' readers of them (a pass over the chunks' files: no database query)."""
+    def in_order():
+        with pa.OSFile(str(placed)) as source:
+            for batch in pa.ipc.open_stream(source):
+                yield pa.Table.from_batches([batch])
+
+    files = partition(store, in_order(), Scatter(folder, stage_rows), layout.row_group_rows)
+    return {split: Split(shard_list, _group_reader(store.schema, files, split, shard_list, layout.row_group_rows))
             for split, shard_list in plan.items()}
 
 
@@ -243,8 +267,8 @@ def headline_rows(store: Store, kept: Facts, folder: Path, stage_rows: int = STA
                         schema=_HEADLINE_SHARDS)
 
     staged(store.db, "headline_shards",
-           f"""SELECT s.split, s.headline_id, f.source, s.position FROM {seen} s JOIN facts f USING (idx)
-               ORDER BY s.split, s.headline_id, s.article_id, s.position""", _SEEN, cut, _HEADLINE_SHARDS)
+           f"""SELECT split, headline_id, source, position FROM {seen}
+               ORDER BY split, headline_id, article_id, position""", _SEEN, cut, _HEADLINE_SHARDS)
     counts = _shard_counts(store, "SELECT split, shard, count(*) AS n FROM headline_shards GROUP BY ALL")
     plan = {split: sharding.shards(counts[split], digests, split) for split in sorted(counts)}
     files = Scatter(folder, stage_rows)
