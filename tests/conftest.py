@@ -69,3 +69,14 @@ def file_sums(folder: Path) -> dict[str, str]:
     """Every file under `folder` (relative path) with its sha256: two folders equal byte for byte."""
     return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
             for p in sorted(Path(folder).rglob("*")) if p.is_file()}
+
+
+def synthetic_corpus(folder: Path, pages: int, seed: int, near_duplicates: float) -> Path:
+    """`folder`/raw: synthetic pages with planted near copies; `folder`/default: their build without a cache
+    (the bytes every other build of them must give). Returns `folder`."""
+    from vncyberdata.build.build import build
+    from vncyberdata.synthetic import generate
+
+    generate(pages, folder / "raw", seed=seed, near_duplicates=near_duplicates)
+    build(folder / "raw", folder / "default")
+    return folder

@@ -10,7 +10,7 @@ import time
 
 import duckdb
 import pytest
-from conftest import file_sums
+from conftest import file_sums, synthetic_corpus
 
 from vncyberdata.build.build import Options, build
 from vncyberdata.synthetic import generate
@@ -18,10 +18,7 @@ from vncyberdata.synthetic import generate
 
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("kept")
-    generate(60, folder / "raw", seed=5, near_duplicates=0.2)
-    build(folder / "raw", folder / "default")
-    return folder
+    return synthetic_corpus(tmp_path_factory.mktemp("kept"), 60, seed=5, near_duplicates=0.2)
 
 
 def _kept_file(cache):

@@ -11,7 +11,7 @@ import shutil
 import numpy as np
 import pyarrow as pa
 import pytest
-from conftest import REPO, file_sums
+from conftest import REPO, file_sums, synthetic_corpus
 
 from vncyberdata.build import build as build_module
 from vncyberdata.build import chunks, database, dedup, sketch, worker
@@ -25,10 +25,7 @@ from vncyberdata.synthetic import generate
 
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("spill")
-    generate(120, folder / "raw", seed=11, near_duplicates=0.15)
-    build(folder / "raw", folder / "default")
-    return folder
+    return synthetic_corpus(tmp_path_factory.mktemp("spill"), 120, seed=11, near_duplicates=0.15)
 
 
 def test_output_does_not_depend_on_the_chunking_or_the_workers(corpus, tmp_path):

@@ -32,6 +32,7 @@ FACTS = pa.schema([
     ("content_hash", pa.binary(32)), ("split", pa.string()),
     ("source", pa.binary(32)),  # what the record is a function of besides the code (the parse cache's key), or null
 ])
+BAND_COLUMNS = [f"band{b}" for b in range(minhash.BANDS)]  # a record's LSH band keys, one column a band
 # A related headline seen on a record: the record's row in the chunk, the headline's position on it, its id,
 # text and split (a headline's row lives in the split of its id, as an article's does), and the record's
 # source (FACTS), which a headline shard's digest takes of each sighting: carried here, the headline
@@ -79,6 +80,7 @@ def write_chunk(folder: Path, name: str, items: list[Item], schema: pa.Schema, p
     if not items:
         return Chunk(name, 0, 0, 0, lines, evidence)
     rows = [item.row for item in items]
+    record_sources = [bytes.fromhex(s) if s else None for s in (sources or [None] * len(items))]
     facts = pa.table(
         {
             "id": [r["id"] for r in rows],
@@ -90,11 +92,10 @@ def write_chunk(folder: Path, name: str, items: list[Item], schema: pa.Schema, p
             "language_score": [r["language_score"] for r in rows],
             "content_hash": [bytes.fromhex(item.content_hash) for item in items],
             "split": [r["split"] for r in rows],
-            "source": [bytes.fromhex(s) if s else None for s in (sources or [None] * len(items))],
+            "source": record_sources,
         },
         schema=FACTS,
     )
-    record_sources = facts.column("source").to_pylist()
     sightings = [(i, position, hid, text, split, record_sources[i]) for i, item in enumerate(items)
                  for position, (hid, text, split) in enumerate(zip(item.headline_ids, item.row["related_headlines"],
                                                                    item.headline_splits, strict=True))]

@@ -20,7 +20,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from . import minhash
-from .chunks import FACTS, SIGHTINGS, Chunk, read_ipc
+from .chunks import BAND_COLUMNS, FACTS, SIGHTINGS, Chunk, read_ipc
 from .kept import ARRIVALS, KeptRows
 from ..errors import UserError
 from ..intake.raw import INPUTS
@@ -135,7 +135,7 @@ def tables(db, sql: str, schema: pa.Schema, parameters: list | None = None, rows
 
 
 @contextlib.contextmanager
-def single_threaded(db) -> Iterator[None]:
+def _single_threaded(db) -> Iterator[None]:
     """Every query of the database on one thread while the block runs (the setting is the database's, not a
     connection's), the earlier number restored after it."""
     threads = query(db, "SELECT current_setting('threads') AS n").column("n")[0].as_py()
@@ -184,14 +184,13 @@ def staged(db, name: str, sql: str, schema: pa.Schema, fill: Callable[[pa.Table]
                   .column("path")[0].as_py()).parent
     path = folder / f"{name}.staged.parquet"
     # a sort of wide rows on two threads needs twice the memory to spill
-    with single_threaded(db), pq.ParquetWriter(path, out or schema, compression="none") as writer:
+    with _single_threaded(db), pq.ParquetWriter(path, out or schema, compression="none") as writer:
         for table in tables(db, sql, schema):
             writer.write_table(fill(table))
     db.execute(f"CREATE TABLE {name} AS SELECT * FROM read_parquet(?)", [str(path)])
     path.unlink()
 
 
-BAND_COLUMNS = [f"band{b}" for b in range(minhash.BANDS)]
 # the facts table: FACTS, the band keys (one column a band) and where the record is
 FACT_COLUMNS = pa.schema([("idx", pa.int64()), ("chunk", pa.int32()), ("row", pa.int32()), *FACTS,
                           *((name, pa.uint64()) for name in BAND_COLUMNS)])

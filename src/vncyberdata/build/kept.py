@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from .chunks import FACTS
+from .chunks import BAND_COLUMNS, FACTS
 
 _ALIAS = "kept_rows"  # the file, attached to the build's database
 # the file's tables: per chunk key its counts, and the rows of the build's tables of the same names, with the
@@ -31,7 +31,7 @@ _ALIAS = "kept_rows"  # the file, attached to the build's database
 TABLES = ("chunks", "facts", "sightings", "pins")
 ARRIVALS = pa.schema([("key", pa.string()), ("at", pa.int32()), ("first_idx", pa.int64()), ("first_seq", pa.int64()),
                       ("records", pa.int32()), ("pins", pa.int64())])
-_BANDS = "COLUMNS('^band[0-9]+$')"
+_BANDS = ", ".join(BAND_COLUMNS)
 _FACTS = ", ".join(FACTS.names)
 
 
