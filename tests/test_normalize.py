@@ -128,6 +128,18 @@ def test_a_whole_text_cleans_as_its_lines_do(text):
     assert clean_lines(text) == [clean_line(line) for line in split_lines(text)]
 
 
+@settings(max_examples=1000, deadline=None)
+@given(st.lists(st.one_of(st.lists(st.sampled_from(_DUMP_PIECES + ["0912 345 678", "a@b.vn"]), max_size=14)
+                          .map("".join), st.text(max_size=60)), max_size=6))
+def test_the_key_of_clean_lines_joined_needs_no_cleaning_again(pieces):
+    # an article's body: its clean lines, redacted, joined by blank lines
+    from vncyberdata.parse.normalize import clean_key
+    from vncyberdata.parse.redact import redact
+
+    body = "\n\n".join(redact(clean_line(piece))[0] for piece in pieces)
+    assert clean_key(body) == key_text(body)
+
+
 @settings(max_examples=1500, deadline=None)
 @given(st.one_of(st.lists(st.sampled_from(_DUMP_PIECES), max_size=14).map("".join), st.text(max_size=60)))
 def test_words_are_the_runs_of_letters_and_digits(text):

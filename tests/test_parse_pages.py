@@ -8,7 +8,7 @@ import unicodedata
 import pytest
 from conftest import assert_page_fields, canonical, page_cases
 
-from vncyberdata.parse.normalize import split_lines
+from vncyberdata.parse.normalize import clean_key, key_text, split_lines
 from vncyberdata.parse.parse import Parsed, parse
 from vncyberdata.intake.raw import read_sidecar, sidecar_for
 from vncyberdata.model.record import LINE_CLASSES, RawMeta
@@ -36,6 +36,15 @@ def test_fields(name, raw_path, expect_path):
     expect = canonical(json.loads(expect_path.read_text(encoding="utf-8")))
     article = _parse(raw_path)[0].article
     assert_page_fields(article, expect)
+
+
+@pytest.mark.parametrize(("name", "raw_path", "expect_path"), CASES, ids=IDS)
+def test_the_keys_a_parse_hands_on_are_the_keys_of_its_texts(name, raw_path, expect_path):
+    # the build takes the headline ids' keys from the parse and keys the body without cleaning it again
+    parsed = _parse(raw_path)[0]
+    headlines = parsed.article.related_headlines
+    assert parsed.headline_keys == tuple(key_text(h) for h in headlines)
+    assert clean_key(parsed.article.body) == key_text(parsed.article.body)
 
 
 @pytest.mark.parametrize(("name", "raw_path", "expect_path"), CASES, ids=IDS)
@@ -150,8 +159,11 @@ def test_private_data_anywhere_on_the_record_is_redacted_not_only_in_the_body(pl
             "Các đối tượng giả danh nhân viên ngân hàng, gọi điện yêu cầu người dân chuyển tiền vào tài khoản của chúng.\n"
             f"Hiện trường vụ việc tại trụ sở công an\n{credit}\nTin liên quan:\n{headline}\n"
             "Cơ quan điều tra đang mở rộng vụ án và kêu gọi các bị hại đến trình báo để được hướng dẫn giải quyết.\n")
-    article = parse(page.encode(), RawMeta(publisher="Báo Mẫu", license="test"), "page.txt").article
+    parsed = parse(page.encode(), RawMeta(publisher="Báo Mẫu", license="test"), "page.txt")
+    article = parsed.article
     assert f"[{kind.upper()}]" in field(article)
+    # the headline ids' keys are those of the redacted headlines (the walk's keys are of the text as printed)
+    assert parsed.headline_keys == tuple(key_text(h) for h in article.related_headlines)
     assert getattr(article.pii_redacted, kind) == 1 and sum(article.pii_redacted.model_dump().values()) == 1
     dumped = json.dumps(article.model_dump(mode="json"), ensure_ascii=False)
     assert "0912 345 678" not in dumped and "0987 654 321" not in dumped and "@gmail.com" not in dumped

@@ -9,7 +9,7 @@ import numpy as np
 
 from ..parse import ids
 from . import sketch
-from ..parse.normalize import key_text
+from ..parse.normalize import clean_key
 
 
 @dataclass(frozen=True)
@@ -28,8 +28,9 @@ class Item:
     @classmethod
     def of(cls, parsed) -> "Item":
         article = parsed.article
-        key = key_text(article.body)  # once, for both the signature and the content hash
-        headline_ids = tuple(ids.headline_id(text) for text in article.related_headlines)
+        key = clean_key(article.body)  # once, for both the signature and the content hash
+        keys = parsed.headline_keys or (None,) * len(article.related_headlines)
+        headline_ids = tuple(ids.headline_id(text, k) for text, k in zip(article.related_headlines, keys, strict=True))
         return cls(
             article.model_dump(mode="python"),
             tuple(parsed.line_classes),

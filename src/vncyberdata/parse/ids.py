@@ -58,8 +58,9 @@ def make_id(key: str) -> str:
     return _hex(key)[:16]
 
 
-def headline_id(text: str) -> str:
-    return make_id("headline:" + key_text(text))
+def headline_id(text: str, key: str | None = None) -> str:
+    """A related headline's id; `key`: its key_text, when the caller has it already."""
+    return make_id("headline:" + (key_text(text) if key is None else key))
 
 
 def split_for(record_id: str) -> str:

@@ -184,7 +184,13 @@ def key_text(text: str) -> str:
 
 
 def _key(text: str) -> str:
-    return joined_words(nfc(clean_line(text).casefold()))
+    return clean_key(clean_line(text))
+
+
+def clean_key(text: str) -> str:
+    """`key_text` of a text made of clean lines (each line as clean_line leaves it, such as a parsed
+    article's body: its paragraphs are the dump's clean lines, redacted), without cleaning it again."""
+    return joined_words(nfc(text.casefold()))
 
 
 def joined_words(text: str) -> str:

@@ -20,7 +20,7 @@ from pydantic import ValidationError
 from . import PARSER_VERSION, article_check, byline, dates, ids, langid, locate, redact, topics
 from .chrome import ChromeTable, default_table
 from .decode import Rejection, decode
-from .normalize import clean_lines
+from .normalize import clean_lines, key_text
 from .walk import Unit, Walk
 from ..model.record import Article, Caption, PiiCounts, RawMeta, TopicMatch
 
@@ -33,6 +33,7 @@ class Parsed:
     # "title:visible", "author:jsonld"), and the HTML sources that disagreed ("differs:author_jsonld_differs")
     evidence: tuple[str, ...] = ()
     signature: object = None  # MinHash values of the body, filled by the build's workers (sketch.signature)
+    headline_keys: tuple[str, ...] = ()  # normalize.key_text of each related headline (the build makes their ids)
 
 
 @dataclass
@@ -137,6 +138,7 @@ class Prepared:
     body: str
     captions: list[Caption]
     headlines: list[str]
+    headline_keys: list[str]  # key_text of each headline (the walk's key where redaction changed nothing)
     found: dates.FoundDate | None  # the date, its year inferred where it can be
     basis: str
     record_id: str
@@ -159,6 +161,8 @@ def prepare(
     scrub = _scrubber(pii) if _may_hold_pii(walk, units) else _as_is
     captions = [Caption(text=scrub(u.text), credit=scrub(u.credit), variants=[scrub(v) for v in u.variants]) for u in units if u.caption]
     headlines = [scrub(h) for h in walk.headlines]
+    headline_keys = [key if text is before else key_text(text)
+                     for text, before, key in zip(headlines, walk.headlines, walk.headline_keys, strict=True)]
     for unit in ([lead] if lead else []) + paras:
         unit.text = scrub(unit.text)
     printed, found = found, dates.infer_year(found, _retrieved_date(meta)) if found is not None else None
@@ -166,7 +170,7 @@ def prepare(
     basis, key = article_key(meta, title, printed)
     body = "\n\n".join(u.text for u in paras)
     return Prepared(draft, meta, raw_sha256 or hashlib.sha256(raw).hexdigest(), raw_path, raw_format, title, body,
-                    captions, headlines, found, basis, ids.make_id(key), pii,
+                    captions, headlines, headline_keys, found, basis, ids.make_id(key), pii,
                     langid.article_sample(title, lead.text if lead else None, body))
 
 
@@ -220,7 +224,8 @@ def finish(p: Prepared, language: tuple[str, float]) -> Parsed | Rejection:
         return Rejection("invalid_record", f"the parsed record breaks the schema at {'.'.join(map(str, first['loc']))}: {first['msg']}",
                          "check the raw file and its sidecar against schema/article.schema.json")
     assert None not in walk.classes, "every line must be classified"
-    return Parsed(article, tuple(walk.classes), _evidence(walk.located, draft.page))  # type: ignore[arg-type]
+    return Parsed(article, tuple(walk.classes), _evidence(walk.located, draft.page),  # type: ignore[arg-type]
+                  headline_keys=tuple(p.headline_keys))
 
 
 def _take_byline(paras: list[Unit], classes: list[str | None]) -> tuple[str | None, str | None]:

@@ -43,6 +43,7 @@ class Walk:
         self.first_nonblank: int | None = None
         self.date: dates.FoundDate | None = None
         self.headlines: list[str] = []
+        self.headline_keys: list[str] = []  # each headline's key_text (its id's key), in the same order
         self._headline_keys: set[str] = set()
         self.article_lines: list[int] = []
         self.top_author: str | None = None  # a byline between a whole page's title and its article
@@ -168,6 +169,7 @@ class Walk:
         key = locate.fold(text)  # the line is clean, and so is what follows its bullets: fold is its key_text
         if key and key not in self._headline_keys:
             self._headline_keys.add(key)
+            self.headline_keys.append(key)
             self.headlines.append(text)
 
     def group_units(self) -> list[Unit]:
