@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow as pa
-import pyarrow.compute as pc
 from pydantic import ValidationError
 
 from ..errors import UserError
@@ -103,7 +102,7 @@ def discover(root: Path, block: int = DISCOVERY_BLOCK) -> tuple[RawFiles, list[s
                         add_block()
     add_block()
     listed = pa.concat_tables(blocks)
-    listed = listed.take(pc.sort_indices(listed, [("path", "ascending")])).combine_chunks()
+    listed = listed.sort_by([("path", "ascending")]).combine_chunks()
     ignored.sort()
     return RawFiles(root, listed), ignored
 

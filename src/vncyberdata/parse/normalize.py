@@ -132,14 +132,13 @@ _ODD, _WORDISH, _Q, _O, _U, _TONED_U_BIT, _TONED_AE_BIT, _TONED_Y_BIT, _WORD, _W
 def _classes() -> np.ndarray:
     """Each BMP character's classes as `needs_cleaning`'s patterns see it, and whether str.split() splits at it."""
     table = np.zeros(0x10000, dtype=np.uint16)
-    wordish = re.compile(_WORD_END.replace("(?!", "(?:"))  # what does not end a word: \w or a combining mark
-    for code in range(0x10000):
-        c = chr(code)
-        table[code] = ((_ODD if _ODD_SPACE.fullmatch(c) else 0) | (_WORDISH if wordish.fullmatch(c) else 0)
-                       | (_WHITE if c.isspace() else 0))
-    for c in WORDS.findall("".join(map(chr, range(0x10000)))):  # the plane's letters and digits, one run
-        for letter in c:
-            table[ord(letter)] |= _WORD
+    plane = "".join(map(chr, range(0x10000)))
+    wordish = _WORD_END.replace("(?!", "(?:")  # what does not end a word: \w or a combining mark
+    # each pattern is one character class: the runs it finds in the plane are the characters it matches
+    for pattern, bit in ((f"(?:{_ODD_SPACE.pattern})+", _ODD), (f"{wordish}+", _WORDISH), (r"\s+", _WHITE),
+                         (WORDS.pattern, _WORD)):
+        for run in re.finditer(pattern, plane):
+            table[run.start():run.end()] |= bit
     for letters, bit in (("qQ", _Q), ("oO", _O), ("uU", _U), (_TONED_U, _TONED_U_BIT), (_TONED_AE, _TONED_AE_BIT),
                          (_TONED_Y, _TONED_Y_BIT)):
         for c in letters:
