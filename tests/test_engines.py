@@ -92,3 +92,40 @@ def test_the_build_commands_driver_loads_neither_the_parser_nor_numba_nor_pandas
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip().splitlines()[-1] == "[]", done.stdout
     assert json.loads((tmp_path / "out" / "build-report.json").read_text())["splits"]["articles"]
+
+
+def test_a_workers_task_runs_without_the_cyclic_collector_and_frees_its_cycles_after(monkeypatch):
+    # build/tasks.py: the collector paused while a task runs, the task's cycles collected at its end, and the
+    # collector's state put back (also when the task fails)
+    import gc
+    import weakref
+
+    from vncyberdata.build import tasks, worker
+
+    class Node:
+        pass
+
+    seen = {}
+
+    def task(job):
+        seen["collecting"] = gc.isenabled()
+        node = Node()
+        node.self = node  # a reference cycle: only the collector frees it
+        seen["node"] = weakref.ref(node)
+        if job == "fail":
+            raise ValueError("a failing task")
+        return "done"
+
+    monkeypatch.setattr(worker, "parse_chunk", task)
+    assert gc.isenabled()
+    assert tasks.parse_chunk("job") == "done"
+    assert seen["collecting"] is False and seen["node"]() is None and gc.isenabled()
+    with pytest.raises(ValueError):
+        tasks.parse_chunk("fail")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        tasks.parse_chunk("job")
+        assert not gc.isenabled(), "a collector the caller had paused stays paused"
+    finally:
+        gc.enable()
