@@ -354,7 +354,7 @@ def test_numbered_rows_count_their_place_per_group_across_streamed_batches(tmp_p
     database.numbered(db, "whole", "SELECT k, place FROM rows ORDER BY k DESC", schema.remove(0), "place")
     whole = database.query(db, "SELECT k, place FROM whole ORDER BY k")
     assert whole.column("place").to_numpy().tolist() == list(range(n - 1, -1, -1))
-    assert query_threads(db) == 2 and not list((tmp_path / "db").glob("*.parquet"))
+    assert query_threads(db) == 2
     db.close()
 
 

@@ -166,6 +166,11 @@ def numbered(db, name: str, sql: str, schema: pa.Schema, number: str, group: str
     staged(db, name, sql, schema, fill)
 
 
+def _quoted(path: Path) -> str:
+    """A path as the inside of an SQL string literal (a view's definition cannot take a parameter)."""
+    return str(path).replace("'", "''")
+
+
 def equal_runs(values: np.ndarray) -> list[tuple[int, int]]:
     """(start, stop) of each run of equal consecutive values."""
     bounds = np.r_[0, np.flatnonzero(values[1:] != values[:-1]) + 1, len(values)].tolist()
@@ -177,9 +182,10 @@ def staged(db, name: str, sql: str, schema: pa.Schema, fill: Callable[[pa.Table]
     """A table `name` of the rows of `sql` (read as `schema`) as `fill` rewrites them (to `out`, by default
     `schema`), a table at a time in the query's order: for columns that depend on the rows before.
 
-    The rows are written as they stream by to a Parquet file beside the database that the table is then
-    made from: a window function numbering rows holds a whole partition in memory, and inserting while
-    the sort streams its result leaves the sort no memory to spill with."""
+    The rows are written as they stream by to a Parquet file beside the database, which `name` is then a
+    view of: a window function numbering rows holds a whole partition in memory, and inserting while the
+    sort streams its result leaves the sort no memory to spill with. (A view, not a table: copying the file
+    into the database cost as much again as writing it; the file goes with the build's scratch folder.)"""
     folder = Path(query(db, "SELECT path FROM duckdb_databases() WHERE database_name = current_database()")
                   .column("path")[0].as_py()).parent
     path = folder / f"{name}.staged.parquet"
@@ -187,8 +193,7 @@ def staged(db, name: str, sql: str, schema: pa.Schema, fill: Callable[[pa.Table]
     with _single_threaded(db), pq.ParquetWriter(path, out or schema, compression="none") as writer:
         for table in tables(db, sql, schema):
             writer.write_table(fill(table))
-    db.execute(f"CREATE TABLE {name} AS SELECT * FROM read_parquet(?)", [str(path)])
-    path.unlink()
+    db.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet('{_quoted(path)}')")
 
 
 # the facts table: FACTS, the band keys (one column a band) and where the record is
