@@ -23,8 +23,8 @@ import contextlib
 import hashlib
 import math
 import os
+import shutil
 import unicodedata
-import zipfile
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -143,34 +143,34 @@ def _model() -> _Model:
 
 
 KEPT_FOLDER = Path(__file__).with_name("__pycache__")  # where numba keeps the compiled walk too
-_KEPT_FORMAT = 1  # the kept arrays' names and types (`_library_arrays`); another value, another file
+_KEPT_FORMAT = 2  # the kept arrays' names, types and files (`_library_arrays`); another value, another folder
 
 
 def _arrays(folder: Path = KEPT_FOLDER) -> dict[str, np.ndarray]:
     """The model's arrays as `_count` and `_rows` read them. Decompressing the library's model is the slowest
     part of starting any process that identifies a language (each build, each validate), so the arrays are
-    also kept uncompressed in `folder`, in a file named after the sha256 of the library's model file, and read
-    from there when it is whole. A folder that cannot be written is no error: the model is decompressed each
-    time."""
+    also kept uncompressed in `folder`, one .npy file each in a folder named after the sha256 of the
+    library's model file, and mapped into memory from there when they are whole (copy on write: the pages
+    are read as the walk touches them, and shared by the processes that map them). A folder that cannot be
+    written is no error: the model is decompressed each time."""
     from py3langid.langid import MODEL_DIR, MODEL_FILE
 
     digest = hashlib.sha256((MODEL_DIR / MODEL_FILE).read_bytes()).hexdigest()[:16]
-    kept = Path(folder) / f"langid-model-{_KEPT_FORMAT}-{digest}.npz"
+    kept = Path(folder) / f"langid-model-{_KEPT_FORMAT}-{digest}"
     try:
-        with np.load(kept, allow_pickle=False) as npz:
-            return {name: npz[name] for name in _NAMES}
-    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
-        pass  # not kept yet, or damaged: made again
+        # np.asarray: the mapped buffer as a plain array, which the compiled walk takes as any other
+        return {name: np.asarray(np.load(kept / f"{name}.npy", mmap_mode="c", allow_pickle=False)) for name in _NAMES}
+    except (OSError, ValueError, EOFError):
+        shutil.rmtree(kept, ignore_errors=True)  # not kept yet, or damaged: made again
     arrays = _library_arrays()
     tmp = kept.with_name(f".{kept.name}.{os.getpid()}.tmp")
     try:
-        kept.parent.mkdir(parents=True, exist_ok=True)
-        with open(tmp, "wb") as fh:
-            np.savez(fh, **arrays)
+        tmp.mkdir(parents=True, exist_ok=True)
+        for name, array in arrays.items():
+            np.save(tmp / f"{name}.npy", array, allow_pickle=False)
         os.replace(tmp, kept)
-    except OSError:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
+    except OSError:  # no room, no permission, or another process kept them first
+        shutil.rmtree(tmp, ignore_errors=True)
     return arrays
 
 
