@@ -234,10 +234,11 @@ def headline_rows(store: Store, kept: Facts, folder: Path, stage_rows: int = STA
     sightings of the shards to write then go to one file per shard, which the writer reads one at a time,
     sorted by headline id, article id and position, a headline's row being its run of sightings."""
     schema = schemas.write_schema("headlines")
-    # the kept records' sightings as a table first: the join and the distinct count in one query need more
-    # memory than either alone (at 10^6 articles, more than the database's default limit)
+    # the kept records' sightings as a table first: the join and the sort in one query need more memory than
+    # either alone (at 10^6 articles, more than the database's default limit); a temporary table, kept in
+    # memory and spilled only past the limit, not written into the database's file
     seen = "kept_sightings"
-    store.db.execute(f"CREATE OR REPLACE TABLE {seen} AS SELECT * FROM sightings SEMI JOIN {kept.table} USING (idx)")
+    store.db.execute(f"CREATE OR REPLACE TEMP TABLE {seen} AS SELECT * FROM sightings SEMI JOIN {kept.table} USING (idx)")
     digests = Digests(shards.salt_of(sharding.salt, "headlines")) if sharding.salt is not None else None
     cutters: dict[str, Cutter] = {}
     last: dict[str, tuple[str, int]] = {}  # per split, the last headline id seen and its shard
