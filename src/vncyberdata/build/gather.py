@@ -9,6 +9,7 @@ article rows within the build's memory limit fails, see docs/scale.md.)"""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -197,17 +198,11 @@ class Scatter:
 
 
 def _group_reader(schema: pa.Schema, files: dict, split: str, shard_list: list[Shard], group_rows: int):
-    """The row groups of the shards of `split` to write, in order, each read from its file and sorted by
-    place (= by id)."""
+    """The row groups of shard n of `split`, in order, each read from its file and sorted by place (= by id)."""
     cluster_id, cluster_size = schema.get_field_index("cluster_id"), schema.get_field_index("cluster_size")
 
-    def read():
-        for n, shard in enumerate(shard_list):
-            if shard.earlier is None:
-                yield from groups(n, shard.rows)
-
-    def groups(n: int, count: int):
-        for group in range(-(-count // group_rows)):
+    def groups(n: int):
+        for group in range(-(-shard_list[n].rows // group_rows)):
             rows = Scatter.read(files[f"{split}/{n}/{group}"])
             rows = rows.take(pc.sort_indices(rows.column("_place")))
             size = rows.column("_cluster_size")
@@ -215,7 +210,7 @@ def _group_reader(schema: pa.Schema, files: dict, split: str, shard_list: list[S
             rows = rows.set_column(cluster_id, schema.field(cluster_id), rows.column("id"))
             yield rows.set_column(cluster_size, schema.field(cluster_size), size)
 
-    return read
+    return groups
 
 
 _SEEN = pa.schema([("split", pa.string()), ("headline_id", pa.string()), ("source", pa.binary(32)),
@@ -284,14 +279,12 @@ def headline_rows(store: Store, kept: Facts, folder: Path, stage_rows: int = STA
     files = files.close()
     group_rows = sharding.layout.row_group_rows
 
-    def read(split: str):
-        for n, shard in enumerate(plan[split]):
-            if shard.earlier is None:
-                rows = _headlines(Scatter.read(files[f"{split}/{n}"]), schema, split)
-                for start in range(0, rows.num_rows, group_rows):
-                    yield rows.slice(start, group_rows)
+    def read(split: str, n: int):
+        rows = _headlines(Scatter.read(files[f"{split}/{n}"]), schema, split)
+        for start in range(0, rows.num_rows, group_rows):
+            yield rows.slice(start, group_rows)
 
-    return {split: Split(shard_list, lambda split=split: read(split)) for split, shard_list in plan.items()}
+    return {split: Split(shard_list, functools.partial(read, split)) for split, shard_list in plan.items()}
 
 
 def _headlines(seen: pa.Table, schema: pa.Schema, split: str) -> pa.Table:

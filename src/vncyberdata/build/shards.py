@@ -146,11 +146,12 @@ class Shard:
 
 @dataclass(frozen=True)
 class Split:
-    """One split for the writer: its shards in id order, and the row groups of those it writes (the ones
-    with no earlier file), in order: `row_group_rows` rows from each shard's start."""
+    """One split for the writer: its shards in id order, and `groups(n)`, the row groups of shard n (one with
+    no earlier file), in order: `row_group_rows` rows from the shard's start. The writer's threads call it,
+    each for the shard it writes: a shard's rows are read apart from any other's."""
 
     shards: list[Shard]
-    groups: Callable[[], Iterable[pa.Table]]
+    groups: Callable[[int], Iterable[pa.Table]]
 
     @property
     def count(self) -> int:

@@ -14,7 +14,8 @@ import json
 import os
 import shutil
 from collections import deque
-from collections.abc import Sequence
+import functools
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -93,10 +94,10 @@ def rows_of(config: str, records: Sequence[BaseModel], layout: Layout = Layout()
         sizes = np.bincount(shard).tolist()
         bounds = np.r_[0, np.cumsum(sizes)].tolist()
 
-        def groups(table=table, bounds=bounds):
-            for start, stop in zip(bounds[:-1], bounds[1:]):
-                for at in range(start, stop, layout.row_group_rows):
-                    yield canonical(table.slice(at, min(stop, at + layout.row_group_rows) - at))
+        def groups(n: int, table=table, bounds=bounds):
+            start, stop = bounds[n], bounds[n + 1]
+            for at in range(start, stop, layout.row_group_rows):
+                yield canonical(table.slice(at, min(stop, at + layout.row_group_rows) - at))
 
         out[split] = Split([Shard(n) for n in sizes], groups)
     return out
@@ -109,7 +110,8 @@ def write_config(folder: Path, config: str, splits: dict[str, Split] | Sequence[
 
     Each split is cut into shards where its ids say (shards.py), each shard in row groups of
     `layout.row_group_rows` rows from its start. A shard the earlier build wrote (`Shard.earlier`) is linked
-    from it instead of written; the others are written by WRITERS threads at once, in the order read.
+    from it instead of written; each of the others is read and written by one of WRITERS threads (the rows
+    of at most WRITERS shards in memory at once).
     `written` gets, per file, its digest, its sha256 and its Arrow size. A split with no records gets no
     file: datasets 5.2 cannot load a zero-row split (docs/dataset.md).
     """
@@ -127,9 +129,8 @@ def write_config(folder: Path, config: str, splits: dict[str, Split] | Sequence[
                 continue
             files = []
             pending: deque = deque()  # shards handed to the writers: (rel, digest, future), in order
-            groups = iter(part.groups())
             try:
-                for shard, name in zip(part.shards, shard_names(split, len(part.shards)), strict=True):
+                for n, (shard, name) in enumerate(zip(part.shards, shard_names(split, len(part.shards)), strict=True)):
                     rel = f"data/{config}/{name}"
                     files.append(rel)
                     if shard.earlier is not None:
@@ -137,16 +138,15 @@ def write_config(folder: Path, config: str, splits: dict[str, Split] | Sequence[
                         written[rel] = {"digest": shard.digest, "sha256": shard.earlier["sha256"],
                                         "nbytes": shard.earlier["nbytes"]}
                         continue
-                    tables = [next(groups) for _ in range(-(-shard.rows // layout.row_group_rows))]
-                    pending.append((rel, shard.digest, pool.submit(_write_shard, target / name, schema, tables,
+                    # the writer reads the shard's rows itself: reading one shard's goes on beside writing another's
+                    pending.append((rel, shard.digest, pool.submit(_write_shard, target / name, schema,
+                                                                    functools.partial(part.groups, n),
                                                                     layout.row_group_rows)))
-                    del tables
-                    while len(pending) > WRITERS:  # the rows of at most WRITERS + 1 shards held at once
+                    while len(pending) > 2 * WRITERS:  # a few shards queued ahead (a queued shard holds no rows)
                         _written(written, *pending.popleft())
                 while pending:
                     _written(written, *pending.popleft())
             finally:
-                getattr(groups, "close", lambda: None)()
                 for *_rest, future in pending:
                     future.cancel()
             info[split] = {"num_examples": part.count, "num_bytes": sum(written[f]["nbytes"] for f in files),
@@ -154,12 +154,14 @@ def write_config(folder: Path, config: str, splits: dict[str, Split] | Sequence[
     return info
 
 
-def _write_shard(path: Path, schema: pa.Schema, tables: list[pa.Table], row_group_rows: int) -> tuple[int, str]:
-    """Write one shard's row groups (run in a writer thread: Arrow encodes and compresses without the
-    interpreter's lock); its Arrow size and its file's sha256, read back while the file is in the page cache."""
+def _write_shard(path: Path, schema: pa.Schema, groups: Callable[[], Iterable[pa.Table]],
+                 row_group_rows: int) -> tuple[int, str]:
+    """Read and write one shard's row groups (run in a writer thread: Arrow reads, sorts, encodes and
+    compresses without the interpreter's lock); its Arrow size and its file's sha256, read back while the
+    file is in the page cache."""
     size = 0
     with pq.ParquetWriter(path, schema, **PARQUET_OPTIONS) as writer:
-        for table in tables:
+        for table in groups():
             writer.write_table(table, row_group_size=row_group_rows)
             size += table.nbytes
     return size, sha256_file(path)
