@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import numpy as np
@@ -37,7 +38,13 @@ def test_the_kept_model_is_the_library_model_and_a_damaged_copy_is_made_again(tm
         return a.keys() == b.keys() and all(a[k].dtype == b[k].dtype and np.array_equal(a[k], b[k]) for k in a)
 
     library = _library_arrays()
+    from py3langid.langid import MODEL_DIR, MODEL_FILE
+
+    digest = hashlib.sha256((MODEL_DIR / MODEL_FILE).read_bytes()).hexdigest()[:16]
+    stale = tmp_path / f"langid-model-1-{digest}.npz"  # the copy an older version of this code kept
+    stale.write_bytes(b"older format")
     assert same(_arrays(tmp_path), library)  # made and kept
+    assert not stale.exists(), "the older format's copy is removed when the new one is made"
     [kept] = tmp_path.glob("langid-model-*")
     assert same(_arrays(tmp_path), library)  # read from the kept copy
     weights = kept / "weights.npy"

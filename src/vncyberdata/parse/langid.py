@@ -171,6 +171,9 @@ def _arrays(folder: Path = KEPT_FOLDER) -> dict[str, np.ndarray]:
         os.replace(tmp, kept)
     except OSError:  # no room, no permission, or another process kept them first
         shutil.rmtree(tmp, ignore_errors=True)
+    for older in range(1, _KEPT_FORMAT):  # a copy in a format this code no longer reads (format 1: one .npz)
+        with contextlib.suppress(OSError):
+            (Path(folder) / f"langid-model-{older}-{digest}.npz").unlink()
     return arrays
 
 
