@@ -147,7 +147,7 @@ def _single_threaded(db) -> Iterator[None]:
 
 
 def numbered(db, name: str, sql: str, schema: pa.Schema, number: str, group: str | None = None) -> None:
-    """A table `name` (columns `schema`) of the rows of `sql`, whose column `number` is replaced by the row's
+    """A view `name` (columns `schema`) of the rows of `sql`, whose column `number` is replaced by the row's
     place (from 0) in the query's order, counted per run of equal `group` values when a group is given. `sql`
     orders its rows (by `group` first)."""
     at = schema.get_field_index(number)
@@ -179,7 +179,7 @@ def equal_runs(values: np.ndarray) -> list[tuple[int, int]]:
 
 def staged(db, name: str, sql: str, schema: pa.Schema, fill: Callable[[pa.Table], pa.Table],
            out: pa.Schema | None = None) -> None:
-    """A table `name` of the rows of `sql` (read as `schema`) as `fill` rewrites them (to `out`, by default
+    """A view `name` of the rows of `sql` (read as `schema`) as `fill` rewrites them (to `out`, by default
     `schema`), a table at a time in the query's order: for columns that depend on the rows before.
 
     The rows are written as they stream by to a Parquet file beside the database, which `name` is then a

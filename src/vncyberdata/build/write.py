@@ -10,11 +10,11 @@ written again: the same bytes.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import shutil
 from collections import deque
-import functools
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
