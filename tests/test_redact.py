@@ -295,6 +295,21 @@ def test_prefilter_never_hides_a_match(text):
         assert _scan_all(text) == []
 
 
+_RUN_PIECES = st.one_of(
+    st.text(alphabet="0123456789٣٤١２３𝟘𝟙", min_size=1, max_size=9),  # ASCII, Arabic-Indic, fullwidth, beyond the BMP
+    st.sampled_from([" ", ".", "-", "\u00a0", "\u202f", "  ", " .", "\t", ",", "\n", "a", "đ", "@", "ả"]),
+)
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.lists(_RUN_PIECES, max_size=16).map("".join))
+def test_the_compiled_digit_run_answers_as_the_pattern(text):
+    # may_hold_pii walks a character table for the run of 8+ digits; the pattern decides what a run is
+    from vncyberdata.parse.redact import _DIGIT_RUN, may_hold_pii
+
+    assert may_hold_pii(text) == ("@" in text or _DIGIT_RUN.search(text) is not None)
+
+
 def test_slash_before_an_email_stays_idempotent():
     once = redact("0912345678/a@b.vn")[0]
     assert once == "0912345678/[EMAIL]" and redact(once) == (once, {t: 0 for t in PII_TYPES})

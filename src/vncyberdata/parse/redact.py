@@ -43,7 +43,11 @@ import re
 from bisect import bisect_right
 from collections import Counter
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import accumulate
+
+import numba
+import numpy as np
 
 PII_TYPES = ("PHONE", "EMAIL", "ID_NUMBER", "BANK_ACCOUNT", "CARD_NUMBER")
 # Every match holds an "@" or at least 8 digits joined by single separators (the guards refuse fewer):
@@ -353,8 +357,49 @@ class _Scanner:
 
 def may_hold_pii(text: str) -> bool:
     """False when `text` cannot hold anything find_pii finds (no "@", no run of 8+ digits): a pre-filter.
-    Texts joined by newlines can be checked at once, as no digit run crosses a newline."""
-    return "@" in text or _DIGIT_RUN.search(text) is not None
+    Texts joined by newlines can be checked at once, as no digit run crosses a newline. The run is looked
+    for in one compiled walk over a character table that the pattern's own classes made (a test compares
+    the two); a text with a character beyond the Basic Multilingual Plane, by the pattern."""
+    if "@" in text:
+        return True
+    data = text.encode("utf-16-le", errors="surrogatepass")
+    if len(data) != 2 * len(text):
+        return _DIGIT_RUN.search(text) is not None
+    return bool(_digit_run(np.frombuffer(data, dtype=np.uint16), _run_classes(), _RUN_DIGITS))
+
+
+_RUN_DIGITS = 8  # the digits of _DIGIT_RUN's shortest match
+
+
+@lru_cache(maxsize=1)
+def _run_classes() -> np.ndarray:
+    """Each BMP character: 1 when _DIGIT_RUN's \\d takes it, 2 when it may stand between two digits of a run
+    (the pattern's separators); found as the runs each class matches over the whole plane."""
+    plane = "".join(map(chr, range(0x10000)))
+    table = np.zeros(0x10000, dtype=np.uint8)
+    for pattern, bit in ((r"\d+", 1), (f"{_SEP}+", 2)):
+        for run in re.finditer(pattern, plane):
+            table[run.start():run.end()] |= bit
+    return table
+
+
+@numba.njit(cache=True, nogil=True)
+def _digit_run(codes, classes, need):  # pragma: no cover (compiled; a test compares with the pattern)
+    run = 0  # digits of the run going on
+    joined = False  # the character before was a separator after a digit of it
+    for code in codes:
+        kind = classes[code]
+        if kind & 1:
+            run += 1
+            if run >= need:
+                return True
+            joined = False
+        elif kind & 2 and run > 0 and not joined:
+            joined = True
+        else:
+            run = 0
+            joined = False
+    return False
 
 
 def find_pii(text: str) -> list[tuple[str, int, int]]:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 
-from . import langid, normalize, topics, wordshare
+from . import langid, normalize, redact, topics, wordshare
 from .. import memory
 from .chrome import default_table
 from .locate import stopword_share
@@ -38,6 +38,7 @@ def load(*more: Callable[[], object]) -> None:
         stopword_share(SAMPLE)
         normalize.needs_cleaning("Công an  bắt giữ")
         normalize.joined_words(f"{SAMPLE}, chiếm đoạt tài sản của nhiều người dân")
+        redact.may_hold_pii(SAMPLE)
         default_table()
         topics.match_topics(SAMPLE)  # the taxonomy and its automaton
         for step in more:
