@@ -166,7 +166,7 @@ def test_the_gates_streamed_gx_results_are_the_bytes_json_dumps_gives(items):
         assert sorted(p.name for p in Path(folder).iterdir()) == ["gx_results.json"]
 
 
-_CREDIT_PIECES = ["Ảnh", "ảnh", "ẢNH", "Photo", "photo", "PHOTO", "pHoTo", "p", "hoto", "nguồn", "Nguồn", "minh", "họa", "hoạ", "hoa", "chụp", "màn",
+_CREDIT_PIECES = ["Ảnh", "ảnh", "ẢNH", "Ả", "NH", "nH", "Photo", "photo", "PHOTO", "pHoTo", "p", "P", "hoto", "HOTO", "ı", "İ", "nguồn", "Nguồn", "minh", "họa", "hoạ", "hoa", "chụp", "màn",
                   "hình", ":", " : ", " ", "  ", "(", ")", "[", "]", ".", "-", " – ", "|", "Cảnh sát bắt giữ", "X",
                   "Thanh Tùng", "\u00a0", "hưởng", "2024"]
 
