@@ -18,6 +18,8 @@ import string
 import numba
 import numpy as np
 
+from ..parse.normalize import bmp_codes, plane_table
+
 KEY_LETTERS = 9  # letters a key holds (7 bits each, in 63 bits); a longer run is given as its bounds
 _ODD, _CONT, _LEAD, _AEO, _A, _OU, _VOWEL, _D, _ASCII, _LATIN1 = (1 << k for k in range(10))
 
@@ -75,13 +77,9 @@ class Scanner:
         """`odd`, `cont`, `lead`: the character classes (as patterns) of legacy's clue; `latin1`: its Latin-1
         Vietnamese letters."""
         assert KEY_LETTERS * 7 < 64 and len(string.ascii_letters) + len(latin1) < 128
-        plane = "".join(map(chr, range(0x10000)))
-        self.classes = np.zeros(0x10000, dtype=np.uint16)
-        for pattern, bit in ((odd, _ODD), (cont, _CONT), (lead, _LEAD), ("[aeoAEO]", _AEO), ("[aA]", _A),
-                             ("[ouOU]", _OU), ("[aeiouyAEIOUY]", _VOWEL), ("[dD]", _D), ("[A-Za-z]", _ASCII),
-                             (f"[{re.escape(latin1)}]", _LATIN1)):
-            for c in set(re.findall(pattern, plane)):
-                self.classes[ord(c)] |= bit
+        self.classes = plane_table(((odd, _ODD), (cont, _CONT), (lead, _LEAD), ("[aeoAEO]", _AEO), ("[aA]", _A),
+                                    ("[ouOU]", _OU), ("[aeiouyAEIOUY]", _VOWEL), ("[dD]", _D), ("[A-Za-z]", _ASCII),
+                                    (f"[{re.escape(latin1)}]", _LATIN1)))
         self.alphabet = string.ascii_letters + latin1  # a letter's code: its place here, from 1
         self.letters = np.zeros(256, dtype=np.int64)  # letters are all below 256
         for i, c in enumerate(self.alphabet):
@@ -104,12 +102,12 @@ class Scanner:
     def scan(self, text: str) -> Found | None:
         """None when text has a clue character (or a character beyond the BMP: the patterns decide); else
         its Latin-1 words."""
-        codes = text.encode("utf-16-le", errors="surrogatepass")
-        if len(codes) != 2 * len(text):
+        codes = bmp_codes(text)
+        if codes is None:
             return None
         keys = np.empty((len(text) // 2 + 1, 2), dtype=np.int64)
         longs = np.empty((len(text) // (KEY_LETTERS + 2) + 1, 2), dtype=np.int64)
-        nkeys, nlongs = _scan(np.frombuffer(codes, dtype=np.uint16), self.classes, self.letters, self.known, keys,
+        nkeys, nlongs = _scan(codes, self.classes, self.letters, self.known, keys,
                               longs)
         return None if nkeys < 0 else Found(self, text, keys[:nkeys], longs[:nlongs])
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from functools import lru_cache
 
 import numba
@@ -119,10 +120,29 @@ def needs_cleaning(text: str) -> bool:
     read from a table of the Basic Multilingual Plane that the patterns themselves made (`_classes`): the
     walk answers as they do (a test compares them). A text with a character beyond that plane is left to
     the patterns."""
-    data = text.encode("utf-16-le", errors="surrogatepass")
-    if len(data) != 2 * len(text):
+    codes = bmp_codes(text)
+    if codes is None:
         return "  " in text or _ODD_SPACE.search(text) is not None or _needs_work(text)
-    return bool(_needs_cleaning(np.frombuffer(data, dtype=np.uint16), _classes()))
+    return bool(_needs_cleaning(codes, _classes()))
+
+
+def bmp_codes(text: str) -> np.ndarray | None:
+    """A text's UTF-16 code units, for the compiled walks over a table of the Basic Multilingual Plane; None
+    when a character lies beyond that plane (two code units: the walks leave such a text to the patterns)."""
+    data = text.encode("utf-16-le", errors="surrogatepass")
+    return np.frombuffer(data, dtype=np.uint16) if len(data) == 2 * len(text) else None
+
+
+def plane_table(classes: Iterable[tuple[str, int]], dtype=np.uint16) -> np.ndarray:
+    """A table of the Basic Multilingual Plane's characters: for each (character class as a pattern, bit),
+    the bit set on every character the class matches (found as the runs the class makes over the plane,
+    not one character at a time)."""
+    table = np.zeros(0x10000, dtype=dtype)
+    plane = "".join(map(chr, range(0x10000)))
+    for pattern, bit in classes:
+        for run in re.finditer(f"(?:{pattern})+", plane):
+            table[run.start():run.end()] |= bit
+    return table
 
 
 _ODD, _WORDISH, _Q, _O, _U, _TONED_U_BIT, _TONED_AE_BIT, _TONED_Y_BIT, _WORD, _WHITE = (1 << k for k in range(10))
@@ -131,14 +151,9 @@ _ODD, _WORDISH, _Q, _O, _U, _TONED_U_BIT, _TONED_AE_BIT, _TONED_Y_BIT, _WORD, _W
 @lru_cache(maxsize=1)
 def _classes() -> np.ndarray:
     """Each BMP character's classes as `needs_cleaning`'s patterns see it, and whether str.split() splits at it."""
-    table = np.zeros(0x10000, dtype=np.uint16)
-    plane = "".join(map(chr, range(0x10000)))
     wordish = _WORD_END.replace("(?!", "(?:")  # what does not end a word: \w or a combining mark
-    # each pattern is one character class: the runs it finds in the plane are the characters it matches
-    for pattern, bit in ((f"(?:{_ODD_SPACE.pattern})+", _ODD), (f"{wordish}+", _WORDISH), (r"\s+", _WHITE),
-                         (WORDS.pattern, _WORD)):
-        for run in re.finditer(pattern, plane):
-            table[run.start():run.end()] |= bit
+    table = plane_table(((_ODD_SPACE.pattern, _ODD), (wordish, _WORDISH), (r"\s", _WHITE),
+                         (WORDS.pattern.removesuffix("+"), _WORD)))
     for letters, bit in (("qQ", _Q), ("oO", _O), ("uU", _U), (_TONED_U, _TONED_U_BIT), (_TONED_AE, _TONED_AE_BIT),
                          (_TONED_Y, _TONED_Y_BIT)):
         for c in letters:
@@ -208,11 +223,11 @@ def _rewritten(text: str, kernel, plain) -> str:
 
 def _walked(text: str, kernel) -> tuple[str, np.ndarray] | None:
     """What `_rewritten` does for a long BMP text: the new text and its code units; None for the others."""
-    data = text.encode("utf-16-le", errors="surrogatepass") if len(text) > 64 else b""
-    if len(data) != 2 * len(text):
+    codes = bmp_codes(text) if len(text) > 64 else None
+    if codes is None:
         return None
     out = np.empty(len(text) + 1, dtype=np.uint16)
-    n = kernel(np.frombuffer(data, dtype=np.uint16), _classes(), out)
+    n = kernel(codes, _classes(), out)
     return out[:n].tobytes().decode("utf-16-le"), out[:n]
 
 

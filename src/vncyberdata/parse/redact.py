@@ -49,6 +49,8 @@ from itertools import accumulate
 import numba
 import numpy as np
 
+from .normalize import bmp_codes, plane_table
+
 PII_TYPES = ("PHONE", "EMAIL", "ID_NUMBER", "BANK_ACCOUNT", "CARD_NUMBER")
 # Every match holds an "@" or at least 8 digits joined by single separators (the guards refuse fewer):
 # text without either is skipped before any real work.
@@ -362,10 +364,10 @@ def may_hold_pii(text: str) -> bool:
     the two); a text with a character beyond the Basic Multilingual Plane, by the pattern."""
     if "@" in text:
         return True
-    data = text.encode("utf-16-le", errors="surrogatepass")
-    if len(data) != 2 * len(text):
+    codes = bmp_codes(text)
+    if codes is None:
         return _DIGIT_RUN.search(text) is not None
-    return bool(_digit_run(np.frombuffer(data, dtype=np.uint16), _run_classes(), _RUN_DIGITS))
+    return bool(_digit_run(codes, _run_classes(), _RUN_DIGITS))
 
 
 _RUN_DIGITS = 8  # the digits of _DIGIT_RUN's shortest match
@@ -374,13 +376,8 @@ _RUN_DIGITS = 8  # the digits of _DIGIT_RUN's shortest match
 @lru_cache(maxsize=1)
 def _run_classes() -> np.ndarray:
     """Each BMP character: 1 when _DIGIT_RUN's \\d takes it, 2 when it may stand between two digits of a run
-    (the pattern's separators); found as the runs each class matches over the whole plane."""
-    plane = "".join(map(chr, range(0x10000)))
-    table = np.zeros(0x10000, dtype=np.uint8)
-    for pattern, bit in ((r"\d+", 1), (f"{_SEP}+", 2)):
-        for run in re.finditer(pattern, plane):
-            table[run.start():run.end()] |= bit
-    return table
+    (the pattern's separators)."""
+    return plane_table(((r"\d", 1), (_SEP, 2)), np.uint8)
 
 
 @numba.njit(cache=True, nogil=True)

@@ -23,6 +23,8 @@ from functools import lru_cache
 import numba
 import numpy as np
 
+from .normalize import bmp_codes
+
 VI_LETTERS = frozenset("àáảãạăằắẳẵặâầấẩẫậđèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵ")
 _VI_CASES = "".join(sorted({c for letter in VI_LETTERS for c in (letter, letter.upper())}))
 
@@ -61,11 +63,11 @@ def _count(codes, classes):  # pragma: no cover (compiled; a test compares with 
 
 def vietnamese_share(text: str) -> float:
     """Words with a Vietnamese letter over words with a letter (0.0 when there are none)."""
-    data = text.encode("utf-16-le", errors="surrogatepass")
-    if len(data) != 2 * len(text):  # a character beyond the BMP (two code units)
+    codes = bmp_codes(text)
+    if codes is None:  # a character beyond the BMP (two code units)
         words, vietnamese = len(_ALPHA_WORD.findall(text)), len(_VI_WORD.findall(text))
     else:
-        words, vietnamese = _count(np.frombuffer(data, dtype=np.uint16), _classes())
+        words, vietnamese = _count(codes, _classes())
     return vietnamese / words if words else 0.0
 
 
@@ -139,10 +141,10 @@ def stopword_share(text: str, words: frozenset[str]) -> float:
 def word_counts(text: str, words: frozenset[str]) -> tuple[int, int]:
     """(`len(text.split())`, the runs of word characters of `text.casefold()` that are in `words`), counted
     in one pass."""
-    codes = text.encode("utf-16-le", errors="surrogatepass")
+    codes = bmp_codes(text)
     tokens = -1
-    if len(codes) == 2 * len(text):
-        tokens, found = _count_words(np.frombuffer(codes, dtype=np.uint16), *_word_keys(words))
+    if codes is not None:
+        tokens, found = _count_words(codes, *_word_keys(words))
     if tokens < 0:  # beyond the BMP, or a character that folds to several
         folded = text.casefold()
         tokens = len(folded.split())
